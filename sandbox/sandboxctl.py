@@ -1,0 +1,299 @@
+"""Start, stop and steer the nova.infra AWS sandbox (``sandbox/server.py``).
+
+CLI (what ``make sandbox-*`` calls)::
+
+    python sandbox/sandboxctl.py up|down|status|reset [--port N]
+    python sandbox/sandboxctl.py config [--latency-ms N] [--fault-rate F] [--fault-kinds K] [--seed S]
+    python sandbox/sandboxctl.py stats [--reset]
+
+Importable API (tests load this file by path with importlib)::
+
+    handle = start(port=None, state_dir=tmp)   # port=None: a free port
+    url = endpoint(handle)
+    configure(url, fault_rate=0.2, seed=7); stats(url); reset(url)
+    stop(handle)
+
+Standard library only, so it runs before/without anything else being importable.
+No ``from __future__ import annotations``: with it, ``@dataclass`` needs the module
+registered in ``sys.modules``, which a plain ``spec.loader.exec_module`` does not do.
+"""
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SERVER = Path(__file__).resolve().parent / "server.py"
+HOST = "127.0.0.1"
+DEFAULT_PORT = 4590
+HEALTH_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 10.0
+POLL_S = 0.1
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not be started or reached; the message says why."""
+
+
+@dataclass
+class Handle:
+    """A running sandbox. ``process`` is set only in the process that started it (lets stop() reap it)."""
+
+    pid: int
+    port: int
+    state_dir: Path
+    process: subprocess.Popen | None = None
+
+
+def default_state_dir() -> Path:
+    return Path(os.environ.get("NOVA_SANDBOX_DIR") or REPO / ".sandbox")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now (the OS picks it)."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def endpoint(handle_or_port: Handle | int) -> str:
+    """The endpoint URL to give boto3/amazon.aws as ``endpoint_url``."""
+    port = handle_or_port.port if isinstance(handle_or_port, Handle) else handle_or_port
+    return f"http://{HOST}:{port}"
+
+
+def _request(url: str, method: str = "GET", payload: dict | None = None, timeout: float = 5.0) -> dict:
+    data = None if payload is None else json.dumps(payload).encode()
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            body = resp.read()
+    except urllib.error.HTTPError as exc:
+        raise SandboxError(f"{method} {url}: HTTP {exc.code}: {exc.read().decode(errors='replace')}") from exc
+    return json.loads(body) if body else {}
+
+
+def health(url: str) -> dict | None:
+    """The sandbox's health document, or None if no sandbox answers at ``url``."""
+    try:
+        doc = _request(f"{url}/_nova/health", timeout=1.0)
+    except (OSError, ValueError, SandboxError):
+        return None
+    return doc if doc.get("service") == "nova-sandbox" else None
+
+
+def configure(url: str, **settings: object) -> dict:
+    """Change fault injection/latency at run time: latency_ms, fault_rate, fault_kinds, seed."""
+    return _request(f"{url}/_nova/config", "POST", settings)
+
+
+def stats(url: str, reset: bool = False) -> dict:
+    """Request counters ``{"requests", "faults_injected", "by_action"}``; ``reset`` zeroes them after reading."""
+    current = _request(f"{url}/_nova/stats")
+    if reset:
+        _request(f"{url}/_nova/stats/reset", "POST", {})
+    return current
+
+
+def reset(url: str) -> None:
+    """Wipe all emulated AWS state (moto's reset) and the request counters."""
+    _request(f"{url}/moto-api/reset", "POST", {})
+    _request(f"{url}/_nova/stats/reset", "POST", {})
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((HOST, port)) == 0
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _log_tail(log: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def start(port: int | None = None, state_dir: Path | str | None = None, env: dict | None = None) -> Handle:
+    """Start a sandbox (detached, own session) and wait until healthy; reuse one already healthy at ``port``.
+
+    ``port=None`` picks a free port. ``env`` adds NOVA_SANDBOX_* settings for the server.
+    Raises SandboxError if the port is taken by something else or the server never gets healthy.
+    """
+    state = Path(state_dir) if state_dir else default_state_dir()
+    port = port or free_port()
+    url = endpoint(port)
+    running = health(url)
+    if running:
+        return Handle(pid=running["pid"], port=port, state_dir=state)
+    if _port_in_use(port):
+        raise SandboxError(f"port {port} on {HOST} is in use by something that is not a nova sandbox")
+
+    state.mkdir(parents=True, exist_ok=True)
+    log = state / "sandbox.log"
+    cmd = [sys.executable, str(SERVER), "--host", HOST, "--port", str(port),
+           "--request-log", str(state / "requests.jsonl")]
+    with open(log, "ab") as log_file:
+        process = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+            start_new_session=True, env={**os.environ, **(env or {})}, cwd=REPO,
+        )
+    handle = Handle(pid=process.pid, port=port, state_dir=state, process=process)
+    (state / "sandbox.pid").write_text(f"{process.pid}\n")
+    (state / "sandbox.port").write_text(f"{port}\n")
+
+    deadline = time.monotonic() + HEALTH_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        if health(url):
+            return handle
+        time.sleep(POLL_S)
+    stop(handle)
+    raise SandboxError(f"sandbox did not become healthy on {url}; last log lines:\n{_log_tail(log)}")
+
+
+def stop(handle: Handle) -> bool:
+    """SIGTERM the sandbox, SIGKILL after 10 s, remove its pid file. False if it was not running."""
+    was_running = _alive(handle.pid)
+    if was_running:
+        os.kill(handle.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while _alive(handle.pid) and time.monotonic() < deadline:
+            time.sleep(POLL_S)
+        if _alive(handle.pid):
+            os.kill(handle.pid, signal.SIGKILL)
+    if handle.process is not None:
+        handle.process.wait()
+    (handle.state_dir / "sandbox.pid").unlink(missing_ok=True)
+    return was_running
+
+
+def _is_sandbox_process(pid: int) -> bool:
+    """Guard against a stale pid file whose pid now belongs to an unrelated process."""
+    try:
+        return str(SERVER.name).encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return _alive(pid)
+
+
+def _find(port: int, state: Path) -> Handle | None:
+    """The running sandbox: the one in ``state``'s pid file, else whichever answers at ``port``."""
+    try:
+        pid = int((state / "sandbox.pid").read_text())
+    except (OSError, ValueError):
+        doc = health(endpoint(port))
+        return Handle(pid=doc["pid"], port=port, state_dir=state) if doc else None
+    if not (_alive(pid) and _is_sandbox_process(pid)):
+        return None
+    return Handle(pid=pid, port=port, state_dir=state)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _cli_port(args: argparse.Namespace, state: Path, for_up: bool) -> int:
+    """--port, then NOVA_SANDBOX_PORT, then (except for up) the port the last ``up`` used, then 4590."""
+    if args.port:
+        return args.port
+    if os.environ.get("NOVA_SANDBOX_PORT"):
+        return int(os.environ["NOVA_SANDBOX_PORT"])
+    if not for_up:
+        try:
+            return int((state / "sandbox.port").read_text())
+        except (OSError, ValueError):
+            pass
+    return DEFAULT_PORT
+
+
+def main(argv: list[str] | None = None) -> int:
+    port_help = f"default: $NOVA_SANDBOX_PORT, else the last 'up' port (not for up), else {DEFAULT_PORT}"
+    parser = argparse.ArgumentParser(description="Control the nova.infra AWS sandbox (moto).")
+    parser.add_argument("--port", type=int, help=port_help)
+    # --port is accepted after the command too; SUPPRESS keeps it from overwriting the one given before.
+    after = argparse.ArgumentParser(add_help=False)
+    after.add_argument("--port", type=int, default=argparse.SUPPRESS, help=port_help)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in [("up", "start the sandbox"), ("down", "stop the sandbox"),
+                       ("status", "show whether it runs (exit 3 if not)"), ("reset", "wipe emulated AWS state")]:
+        sub.add_parser(name, help=text, parents=[after])
+    config = sub.add_parser("config", help="change fault injection / latency at run time", parents=[after])
+    config.add_argument("--latency-ms", type=int)
+    config.add_argument("--fault-rate", type=float)
+    config.add_argument("--fault-kinds", help="comma list of: throttle,5xx")
+    config.add_argument("--seed", type=int)
+    stats_parser = sub.add_parser("stats", help="print request statistics as JSON", parents=[after])
+    stats_parser.add_argument("--reset", action="store_true", help="zero the counters after printing")
+    args = parser.parse_args(argv)
+
+    state = default_state_dir()
+    port = _cli_port(args, state, for_up=args.command == "up")
+    url = endpoint(port)
+    try:
+        if args.command == "up":
+            already = health(url)
+            if already:
+                print(f"sandbox already running at {url} (pid {already['pid']})")
+                return 0
+            handle = start(port, state)
+            print(f"sandbox running at {url} (pid {handle.pid}); state in {state}")
+        elif args.command == "down":
+            handle = _find(port, state)
+            if handle is None:
+                (state / "sandbox.pid").unlink(missing_ok=True)
+                print("sandbox not running")
+            else:
+                stop(handle)
+                print(f"sandbox stopped (pid {handle.pid})")
+        elif args.command == "status":
+            doc = health(url)
+            if not doc:
+                print(f"sandbox not running (port {port})")
+                return 3
+            print(f"sandbox running\n  endpoint: {url}\n  port:     {port}\n  pid:      {doc['pid']}\n"
+                  f"  requests: {stats(url)['requests']}")
+        else:
+            if not health(url):
+                raise SandboxError(f"no sandbox running at {url}; run 'up' first")
+            if args.command == "reset":
+                reset(url)
+                print("sandbox state and stats reset")
+            elif args.command == "config":
+                changes = {k: v for k, v in {"latency_ms": args.latency_ms, "fault_rate": args.fault_rate,
+                                             "fault_kinds": args.fault_kinds, "seed": args.seed}.items()
+                           if v is not None}
+                print(json.dumps(configure(url, **changes) if changes else _request(f"{url}/_nova/config"),
+                                 indent=2))
+            elif args.command == "stats":
+                print(json.dumps(stats(url, reset=args.reset), indent=2))
+    except SandboxError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

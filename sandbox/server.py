@@ -1,0 +1,527 @@
+"""The nova.infra AWS sandbox: moto in server mode behind a small WSGI middleware.
+
+Why a middleware instead of plain ``moto_server``:
+
+* request accounting -- every AWS call is named ``service:Action`` (IAM/API
+  operation names) so that a run's request log can later be turned into a
+  least-privilege IAM policy;
+* fault injection and latency -- real AWS throttles and has bad moments; the
+  collection's retry behaviour is only tested if the emulator does too;
+* AWS alignment -- moto 5.2.5 differs from AWS in a few places the collection
+  depends on; those are patched here, at start-up, and nowhere else.
+
+Run: ``python sandbox/server.py --port N [--host 127.0.0.1] [--request-log FILE]``.
+Fault/latency settings come from ``NOVA_SANDBOX_*`` environment variables and can
+be changed at run time through ``POST /_nova/config``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import signal
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs
+
+import moto
+from werkzeug.serving import make_server
+
+FAULT_KINDS = ("throttle", "5xx")
+CONTROL_PREFIX = "/_nova/"
+MOTO_API_PREFIX = "/moto-api"
+
+# --------------------------------------------------------------------------
+# AWS-alignment patches
+# --------------------------------------------------------------------------
+
+
+def patch_tag_resource_types() -> None:
+    """DescribeTags: report/filter NAT gateways as ``natgateway`` and EIPs as ``elastic-ip``.
+
+    AWS names these resource types ``natgateway`` and ``elastic-ip`` in
+    DescribeTags (both in the ``resource-type`` filter and in ``ResourceType``).
+    moto derives the type from its internal ID-prefix table, where they are
+    ``nat-gateway`` / ``vpc-elastic-ip``; amazon.aws (``describe_ec2_tags``)
+    filters by the AWS names, finds no tags and re-tags on every run.
+
+    Only the prefix->type table used by DescribeTags is changed; the
+    type->prefix table that generates IDs (``nat-…``, ``eipalloc-…``) is untouched.
+    """
+    from moto.ec2 import utils as ec2_utils
+
+    prefix_to_type = ec2_utils.EC2_PREFIX_TO_RESOURCE  # same dict object tags.py imported
+    prefix_to_type[ec2_utils.EC2_RESOURCE_TO_PREFIX["nat-gateway"]] = "natgateway"
+    prefix_to_type[ec2_utils.EC2_RESOURCE_TO_PREFIX["vpc-elastic-ip"]] = "elastic-ip"
+
+
+def patch_flow_log_s3_prefix() -> None:
+    """CreateFlowLogs: accept an S3 destination ARN with a key prefix.
+
+    AWS accepts ``arn:aws:s3:::bucket/prefix/`` (logs are written under the
+    prefix). moto takes everything after the ARN's fifth colon as the bucket
+    name, so ``bucket/prefix/`` is "not found" and the flow log lands in
+    ``Unsuccessful``. We check/resolve the bucket with the plain bucket ARN and
+    then store the destination exactly as requested, as AWS reports it.
+    """
+    from moto.ec2.exceptions import FlowLogAlreadyExists
+    from moto.ec2.models.flow_logs import FlowLogsBackend
+
+    original = FlowLogsBackend.create_flow_logs
+
+    def create_flow_logs(self: Any, *args: Any, **kwargs: Any) -> Any:
+        destination = kwargs.get("log_destination")
+        if kwargs.get("log_destination_type") != "s3" or not destination:
+            return original(self, *args, **kwargs)
+        prefix_arn, _, resource = destination.partition(":::")
+        bucket, slash, _ = resource.partition("/")
+        if not slash:
+            return original(self, *args, **kwargs)
+        # moto's own duplicate check would compare the bare bucket ARN; do it
+        # for the real destination instead.
+        for resource_id in kwargs.get("resource_ids") or []:
+            if any(
+                (fl.resource_id, fl.log_destination) == (resource_id, destination)
+                for fl in self.flow_logs.values()
+            ):
+                raise FlowLogAlreadyExists()
+        created, unsuccessful = original(
+            self, *args, **{**kwargs, "log_destination": f"{prefix_arn}:::{bucket}"}
+        )
+        for flow_log in created:
+            flow_log.log_destination = destination
+        return created, unsuccessful
+
+    FlowLogsBackend.create_flow_logs = create_flow_logs
+
+
+def apply_aws_alignment_patches() -> None:
+    """Apply every moto-vs-AWS patch; must run before the first request is served."""
+    patch_tag_resource_types()
+    patch_flow_log_s3_prefix()
+
+
+# --------------------------------------------------------------------------
+# Request identification: service, action, region
+# --------------------------------------------------------------------------
+
+# S3 bucket sub-resources (query keys) -> API operation name per HTTP method.
+S3_BUCKET_SUBRESOURCES: dict[str, dict[str, str]] = {
+    "accelerate": {"GET": "GetBucketAccelerateConfiguration", "PUT": "PutBucketAccelerateConfiguration"},
+    "acl": {"GET": "GetBucketAcl", "PUT": "PutBucketAcl"},
+    "cors": {"GET": "GetBucketCors", "PUT": "PutBucketCors", "DELETE": "DeleteBucketCors"},
+    "delete": {"POST": "DeleteObjects"},
+    "encryption": {"GET": "GetBucketEncryption", "PUT": "PutBucketEncryption", "DELETE": "DeleteBucketEncryption"},
+    "lifecycle": {
+        "GET": "GetBucketLifecycleConfiguration",
+        "PUT": "PutBucketLifecycleConfiguration",
+        "DELETE": "DeleteBucketLifecycle",
+    },
+    "location": {"GET": "GetBucketLocation"},
+    "logging": {"GET": "GetBucketLogging", "PUT": "PutBucketLogging"},
+    "notification": {"GET": "GetBucketNotificationConfiguration", "PUT": "PutBucketNotificationConfiguration"},
+    "object-lock": {"GET": "GetObjectLockConfiguration", "PUT": "PutObjectLockConfiguration"},
+    "ownershipControls": {
+        "GET": "GetBucketOwnershipControls",
+        "PUT": "PutBucketOwnershipControls",
+        "DELETE": "DeleteBucketOwnershipControls",
+    },
+    "policy": {"GET": "GetBucketPolicy", "PUT": "PutBucketPolicy", "DELETE": "DeleteBucketPolicy"},
+    "policyStatus": {"GET": "GetBucketPolicyStatus"},
+    "publicAccessBlock": {
+        "GET": "GetPublicAccessBlock",
+        "PUT": "PutPublicAccessBlock",
+        "DELETE": "DeletePublicAccessBlock",
+    },
+    "replication": {"GET": "GetBucketReplication", "PUT": "PutBucketReplication", "DELETE": "DeleteBucketReplication"},
+    "requestPayment": {"GET": "GetBucketRequestPayment", "PUT": "PutBucketRequestPayment"},
+    "tagging": {"GET": "GetBucketTagging", "PUT": "PutBucketTagging", "DELETE": "DeleteBucketTagging"},
+    "uploads": {"GET": "ListMultipartUploads"},
+    "versioning": {"GET": "GetBucketVersioning", "PUT": "PutBucketVersioning"},
+    "versions": {"GET": "ListObjectVersions"},
+    "website": {"GET": "GetBucketWebsite", "PUT": "PutBucketWebsite", "DELETE": "DeleteBucketWebsite"},
+}
+S3_BUCKET_METHODS = {"GET": "ListObjects", "PUT": "CreateBucket", "HEAD": "HeadBucket", "DELETE": "DeleteBucket"}
+
+# S3 object sub-resources (query keys) -> API operation name per HTTP method.
+S3_OBJECT_SUBRESOURCES: dict[str, dict[str, str]] = {
+    "acl": {"GET": "GetObjectAcl", "PUT": "PutObjectAcl"},
+    "attributes": {"GET": "GetObjectAttributes"},
+    "legal-hold": {"GET": "GetObjectLegalHold", "PUT": "PutObjectLegalHold"},
+    "restore": {"POST": "RestoreObject"},
+    "retention": {"GET": "GetObjectRetention", "PUT": "PutObjectRetention"},
+    "tagging": {"GET": "GetObjectTagging", "PUT": "PutObjectTagging", "DELETE": "DeleteObjectTagging"},
+    "uploads": {"POST": "CreateMultipartUpload"},
+    "uploadId": {"GET": "ListParts", "POST": "CompleteMultipartUpload", "DELETE": "AbortMultipartUpload"},
+}
+S3_OBJECT_METHODS = {"GET": "GetObject", "PUT": "PutObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}
+
+
+@dataclass(frozen=True)
+class AwsCall:
+    """What one AWS request is, as IAM and the request log name it."""
+
+    service: str
+    action: str
+    region: str
+    protocol: str  # "ec2", "query", "json", "rest-json" or "s3": selects the error shape
+
+
+def _credential_scope(environ: dict[str, Any], query: dict[str, list[str]]) -> tuple[str, str]:
+    """(service, region) from the SigV4 credential scope (header, or query for presigned URLs)."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    credential = auth.partition("Credential=")[2].split(",")[0] or query.get("X-Amz-Credential", [""])[0]
+    parts = credential.strip().split("/")
+    if len(parts) == 5:
+        return parts[3].lower(), parts[2]
+    return "unknown", "unknown"
+
+
+def _s3_bucket_and_key(environ: dict[str, Any]) -> tuple[str, str]:
+    """Split an S3 request into (bucket, key) for path-style and virtual-hosted addressing."""
+    path = environ.get("PATH_INFO", "")
+    host = environ.get("HTTP_HOST", "").rsplit(":", 1)[0]
+    first_label, dot, rest = host.partition(".")
+    virtual_hosted = dot and (rest == "localhost" or rest.startswith("s3.") or rest.startswith("s3-"))
+    if virtual_hosted:
+        return first_label, path.lstrip("/")
+    bucket, _, key = path.lstrip("/").partition("/")
+    return bucket, key
+
+
+def s3_action(method: str, environ: dict[str, Any], query: dict[str, list[str]]) -> str:
+    """Name an S3 REST request after its API operation (method + path + query + copy header)."""
+    bucket, key = _s3_bucket_and_key(environ)
+    copy = "HTTP_X_AMZ_COPY_SOURCE" in environ
+    if not bucket:
+        return "ListBuckets"
+    if not key:
+        for subresource, by_method in S3_BUCKET_SUBRESOURCES.items():
+            if subresource in query and method in by_method:
+                return by_method[method]
+        if method == "GET" and query.get("list-type") == ["2"]:
+            return "ListObjectsV2"
+        return S3_BUCKET_METHODS.get(method, f"{method}Bucket")
+    if method == "PUT" and "partNumber" in query and "uploadId" in query:
+        return "UploadPartCopy" if copy else "UploadPart"
+    for subresource, by_method in S3_OBJECT_SUBRESOURCES.items():
+        if subresource in query and method in by_method:
+            return by_method[method]
+    if method == "PUT" and copy:
+        return "CopyObject"
+    return S3_OBJECT_METHODS.get(method, f"{method}Object")
+
+
+def s3control_action(method: str, path: str) -> str:
+    """Name an S3 Control request: ``/v20180820/configuration/publicAccessBlock`` + GET -> GetPublicAccessBlock."""
+    verb = {"GET": "Get", "PUT": "Put", "DELETE": "Delete", "POST": "Create"}.get(method, method)
+    resource = path.rstrip("/").rsplit("/", 1)[-1]
+    return verb + resource[:1].upper() + resource[1:]
+
+
+def _form_body(environ: dict[str, Any]) -> dict[str, list[str]]:
+    """Parse a form-encoded body (query protocols) and put it back for moto to read."""
+    if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return {}
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return {}
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def identify(environ: dict[str, Any]) -> AwsCall:
+    """Determine service, IAM/API action and region of an AWS request."""
+    method = environ.get("REQUEST_METHOD", "GET").upper()
+    path = environ.get("PATH_INFO", "")
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    service, region = _credential_scope(environ, query)
+    if service == "s3":
+        if path.startswith("/v20180820/"):
+            return AwsCall("s3control", s3control_action(method, path), region, "s3")
+        return AwsCall("s3", s3_action(method, environ, query), region, "s3")
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return AwsCall(service, target.rpartition(".")[2], region, "json")
+    action = query.get("Action") or _form_body(environ).get("Action")
+    if action:
+        return AwsCall(service, action[0], region, "ec2" if service == "ec2" else "query")
+    # REST-JSON services (lambda, ...): no operation name on the wire; keep it recognisable.
+    return AwsCall(service, f"{method} {path}", region, "rest-json")
+
+
+# --------------------------------------------------------------------------
+# Fault responses (AWS-shaped, retryable by botocore)
+# --------------------------------------------------------------------------
+
+THROTTLE = {
+    "ec2": (503, "RequestLimitExceeded", "Request limit exceeded."),
+    "query": (400, "Throttling", "Rate exceeded"),
+    "json": (400, "ThrottlingException", "Rate exceeded"),
+    "rest-json": (400, "ThrottlingException", "Rate exceeded"),
+    "s3": (503, "SlowDown", "Please reduce your request rate."),
+}
+SERVER_ERRORS = (
+    (500, "InternalError", "We encountered an internal error. Please try again."),
+    (503, "ServiceUnavailable", "Service is unavailable. Please try again."),
+)
+REASONS = {400: "Bad Request", 500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+def error_response(protocol: str, status: int, code: str, message: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Build (status line, headers, body) of an AWS error in the shape the protocol's parser expects."""
+    request_id = str(uuid.uuid4())
+    if protocol == "ec2":
+        body = (
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+            f"<RequestID>{request_id}</RequestID></Response>"
+        )
+        content_type = "text/xml"
+    elif protocol == "query":
+        body = (
+            f"<ErrorResponse><Error><Type>{'Sender' if status < 500 else 'Receiver'}</Type><Code>{code}</Code>"
+            f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        )
+        content_type = "text/xml"
+    elif protocol == "s3":
+        body = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{request_id}</RequestId></Error>"
+        content_type = "application/xml"
+    else:
+        body = json.dumps({"__type": code, "message": message})
+        content_type = "application/x-amz-json-1.1" if protocol == "json" else "application/json"
+    headers = [
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(body.encode()))),
+        ("x-amzn-RequestId", request_id),
+        ("x-amz-request-id", request_id),
+    ]
+    if protocol == "rest-json":
+        headers.append(("x-amzn-ErrorType", code))
+    return f"{status} {REASONS[status]}", headers, body.encode()
+
+
+# --------------------------------------------------------------------------
+# Settings and accounting
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Settings:
+    """Run-time fault/latency settings; the seeded RNG makes a fault sequence reproducible."""
+
+    latency_ms: int = 0
+    fault_rate: float = 0.0
+    fault_kinds: list[str] = field(default_factory=lambda: list(FAULT_KINDS))
+    seed: int | None = None
+    rng: random.Random = field(default_factory=random.Random, repr=False)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> Settings:
+        settings = cls()
+        settings.update(
+            {
+                "latency_ms": env.get("NOVA_SANDBOX_LATENCY_MS", "0"),
+                "fault_rate": env.get("NOVA_SANDBOX_FAULT_RATE", "0"),
+                "fault_kinds": env.get("NOVA_SANDBOX_FAULT_KINDS", ",".join(FAULT_KINDS)),
+                "seed": env.get("NOVA_SANDBOX_SEED") or None,
+            }
+        )
+        return settings
+
+    def update(self, changes: dict[str, Any]) -> None:
+        """Validate and apply changes; raises ValueError without applying anything on bad input."""
+        unknown = set(changes) - {"latency_ms", "fault_rate", "fault_kinds", "seed"}
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        latency = int(changes.get("latency_ms", self.latency_ms))
+        rate = float(changes.get("fault_rate", self.fault_rate))
+        kinds = changes.get("fault_kinds", self.fault_kinds)
+        if isinstance(kinds, str):
+            kinds = [k.strip() for k in kinds.split(",") if k.strip()]
+        seed = changes.get("seed")
+        seed = None if seed is None else int(seed)
+        if latency < 0:
+            raise ValueError("latency_ms must be >= 0")
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("fault_rate must be between 0 and 1")
+        if not kinds or any(k not in FAULT_KINDS for k in kinds):
+            raise ValueError(f"fault_kinds must be a non-empty subset of {', '.join(FAULT_KINDS)}")
+        self.latency_ms, self.fault_rate, self.fault_kinds = latency, rate, list(kinds)
+        if "seed" in changes:
+            self.seed = seed
+            self.rng.seed(seed)
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "latency_ms": self.latency_ms,
+            "fault_rate": self.fault_rate,
+            "fault_kinds": self.fault_kinds,
+            "seed": self.seed,
+        }
+
+    def draw_fault(self, protocol: str) -> tuple[str, int, str, str] | None:
+        """Decide whether to fail this request: (kind, status, code, message) or None.
+
+        Always consumes the same number of random draws per request, so the
+        fault sequence for a seed does not depend on which kinds are enabled.
+        """
+        roll, kind_roll, error_roll = self.rng.random(), self.rng.random(), self.rng.random()
+        if roll >= self.fault_rate:
+            return None
+        kind = self.fault_kinds[int(kind_roll * len(self.fault_kinds))]
+        if kind == "throttle":
+            return (kind, *THROTTLE[protocol])
+        return (kind, *SERVER_ERRORS[int(error_roll * len(SERVER_ERRORS))])
+
+
+class SandboxApp:
+    """WSGI middleware: control endpoints, accounting, latency and faults in front of moto."""
+
+    def __init__(self, moto_app: Callable, settings: Settings, request_log: str | None = None):
+        self.moto_app = moto_app
+        self.settings = settings
+        self.lock = threading.Lock()
+        self.log_file = open(request_log, "a", encoding="utf-8", buffering=1) if request_log else None
+        self.requests = 0
+        self.faults_injected = 0
+        self.by_action: dict[str, int] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(CONTROL_PREFIX):
+            return self.control(environ, start_response)
+        if path.startswith(MOTO_API_PREFIX):
+            return self.moto_app(environ, start_response)
+
+        call = identify(environ)
+        with self.lock:
+            latency_ms = self.settings.latency_ms
+            fault = self.settings.draw_fault(call.protocol)
+        if latency_ms:
+            time.sleep(latency_ms / 1000)  # the point of the latency feature
+        if fault:
+            kind, status, code, message = fault
+            status_line, headers, body = error_response(call.protocol, status, code, message)
+            self.record(call, status, kind)
+            start_response(status_line, headers)
+            return [body]
+
+        seen: dict[str, int] = {}
+
+        def capture_status(status: str, headers: list, exc_info: Any = None) -> Callable:
+            seen["status"] = int(status.split()[0])
+            return start_response(status, headers, exc_info)
+
+        result = self.moto_app(environ, capture_status)
+        self.record(call, seen.get("status"), None)
+        return result
+
+    def record(self, call: AwsCall, status: int | None, fault: str | None) -> None:
+        name = f"{call.service}:{call.action}"
+        with self.lock:
+            self.requests += 1
+            self.faults_injected += fault is not None
+            self.by_action[name] = self.by_action.get(name, 0) + 1
+            if self.log_file:
+                entry = {
+                    "ts": time.time(),
+                    "service": call.service,
+                    "action": call.action,
+                    "region": call.region,
+                    "status": status,
+                    "fault": fault,
+                }
+                self.log_file.write(json.dumps(entry) + "\n")
+
+    def stats(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "requests": self.requests,
+                "faults_injected": self.faults_injected,
+                "by_action": dict(sorted(self.by_action.items())),
+            }
+
+    def reset_stats(self) -> None:
+        with self.lock:
+            self.requests = self.faults_injected = 0
+            self.by_action = {}
+
+    def control(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        """Serve ``/_nova/*``: health, config, stats. Never faulted, never counted."""
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        route = environ.get("PATH_INFO", "")[len(CONTROL_PREFIX):].rstrip("/")
+        status, payload = 200, None
+        if route == "health" and method == "GET":
+            with self.lock:
+                payload = {"status": "ok", "service": "nova-sandbox", "moto": moto.__version__,
+                           "pid": os.getpid(), **self.settings.public()}
+        elif route == "config" and method in ("GET", "POST"):
+            if method == "POST":
+                try:
+                    length = int(environ.get("CONTENT_LENGTH") or 0)
+                    changes = json.loads(environ["wsgi.input"].read(length) or b"{}")
+                    with self.lock:
+                        self.settings.update(changes)
+                except (ValueError, TypeError, AttributeError) as exc:
+                    status, payload = 400, {"error": str(exc)}
+            if payload is None:
+                with self.lock:
+                    payload = self.settings.public()
+        elif route == "stats" and method == "GET":
+            payload = self.stats()
+        elif route == "stats/reset" and method == "POST":
+            self.reset_stats()
+            payload = self.stats()
+        else:
+            status, payload = 404, {"error": f"no such control endpoint: {method} {route}"}
+        body = json.dumps(payload).encode()
+        start_response(
+            f"{status} {'OK' if status == 200 else 'Error'}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
+
+
+def build_app(settings: Settings, request_log: str | None = None) -> SandboxApp:
+    """Patch moto, then wrap its dispatcher exactly as ``ThreadedMotoServer`` builds it."""
+    apply_aws_alignment_patches()
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    return SandboxApp(DomainDispatcherApplication(create_backend_app), settings, request_log)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--request-log", help="append one JSON line per AWS request to this file")
+    args = parser.parse_args(argv)
+
+    # moto builds some URLs (e.g. SQS queue URLs) from MOTO_PORT, as moto_server does.
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+    app = build_app(Settings.from_env(dict(os.environ)), args.request_log)
+
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(f"nova sandbox (moto {moto.__version__}) listening on http://{args.host}:{args.port}", flush=True)
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

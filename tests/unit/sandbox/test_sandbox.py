@@ -1,0 +1,317 @@
+"""Tests of the AWS sandbox: control API, request accounting, faults, AWS-alignment patches.
+
+One sandbox per module on a free port, driven through boto3 exactly like the
+collection's modules drive it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import socket
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+REPO = Path(__file__).resolve().parents[3]
+REGION = "us-west-2"
+
+
+def _load_sandboxctl():
+    spec = importlib.util.spec_from_file_location("sandboxctl", REPO / "sandbox" / "sandboxctl.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["sandboxctl"] = module  # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(module)
+    return module
+
+
+sandboxctl = _load_sandboxctl()
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox"))
+    yield handle
+    sandboxctl.stop(handle)
+
+
+@pytest.fixture
+def url(sandbox):
+    """Endpoint of a clean sandbox: no faults, no latency, no state, zeroed stats."""
+    url = sandboxctl.endpoint(sandbox)
+    sandboxctl.configure(url, latency_ms=0, fault_rate=0.0, fault_kinds="throttle,5xx", seed=None)
+    sandboxctl.reset(url)
+    return url
+
+
+def client(url, service, attempts=1, mode="standard"):
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"mode": mode, "total_max_attempts": attempts}),
+    )
+
+
+def make_bucket(s3, name):
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+
+
+# ---------------------------------------------------------------- control API
+
+
+def test_health_reports_moto_version_and_settings(url):
+    doc = sandboxctl.health(url)
+    assert doc["status"] == "ok"
+    assert doc["moto"] == "5.2.5"
+    assert {"latency_ms", "fault_rate", "fault_kinds", "seed"} <= doc.keys()
+
+
+def test_start_reuses_a_running_sandbox(sandbox, url):
+    again = sandboxctl.start(port=sandbox.port, state_dir=sandbox.state_dir)
+    assert again.pid == sandbox.pid
+
+
+def test_start_fails_clearly_when_port_taken_by_something_else(tmp_path):
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        with pytest.raises(sandboxctl.SandboxError, match="not a nova sandbox"):
+            sandboxctl.start(port=port, state_dir=tmp_path)
+
+
+def test_invalid_config_is_rejected(url):
+    with pytest.raises(sandboxctl.SandboxError, match="fault_kinds"):
+        sandboxctl.configure(url, fault_kinds="throttle,meteor")
+    assert sandboxctl.health(url)["fault_kinds"] == ["throttle", "5xx"]
+
+
+def test_control_endpoints_are_not_counted(url):
+    sandboxctl.health(url)
+    sandboxctl.configure(url, latency_ms=0)
+    assert sandboxctl.stats(url)["requests"] == 0
+
+
+# ---------------------------------------------------------------- accounting
+
+
+def test_stats_name_requests_by_service_and_api_action(url, sandbox):
+    ec2, s3, sts = client(url, "ec2"), client(url, "s3"), client(url, "sts")
+    ec2.create_vpc(CidrBlock="10.1.0.0/16")
+    ec2.describe_vpcs()
+    sts.get_caller_identity()
+    make_bucket(s3, "nova-stats")
+    s3.head_bucket(Bucket="nova-stats")
+    s3.put_bucket_versioning(Bucket="nova-stats", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_public_access_block(
+        Bucket="nova-stats", PublicAccessBlockConfiguration={"BlockPublicAcls": True, "BlockPublicPolicy": True}
+    )
+    s3.get_public_access_block(Bucket="nova-stats")
+    s3.put_object(Bucket="nova-stats", Key="dir/a.txt", Body=b"a")
+    s3.copy_object(Bucket="nova-stats", Key="b.txt", CopySource={"Bucket": "nova-stats", "Key": "dir/a.txt"})
+    s3.get_object(Bucket="nova-stats", Key="dir/a.txt")["Body"].read()
+    s3.head_object(Bucket="nova-stats", Key="b.txt")
+    s3.list_objects_v2(Bucket="nova-stats")
+    s3.list_object_versions(Bucket="nova-stats")
+    s3.delete_objects(Bucket="nova-stats", Delete={"Objects": [{"Key": "b.txt"}]})
+    s3.delete_object(Bucket="nova-stats", Key="dir/a.txt")
+
+    got = sandboxctl.stats(url)
+    assert got["by_action"] == {
+        "ec2:CreateVpc": 1,
+        "ec2:DescribeVpcs": 1,
+        "sts:GetCallerIdentity": 1,
+        "s3:CreateBucket": 1,
+        "s3:HeadBucket": 1,
+        "s3:PutBucketVersioning": 1,
+        "s3:PutPublicAccessBlock": 1,
+        "s3:GetPublicAccessBlock": 1,
+        "s3:PutObject": 1,
+        "s3:CopyObject": 1,
+        "s3:GetObject": 1,
+        "s3:HeadObject": 1,
+        "s3:ListObjectsV2": 1,
+        "s3:ListObjectVersions": 1,
+        "s3:DeleteObjects": 1,
+        "s3:DeleteObject": 1,
+    }
+    assert got["requests"] == 16 and got["faults_injected"] == 0
+
+    # Every name is a real API operation of that service (what IAM policies are derived from).
+    for name in got["by_action"]:
+        service, action = name.split(":")
+        assert action in client(url, service).meta.service_model.operation_names
+
+    log = [json.loads(line) for line in (sandbox.state_dir / "requests.jsonl").read_text().splitlines()]
+    last = log[-1]
+    assert (last["service"], last["action"], last["region"], last["status"], last["fault"]) == (
+        "s3", "DeleteObject", REGION, 204, None,
+    )
+    assert {"ts", "service", "action", "region", "status", "fault"} == last.keys()
+
+
+def test_json_protocol_action_comes_from_target_header(url):
+    client(url, "logs").describe_log_groups()
+    client(url, "ssm").describe_parameters()
+    assert sandboxctl.stats(url)["by_action"] == {"logs:DescribeLogGroups": 1, "ssm:DescribeParameters": 1}
+
+
+def test_stats_reset(url):
+    client(url, "sts").get_caller_identity()
+    assert sandboxctl.stats(url, reset=True)["requests"] == 1
+    assert sandboxctl.stats(url) == {"requests": 0, "faults_injected": 0, "by_action": {}}
+
+
+# ---------------------------------------------------------------- fault injection
+
+CALLS = {
+    "ec2": lambda c: c.describe_vpcs(),
+    "sts": lambda c: c.get_caller_identity(),
+    "iam": lambda c: c.list_roles(),
+    "logs": lambda c: c.describe_log_groups(),
+    "s3": lambda c: c.list_buckets(),
+}
+THROTTLE_CODES = {
+    "ec2": (503, "RequestLimitExceeded"),
+    "sts": (400, "Throttling"),
+    "iam": (400, "Throttling"),
+    "logs": (400, "ThrottlingException"),
+    "s3": (503, "SlowDown"),
+}
+
+
+@pytest.mark.parametrize("service", sorted(CALLS))
+def test_throttle_has_aws_shape_and_is_retried(url, service):
+    sandboxctl.configure(url, fault_rate=1.0, fault_kinds="throttle", seed=1)
+    with pytest.raises(ClientError) as err:
+        CALLS[service](client(url, service, attempts=2))
+    response = err.value.response
+    assert (response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"]) == THROTTLE_CODES[service]
+    assert response["ResponseMetadata"]["RetryAttempts"] == 1  # botocore retried it
+    assert sandboxctl.stats(url)["faults_injected"] == 2
+
+
+@pytest.mark.parametrize("service", ["ec2", "sts", "logs", "s3"])
+def test_server_errors_have_aws_shape_and_are_retried(url, service):
+    sandboxctl.configure(url, fault_rate=1.0, fault_kinds="5xx", seed=2)
+    with pytest.raises(ClientError) as err:
+        CALLS[service](client(url, service, attempts=2))
+    response = err.value.response
+    assert (response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"]) in {
+        (500, "InternalError"),
+        (503, "ServiceUnavailable"),
+    }
+    assert response["ResponseMetadata"]["RetryAttempts"] == 1
+
+
+def test_faulted_request_never_reaches_moto(url):
+    ec2 = client(url, "ec2")
+    before = len(ec2.describe_vpcs()["Vpcs"])
+    sandboxctl.configure(url, fault_rate=1.0)
+    with pytest.raises(ClientError):
+        ec2.create_vpc(CidrBlock="10.9.0.0/16")
+    sandboxctl.configure(url, fault_rate=0.0)
+    assert len(ec2.describe_vpcs()["Vpcs"]) == before
+
+
+def test_calls_succeed_through_moderate_faults_with_standard_retries(url):
+    sandboxctl.configure(url, fault_rate=0.3, seed=3)
+    sts = client(url, "sts", attempts=10)
+    for _ in range(10):
+        assert sts.get_caller_identity()["Account"]
+    assert sandboxctl.stats(url)["faults_injected"] > 0
+
+
+def test_seed_makes_fault_sequence_reproducible(url):
+    def outcomes():
+        sandboxctl.configure(url, fault_rate=0.5, seed=42)
+        sts, result = client(url, "sts"), []
+        for _ in range(20):
+            try:
+                sts.get_caller_identity()
+                result.append(None)
+            except ClientError as exc:
+                result.append(exc.response["Error"]["Code"])
+        return result
+
+    first = outcomes()
+    assert first == outcomes()
+    assert None in first and set(first) - {None}
+
+
+def test_latency_setting_is_reported_and_requests_still_succeed(url):
+    assert sandboxctl.configure(url, latency_ms=20)["latency_ms"] == 20
+    assert sandboxctl.health(url)["latency_ms"] == 20
+    assert client(url, "sts").get_caller_identity()["Account"]
+
+
+# ---------------------------------------------------------------- reset
+
+
+def test_reset_wipes_aws_state_and_stats(url):
+    s3 = client(url, "s3")
+    make_bucket(s3, "nova-reset")
+    sandboxctl.reset(url)
+    assert s3.list_buckets()["Buckets"] == []
+    assert sandboxctl.stats(url)["by_action"] == {"s3:ListBuckets": 1}
+
+
+# ---------------------------------------------------------------- AWS alignment
+
+
+@pytest.fixture
+def network(url):
+    ec2 = client(url, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    return ec2, vpc, subnet
+
+
+def test_nat_gateway_and_eip_tags_use_aws_resource_types(network):
+    ec2, _, subnet = network
+    allocation = ec2.allocate_address(
+        Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": "eip"}]}]
+    )["AllocationId"]
+    nat = ec2.create_nat_gateway(
+        SubnetId=subnet,
+        AllocationId=allocation,
+        TagSpecifications=[{"ResourceType": "natgateway", "Tags": [{"Key": "Name", "Value": "nat"}]}],
+    )["NatGateway"]["NatGatewayId"]
+    assert nat.startswith("nat-") and allocation.startswith("eipalloc-")  # ID generation untouched
+
+    for resource_id, resource_type, name in [(nat, "natgateway", "nat"), (allocation, "elastic-ip", "eip")]:
+        tags = ec2.describe_tags(
+            Filters=[
+                {"Name": "resource-id", "Values": [resource_id]},
+                {"Name": "resource-type", "Values": [resource_type]},
+            ]
+        )["Tags"]
+        assert tags == [{"Key": "Name", "Value": name, "ResourceId": resource_id, "ResourceType": resource_type}]
+
+
+def test_flow_log_to_s3_with_key_prefix(url, network):
+    ec2, vpc, _ = network
+    make_bucket(client(url, "s3"), "nova-flow-logs")
+    destination = "arn:aws:s3:::nova-flow-logs/AWSLogs/"
+    created = ec2.create_flow_logs(
+        ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogDestinationType="s3", LogDestination=destination
+    )
+    assert created["Unsuccessful"] == [] and len(created["FlowLogIds"]) == 1
+    (flow_log,) = ec2.describe_flow_logs(FlowLogIds=created["FlowLogIds"])["FlowLogs"]
+    assert flow_log["LogDestination"] == destination and flow_log["LogDestinationType"] == "s3"
+
+    # As on AWS, the bucket must exist.
+    missing = ec2.create_flow_logs(
+        ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogDestinationType="s3",
+        LogDestination="arn:aws:s3:::nova-no-such-bucket/AWSLogs/",
+    )
+    assert missing["FlowLogIds"] == [] and len(missing["Unsuccessful"]) == 1
