@@ -1,0 +1,41 @@
+"""Fixtures of the integration tests: one embedded sandbox for the whole session."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from helpers import REPO
+
+
+def _load_sandboxctl():
+    spec = importlib.util.spec_from_file_location("sandboxctl", REPO / "sandbox" / "sandboxctl.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+sandboxctl = _load_sandboxctl()
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory):
+    """A sandbox on a free port, private to this test session, stopped at the end."""
+    handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox"))
+    try:
+        yield handle
+    finally:
+        sandboxctl.stop(handle)
+
+
+@pytest.fixture(scope="session")
+def port(sandbox) -> int:
+    return sandbox.port
+
+
+@pytest.fixture
+def empty_sandbox(sandbox):
+    """The sandbox with all emulated AWS state wiped."""
+    sandboxctl.reset(sandboxctl.endpoint(sandbox))
+    return sandbox

@@ -1,0 +1,119 @@
+"""Shared helpers of the integration tests: run playbooks against a sandbox and read AWS back."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class PlaybookRun:
+    """Outcome of one ansible-playbook run, read from the json callback."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    stats: dict = field(default_factory=dict)
+    results: dict = field(default_factory=dict)
+
+    @property
+    def changed(self) -> int:
+        return sum(host.get("changed", 0) for host in self.stats.values())
+
+    @property
+    def failed(self) -> int:
+        return sum(host.get("failures", 0) + host.get("unreachable", 0) for host in self.stats.values())
+
+    def failure_messages(self) -> list[str]:
+        """The msg of every failed task result, so assertions can show why a run failed."""
+        messages = []
+        for play in self.results.get("plays", []):
+            for task in play.get("tasks", []):
+                for host_result in task.get("hosts", {}).values():
+                    if host_result.get("failed"):
+                        messages.append(str(host_result.get("msg", host_result)))
+                    for item in host_result.get("results", []) or []:
+                        if isinstance(item, dict) and item.get("failed"):
+                            messages.append(str(item.get("msg", item)))
+        return messages
+
+    def changed_tasks(self) -> list[str]:
+        names = []
+        for play in self.results.get("plays", []):
+            for task in play.get("tasks", []):
+                if any(result.get("changed") for result in task.get("hosts", {}).values()):
+                    names.append(task["task"]["name"])
+        return names
+
+
+def run_playbook(port: int, playbook: str = "site.yml", *args: str, timeout: int = 900) -> PlaybookRun:
+    """Run a playbook from the repository root against the sandbox on `port`."""
+    env = dict(os.environ)
+    env.update(
+        NOVA_SANDBOX_PORT=str(port),
+        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+    )
+    proc = subprocess.run(
+        [str(BIN / "ansible-playbook"), playbook, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    run = PlaybookRun(proc.returncode, proc.stdout, proc.stderr)
+    start = proc.stdout.find("{")
+    if start >= 0:
+        try:
+            run.results = json.loads(proc.stdout[start:])
+            run.stats = run.results.get("stats", {})
+        except json.JSONDecodeError:
+            pass
+    return run
+
+
+def aws(port: int, service: str, region: str = "us-west-2"):
+    """An independent boto3 reader of the sandbox (not the code under test)."""
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=f"http://127.0.0.1:{port}",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def tags_of(resource: dict) -> dict:
+    return {tag["Key"]: tag["Value"] for tag in resource.get("Tags", [])}
+
+
+def stack_vpcs(ec2) -> list[dict]:
+    """Every VPC but the region's default one."""
+    return [vpc for vpc in ec2.describe_vpcs()["Vpcs"] if not vpc.get("IsDefault")]
+
+
+def inventory_snapshot(ec2) -> dict:
+    """What a failed run must not have changed: VPCs, subnets, gateways, addresses, route tables."""
+    return {
+        "vpcs": sorted(v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]),
+        "subnets": sorted(s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]),
+        "igws": sorted(i["InternetGatewayId"] for i in ec2.describe_internet_gateways()["InternetGateways"]),
+        "nats": sorted(n["NatGatewayId"] for n in ec2.describe_nat_gateways()["NatGateways"]),
+        "eips": sorted(a["AllocationId"] for a in ec2.describe_addresses()["Addresses"]),
+        "route_tables": sorted(r["RouteTableId"] for r in ec2.describe_route_tables()["RouteTables"]),
+        "security_groups": sorted(g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]),
+    }
