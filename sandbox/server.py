@@ -102,10 +102,45 @@ def patch_flow_log_s3_prefix() -> None:
     FlowLogsBackend.create_flow_logs = create_flow_logs
 
 
+def patch_launch_template_metadata_options() -> None:
+    """RunInstances from a launch template: apply the template's MetadataOptions.
+
+    AWS launches an instance with the template's instance metadata settings (so a template
+    with ``HttpTokens: required`` gives IMDSv2-only instances, including those an Auto Scaling
+    group launches). moto applies only a few template fields and leaves IMDS at ``optional``.
+    Explicit RunInstances parameters still win, as on AWS.
+    """
+    from moto.ec2.models.instances import InstanceBackend
+
+    original = InstanceBackend.run_instances
+
+    def run_instances(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("launch_template") and not kwargs.get("metadata_options"):
+            template = self._get_template_from_args(kwargs["launch_template"]).data
+            if template.get("MetadataOptions"):
+                kwargs["metadata_options"] = dict(template["MetadataOptions"])
+        return original(self, *args, **kwargs)
+
+    InstanceBackend.run_instances = run_instances
+
+
+def enable_aws_validations() -> None:
+    """Refuse unknown AMIs and key pairs (InvalidAMIID.NotFound, InvalidKeyPair.NotFound) as AWS does.
+
+    moto accepts any ImageId and KeyName unless told to validate them.
+    """
+    from moto import settings as moto_settings
+
+    moto_settings.ENABLE_AMI_VALIDATION = True
+    moto_settings.ENABLE_KEYPAIR_VALIDATION = True
+
+
 def apply_aws_alignment_patches() -> None:
     """Apply every moto-vs-AWS patch; must run before the first request is served."""
+    enable_aws_validations()
     patch_tag_resource_types()
     patch_flow_log_s3_prefix()
+    patch_launch_template_metadata_options()
 
 
 # --------------------------------------------------------------------------

@@ -500,3 +500,31 @@ def conflict_problems(
             )
         )
     return records
+
+
+def ingress_cidr_problems(field: str, cidrs: Any, allow_world: bool = False,
+                          override_name: str = "the override") -> List[Dict[str, Any]]:
+    """Problems with a list of source CIDRs for an inbound rule (IPv4 or IPv6).
+
+    A /0 source opens the port to the whole internet (the design's 'SSH from 0.0.0.0/0' finding);
+    it is refused unless the caller set an explicit override, named in the fix.
+    """
+    problems: List[Dict[str, Any]] = []
+    if not isinstance(cidrs, (list, tuple)) or not cidrs:
+        return [problem(field, cidrs, "must be a non-empty list of CIDR blocks",
+                        "list the networks allowed in, e.g. ['203.0.113.0/24']")]
+    for index, text in enumerate(cidrs):
+        name = f"{field}[{index}]"
+        try:
+            network = ipaddress.ip_network(str(text).strip(), strict=True)
+        except ValueError as exc:
+            fix = "write it as address/prefix, e.g. 203.0.113.0/24"
+            if "has host bits set" in str(exc):
+                fix = f"use the network address: {ipaddress.ip_network(str(text).strip(), strict=False)}"
+            problems.append(problem(name, text, f"is not a valid CIDR block ({exc})", fix))
+            continue
+        if network.prefixlen == 0 and not allow_world:
+            problems.append(problem(
+                name, text, "opens the port to the whole internet",
+                f"list only the networks that need access, or set {override_name}=true if you really mean it"))
+    return problems
