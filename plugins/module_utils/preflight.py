@@ -1,0 +1,462 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: nova.infra engineers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Pure logic of the nova.infra pre-flight gate: turn what was read from AWS into checks.
+
+No AWS calls here.  The module gathers raw observations (each either a result or an
+``{"code", "message"}`` error) and every ``evaluate_*`` function turns one of them into
+check records ``{"name", "status", "detail", "cause"?, "fix"?}``; a check with status
+``fail`` is a problem.  Nothing raises on a bad observation, because the operator must see
+every problem of the account in one run.
+"""
+
+from typing import Any
+from typing import Dict
+from typing import List
+from typing import Optional
+from typing import Sequence
+from typing import Tuple
+
+from ansible_collections.nova.infra.plugins.module_utils import cidr
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import explain
+
+PASS, FAIL, WARN, SKIP = "pass", "fail", "warn", "skip"
+
+# AWS's documented default values, for when Service Quotas cannot answer.
+DEFAULT_QUOTAS = {"vpcs_per_region": 5, "eips_per_region": 5}
+
+QUOTAS = {
+    "vpcs": {
+        "service_code": "vpc",
+        "quota_code": "L-F678F1CE",
+        "quota_name": "VPCs per Region",
+        "default_key": "vpcs_per_region",
+        "error": "VpcLimitExceeded",
+        "what": "VPC",
+    },
+    "eips": {
+        "service_code": "ec2",
+        "quota_code": "L-0263D0A3",
+        "quota_name": "EC2-VPC Elastic IPs",
+        "default_key": "eips_per_region",
+        "error": "AddressLimitExceeded",
+        "what": "Elastic IP",
+    },
+}
+
+# Placeholder IDs: a probe never names a real resource, so it cannot touch one even where an
+# endpoint ignores DryRun.  AWS may then answer NotFound instead of DryRunOperation, which
+# classify_probe() reports as unverified rather than as a failure.
+PLACEHOLDER_VPC = "vpc-00000000000000000"
+PLACEHOLDER_SUBNET = "subnet-00000000000000000"
+PLACEHOLDER_SG = "sg-00000000000000000"
+PLACEHOLDER_EIP = "eipalloc-00000000000000000"
+PROBE_NAME = "nova-preflight-probe"
+
+# EC2 actions that the stack needs and that take DryRun, with arguments AWS accepts as a request.
+PERMISSION_PROBES = {
+    "CreateVpc": {"CidrBlock": "10.255.255.240/28"},
+    "CreateSubnet": {"VpcId": PLACEHOLDER_VPC, "CidrBlock": "10.255.255.240/28"},
+    "CreateInternetGateway": {},
+    "AllocateAddress": {"Domain": "vpc"},
+    "CreateNatGateway": {"SubnetId": PLACEHOLDER_SUBNET, "AllocationId": PLACEHOLDER_EIP},
+    "CreateRouteTable": {"VpcId": PLACEHOLDER_VPC},
+    "CreateSecurityGroup": {"GroupName": PROBE_NAME, "Description": PROBE_NAME, "VpcId": PLACEHOLDER_VPC},
+    "AuthorizeSecurityGroupIngress": {
+        "GroupId": PLACEHOLDER_SG,
+        "IpPermissions": [
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "203.0.113.0/24"}]}
+        ],
+    },
+    "ImportKeyPair": {
+        "KeyName": PROBE_NAME,
+        # A throw-away public key (its private half was discarded): AWS checks the format.
+        "PublicKeyMaterial": b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINKw5aSvC83Fgb2u1hx6MHT79FPdVsJGboSv6nM9lONa",
+    },
+    "CreateLaunchTemplate": {"LaunchTemplateName": PROBE_NAME, "LaunchTemplateData": {"InstanceType": "t3.micro"}},
+    "CreateFlowLogs": {
+        "ResourceIds": [PLACEHOLDER_VPC],
+        "ResourceType": "VPC",
+        "TrafficType": "ALL",
+        "LogDestinationType": "s3",
+        "LogDestination": f"arn:aws:s3:::{PROBE_NAME}/vpc-flow-logs/",
+    },
+}
+DEFAULT_PERMISSION_CHECKS = list(PERMISSION_PROBES)
+
+# STS errors that mean the credentials themselves are wrong, with what is wrong with them.
+CREDENTIAL_CAUSES = {
+    "NoCredentialsError": "No AWS credentials were found: none in the module options, the environment, "
+    "the shared credentials or config file, or an instance role.",
+    "PartialCredentialsError": "The AWS credentials are incomplete (an access key without its secret, or the reverse).",
+    "InvalidClientTokenId": "AWS does not know the access key ID (mistyped, deleted or deactivated).",
+    "UnrecognizedClientException": "AWS does not know the access key ID (mistyped, deleted or deactivated).",
+    "SignatureDoesNotMatch": "The secret access key does not belong to the access key ID.",
+    "ExpiredToken": "The temporary credentials (session token) have expired.",
+    "ExpiredTokenException": "The temporary credentials (session token) have expired.",
+    "RequestExpired": "The request's timestamp is too old: the session has expired or the clock is off.",
+}
+# The design document's resolutions for missing or invalid credentials.
+CREDENTIAL_FIX = (
+    "configure credentials in one of these ways: run `aws configure` (access key ID, secret access key, region); "
+    "or export AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials) "
+    "and AWS_DEFAULT_REGION; or use an IAM role (instance profile of the machine running Ansible) or AWS SSO "
+    "(`aws sso login --profile NAME`, then profile=NAME); then verify with `aws sts get-caller-identity`"
+)
+
+PERMISSION_FIX = (
+    "add the denied ec2:* actions to the identity's IAM policy (least-privilege policies: docs/iam/); "
+    "`aws sts decode-authorization-message --encoded-message ...` shows what denied a call"
+)
+
+
+def check(name: str, status: str, detail: str, cause: Optional[str] = None, fix: Optional[str] = None):
+    record = {"name": name, "status": status, "detail": detail}
+    if cause is not None:
+        record["cause"] = cause
+    if fix is not None:
+        record["fix"] = fix
+    return record
+
+
+def read_failure(name: str, what: str, error: Dict[str, Any]) -> Dict[str, Any]:
+    """A failed check for an observation that could not be read, with the catalogue's guidance."""
+    guidance = explain(error.get("code"))
+    return check(
+        name,
+        FAIL,
+        f"could not {what}: {error.get('code')}: {error.get('message')}",
+        cause=guidance["cause"],
+        fix=" ".join(guidance["fix"]),
+    )
+
+
+def option_problem(option: str, value: Any, what: str, fix: str) -> Dict[str, Any]:
+    return check(f"option {option}", FAIL, f"{option}={value!r} {what}", fix=fix)
+
+
+def validate_options(params: Dict[str, Any]) -> Dict[str, Any]:
+    """Every problem with the options, before any AWS call: ``{"problems", "warnings", "quota_defaults"}``."""
+    problems = []
+    warnings = []
+    if params.get("vpc_cidr") is not None:
+        # cidr.validate needs an AZ source; one AZ keeps its subnet planning out of the way.
+        result = cidr.validate(params["vpc_cidr"], az_count=1, min_azs=1)
+        for record in result["problems"]:
+            if record["field"] == "vpc_cidr":
+                problems.append(option_problem("vpc_cidr", record["value"], record["problem"], record["fix"]))
+        warnings.extend(result["warnings"])
+    for option, minimum in (("min_azs", 1), ("vpcs_to_create", 0), ("eips_to_allocate", 0)):
+        if params[option] < minimum:
+            problems.append(
+                option_problem(option, params[option], f"is below {minimum}", f"set it to {minimum} or more")
+            )
+    quota_defaults = dict(DEFAULT_QUOTAS)
+    for key, value in (params.get("quota_defaults") or {}).items():
+        if key not in DEFAULT_QUOTAS:
+            problems.append(
+                option_problem(
+                    "quota_defaults",
+                    {key: value},
+                    f"has an unknown key {key!r}",
+                    f"use only {', '.join(sorted(DEFAULT_QUOTAS))}",
+                )
+            )
+            continue
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = 0
+        if number < 1 or str(number) != str(value).strip():
+            problems.append(
+                option_problem(
+                    "quota_defaults",
+                    {key: value},
+                    "is not a positive whole number",
+                    f"give {key} the account's quota, e.g. {DEFAULT_QUOTAS[key]} (AWS's default)",
+                )
+            )
+            continue
+        quota_defaults[key] = number
+    unknown = [a for a in params.get("permission_checks") or [] if a not in PERMISSION_PROBES]
+    if unknown:
+        problems.append(
+            option_problem(
+                "permission_checks",
+                unknown,
+                "names EC2 actions this module has no DryRun probe for",
+                f"use any of {', '.join(PERMISSION_PROBES)}",
+            )
+        )
+    return {"problems": problems, "warnings": warnings, "quota_defaults": quota_defaults}
+
+
+def evaluate_credentials(identity: Optional[Dict[str, Any]], error: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    if error is None:
+        return check("credentials", PASS, f"authenticated as {identity['Arn']} in account {identity['Account']}")
+    code = error.get("code")
+    cause = CREDENTIAL_CAUSES.get(code)
+    if cause is None:
+        # Not a credentials error as such (no endpoint, bad region, network): the catalogue knows more.
+        guidance = explain(code)
+        return check(
+            "credentials",
+            FAIL,
+            f"sts:GetCallerIdentity failed: {code}: {error.get('message')}; the other checks were skipped",
+            cause=guidance["cause"],
+            fix="check the region, endpoint_url and network access to AWS; " + " ".join(guidance["fix"]),
+        )
+    return check(
+        "credentials",
+        FAIL,
+        f"sts:GetCallerIdentity failed: {code}: {error.get('message')}; the other checks were skipped",
+        cause=cause,
+        fix=CREDENTIAL_FIX,
+    )
+
+
+def skipped(names: Sequence[str]) -> List[Dict[str, Any]]:
+    return [check(name, SKIP, "skipped: it needs working AWS credentials") for name in names]
+
+
+def evaluate_azs(
+    region: str, zones: Sequence[Dict[str, str]], min_azs: int, required_azs: Optional[Sequence[str]]
+) -> List[Dict[str, Any]]:
+    """zones: ``[{"name", "state"}]`` from DescribeAvailabilityZones."""
+    available = [z["name"] for z in zones if z["state"] == "available"]
+    listed = ", ".join(available) or "none"
+    checks = []
+    if len(available) >= min_azs:
+        checks.append(check("availability_zones", PASS, f"{region} has {len(available)} available AZs: {listed}"))
+    else:
+        checks.append(
+            check(
+                "availability_zones",
+                FAIL,
+                f"{region} has {len(available)} available AZ(s) ({listed}); min_azs is {min_azs}",
+                cause="The stack puts one NAT gateway and one bastion in each AZ so that it survives the loss of "
+                "one AZ; it needs at least min_azs AZs in state available.",
+                fix=f"use a region with {min_azs} or more available AZs "
+                "(`aws ec2 describe-availability-zones --region REGION`), or lower min_azs",
+            )
+        )
+    if required_azs:
+        states = {z["name"]: z["state"] for z in zones}
+        bad = [
+            f"{az} is {states[az]}" if az in states else f"{az} is not an AZ of {region}"
+            for az in required_azs
+            if states.get(az) != "available"
+        ]
+        if bad:
+            checks.append(
+                check(
+                    "required_azs",
+                    FAIL,
+                    "; ".join(bad),
+                    cause="Subnets in an AZ that is not available fail with InvalidParameterValue "
+                    "(availability zone is not supported).",
+                    fix=f"choose required_azs from the available AZs of {region}: {listed}",
+                )
+            )
+        else:
+            checks.append(check("required_azs", PASS, f"all available: {', '.join(required_azs)}"))
+    return checks
+
+
+SOURCE_LABELS = {
+    "service_quotas": "Service Quotas",
+    "aws_default": "Service Quotas' AWS default",
+    "default": "quota_defaults, as Service Quotas did not answer",
+}
+
+
+def resolve_quota(kind: str, lookup: Dict[str, Any], quota_defaults: Dict[str, int]) -> Dict[str, Any]:
+    """The quota to plan with. lookup: ``{"value": float | None, "source", "errors": [...]}``."""
+    spec = QUOTAS[kind]
+    entry = {
+        "quota_code": spec["quota_code"],
+        "service_code": spec["service_code"],
+        "quota_name": spec["quota_name"],
+        "lookup_errors": list(lookup.get("errors") or []),
+    }
+    if lookup.get("value") is not None:
+        entry.update(value=int(lookup["value"]), source=lookup["source"])
+    else:
+        entry.update(value=quota_defaults[spec["default_key"]], source="default")
+    return entry
+
+
+def evaluate_quota(
+    kind: str, quota: Dict[str, Any], in_use: int, owned: int, requested: int, region: str, unassociated: int = 0
+) -> Dict[str, Any]:
+    """Adds usage to the quota entry and returns the check.
+
+    Resources this stack already owns are what a rerun reuses, so they are subtracted from
+    what it still has to create (but they stay in the usage count).
+    """
+    spec = QUOTAS[kind]
+    needed = max(requested - owned, 0)
+    quota.update(in_use=in_use, owned=owned, requested=requested, needed=needed, available=quota["value"] - in_use)
+    source = SOURCE_LABELS[quota["source"]]
+    detail = (
+        f"{in_use} {spec['what']}(s) in use in {region} ({owned} of them this stack's own) + {needed} to create, "
+        f"quota {quota['value']} ({spec['quota_name']}, {spec['quota_code']}, source: {source})"
+    )
+    name = f"quota_{kind}"
+    if in_use + needed <= quota["value"]:
+        return check(name, PASS, detail)
+    increase = (
+        f"aws service-quotas request-service-quota-increase --region {region} "
+        f"--service-code {spec['service_code']} --quota-code {spec['quota_code']} --desired-value {in_use + needed}"
+    )
+    if kind == "eips":
+        fix = (
+            f"release Elastic IPs that are not in use ({unassociated} of them are not associated; list them with "
+            f"`aws ec2 describe-addresses --region {region} --query "
+            "'Addresses[?AssociationId==null].[PublicIp,AllocationId]' --output table`, release with "
+            f"`aws ec2 release-address --region {region} --allocation-id ID`), or request more: `{increase}`"
+        )
+    else:
+        fix = (
+            f"delete VPCs that are not needed (`aws ec2 describe-vpcs --region {region} "
+            "--query 'Vpcs[*].[VpcId,CidrBlock,IsDefault]' --output table`), or request more: "
+            f"`{increase}`"
+        )
+    return check(
+        name,
+        FAIL,
+        detail,
+        cause=f"Creating {needed} more {spec['what']}(s) would exceed the quota and fail with {spec['error']}.",
+        fix=fix,
+    )
+
+
+def has_tags(tags: Dict[str, str], wanted: Dict[str, str]) -> bool:
+    return bool(wanted) and all(tags.get(k) == v for k, v in wanted.items())
+
+
+def own_eip_tags(own_tags: Dict[str, str]) -> Dict[str, str]:
+    # Every resource has its own Name (the VPC's is not the EIPs'); the other tags mark the stack.
+    return {k: v for k, v in own_tags.items() if k != "Name"}
+
+
+# Blocks being removed from a VPC no longer constrain a new one.
+GONE_CIDR_STATES = ("disassociating", "disassociated", "failing", "failed")
+
+
+def vpc_record(vpc: Dict[str, Any], region: str, tags: Dict[str, str]) -> Dict[str, Any]:
+    """A DescribeVpcs entry in the shape cidr.find_conflicts() expects, secondary blocks included."""
+    cidrs = [
+        a["CidrBlock"]
+        for a in vpc.get("CidrBlockAssociationSet", [])
+        if a.get("CidrBlockState", {}).get("State") not in GONE_CIDR_STATES
+    ] or [vpc["CidrBlock"]]
+    return {"vpc_id": vpc["VpcId"], "region": region, "cidrs": cidrs, "name": tags.get("Name"), "tags": tags}
+
+
+def evaluate_cidr(
+    vpc_cidr: Optional[str], vpcs: Sequence[Dict[str, Any]], own_tags: Dict[str, str]
+) -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
+    """(checks, conflicts): one failed check per existing VPC that overlaps vpc_cidr."""
+    if vpc_cidr is None:
+        return [check("cidr_conflicts", SKIP, "skipped: no vpc_cidr given")], []
+    conflicts = cidr.find_conflicts(vpc_cidr, vpcs, own_tags=own_tags)
+    if not conflicts:
+        return [check("cidr_conflicts", PASS, f"{vpc_cidr} overlaps none of the {len(vpcs)} VPC(s) in the region")], []
+    records = cidr.conflict_problems(vpc_cidr, conflicts, vpcs)
+    checks = [
+        check(
+            "cidr_conflicts",
+            FAIL,
+            f"vpc_cidr {vpc_cidr} {record['problem'].split(';')[0]}",
+            cause="Overlapping VPCs cannot be peered or routed to each other (peering, Transit Gateway, VPN).",
+            fix=record["fix"],
+        )
+        for record in records
+    ]
+    return checks, conflicts
+
+
+def evaluate_key_pair(
+    key_name: Optional[str], key: Optional[Dict[str, Any]], must_exist: bool, region: str
+) -> Dict[str, Any]:
+    """key: the DescribeKeyPairs entry, or None when AWS answered InvalidKeyPair.NotFound."""
+    if key_name is None:
+        return check("key_pair", SKIP, "skipped: no key_name given")
+    if key is not None:
+        return check("key_pair", PASS, f"key pair {key_name} exists ({key.get('KeyPairId')}) in {region}")
+    if not must_exist:
+        return check(
+            "key_pair", PASS, f"key pair {key_name} does not exist in {region} yet; the bastion role imports it"
+        )
+    return check(
+        "key_pair",
+        FAIL,
+        f"key pair {key_name} does not exist in {region}",
+        cause="Instances launched with this key name would fail with InvalidKeyPair.NotFound.",
+        fix=f"create a key (`ssh-keygen -t ed25519 -f ~/.ssh/{key_name}`) and import its public half "
+        f"(`aws ec2 import-key-pair --region {region} --key-name {key_name} "
+        f"--public-key-material fileb://~/.ssh/{key_name}.pub`), or set key_name to an existing key pair",
+    )
+
+
+def classify_probe(error: Optional[Dict[str, Any]]) -> str:
+    """allowed | denied | unverified, from a DryRun call's outcome (None: the call succeeded)."""
+    code = (error or {}).get("code")
+    if error is None or code == "DryRunOperation":
+        return "allowed"
+    if code in ("UnauthorizedOperation", "AccessDenied"):
+        return "denied"
+    # Other errors come from the placeholder arguments (e.g. InvalidVpcID.NotFound), before or
+    # instead of the permission check, so they say nothing about the permission.
+    return "unverified"
+
+
+def evaluate_permissions(outcomes: Dict[str, Optional[Dict[str, Any]]]) -> Tuple[Dict[str, Any], Dict[str, str]]:
+    """(check, {"ec2:Action": allowed|denied|unverified}) from ``{action: error | None}``."""
+    results = {f"ec2:{action}": classify_probe(error) for action, error in outcomes.items()}
+    if not results:
+        return check("permissions", SKIP, "skipped: permission_checks is empty"), results
+
+    def named(result):
+        return [action for action, r in results.items() if r == result]
+
+    denied, unverified = named("denied"), named("unverified")
+    detail = f"{len(named('allowed'))} of {len(results)} EC2 actions allowed (DryRun)"
+    if unverified:
+        codes = ", ".join(f"{a}: {outcomes[a.split(':', 1)[1]]['code']}" for a in unverified)
+        detail += f"; unverified (AWS answered with another error for the probe's placeholder arguments): {codes}"
+    if denied:
+        return (
+            check(
+                "permissions",
+                FAIL,
+                f"denied: {', '.join(denied)}; {detail}",
+                cause="The identity running the playbook is not allowed these EC2 actions; the build would "
+                "stop half-way with UnauthorizedOperation.",
+                fix=PERMISSION_FIX,
+            ),
+            results,
+        )
+    return check("permissions", WARN if unverified else PASS, detail), results
+
+
+def problems_of(checks: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    return [c for c in checks if c["status"] == FAIL]
+
+
+def format_problem(record: Dict[str, Any]) -> str:
+    text = f"[{record['name']}] {record['detail']}."
+    if record.get("cause"):
+        text += f" Cause: {record['cause']}"
+    if record.get("fix"):
+        text += f" Fix: {record['fix']}."
+    return text
+
+
+def format_message(problems: Sequence[Dict[str, Any]]) -> str:
+    count = len(problems)
+    head = f"Pre-flight found {count} problem{'s' if count != 1 else ''}; nothing was created:"
+    return " ".join([head] + [f"({i}) {format_problem(p)}" for i, p in enumerate(problems, 1)])

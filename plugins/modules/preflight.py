@@ -1,0 +1,535 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: nova.infra engineers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: preflight
+version_added: 0.1.0
+short_description: Pre-flight gate that finds what would stop the nova stack build, before anything is created
+description:
+  - Reads the account and region and reports B(every) problem that would make the build of the nova stack fail
+    half-way, each with its cause and fix, so that a play can stop before the first resource is created.
+  - "The checks, in this order:"
+  - C(credentials) - C(sts:GetCallerIdentity) works. Missing, invalid or expired credentials are a problem with the
+    ways to configure them; all other checks are then skipped.
+  - C(availability_zones) - the region has at least O(min_azs) availability zones in state C(available);
+    C(required_azs) - every zone of O(required_azs) is available.
+  - C(quota_vpcs) and C(quota_eips) - the VPCs and Elastic IPs in use plus those still to be created (O(vpcs_to_create),
+    O(eips_to_allocate), less those this stack already owns, see O(own_vpc_tags)) fit the quotas C(L-F678F1CE)
+    (VPCs per Region) and C(L-0263D0A3) (EC2-VPC Elastic IPs). The quotas are read from Service Quotas
+    (C(GetServiceQuota), then C(GetAWSDefaultServiceQuota)); when it cannot answer, O(quota_defaults) are used.
+  - C(cidr_conflicts) - no existing VPC in the region overlaps O(vpc_cidr) (one problem per overlapping VPC).
+  - C(key_pair) - whether the key pair O(key_name) exists; a problem only with O(key_must_exist=true).
+  - C(permissions) - every EC2 action of O(permission_checks) is allowed, tested with C(DryRun=true).
+  - Read-only. The permission probes ask AWS with C(DryRun=true), which AWS answers without acting, and name
+    placeholder resources only. The module never changes anything and C(changed) is always V(false).
+author:
+  - nova.infra engineers (!UNKNOWN)
+options:
+  vpc_cidr:
+    description:
+      - The IPv4 CIDR block of the VPC to be created, for example V(10.0.0.0/16).
+      - It must be a valid VPC block (as M(nova.infra.cidr_validate) checks it); a bad block fails the module before
+        any AWS call.
+      - When omitted, C(cidr_conflicts) is skipped.
+    type: str
+  min_azs:
+    description:
+      - The fewest availability zones in state C(available) that the region must have.
+      - The stack places one NAT gateway and one bastion per zone, so V(2) is what surviving the loss of one zone needs.
+    type: int
+    default: 2
+  required_azs:
+    description:
+      - Availability zones, by name, that must exist in the region and be C(available), for example V(us-west-2a).
+    type: list
+    elements: str
+  vpcs_to_create:
+    description:
+      - How many VPCs the build creates.
+      - An existing VPC carrying all of O(own_vpc_tags) is one already created, so it is not counted again.
+    type: int
+    default: 1
+  eips_to_allocate:
+    description:
+      - How many Elastic IPs the build allocates; one per NAT gateway, so one per availability zone.
+      - Elastic IPs carrying all of O(own_vpc_tags) except C(Name) are this stack's own and are not counted again.
+    type: int
+    default: 2
+  check_cidr_conflicts:
+    description:
+      - Whether to read the region's VPCs for blocks overlapping O(vpc_cidr). AWS accepts overlapping VPCs, but they
+        cannot be peered or routed to each other.
+    type: bool
+    default: true
+  own_vpc_tags:
+    description:
+      - The tags of this stack's own VPC, for example the common tags plus C(Name=nova-production-vpc).
+      - A VPC carrying all of them is neither a CIDR conflict nor counted as a VPC still to create, and an Elastic IP
+        carrying all of them except C(Name) (every resource has its own C(Name)) is not counted as one still to
+        allocate; so on a rerun over a built stack nothing new is needed.
+      - When empty, no existing resource is this stack's own.
+    type: dict
+    default: {}
+  key_name:
+    description:
+      - The name of the bastion's EC2 key pair, for example V(nova-production-bastion-key).
+      - When omitted, C(key_pair) is skipped.
+    type: str
+  key_must_exist:
+    description:
+      - Whether a missing key pair is a problem.
+      - With V(false) a missing key pair is only reported, since the bastion role imports it.
+    type: bool
+    default: false
+  permission_checks:
+    description:
+      - The EC2 actions to verify with C(DryRun=true). C(DryRunOperation) means allowed, C(UnauthorizedOperation)
+        denied (a problem). Any other answer means AWS rejected the probe's placeholder arguments first, so the
+        action is reported as C(unverified), a warning.
+      - The supported actions are those of the default; an empty list skips C(permissions).
+    type: list
+    elements: str
+    default: [CreateVpc, CreateSubnet, CreateInternetGateway, AllocateAddress, CreateNatGateway, CreateRouteTable,
+              CreateSecurityGroup, AuthorizeSecurityGroupIngress, ImportKeyPair, CreateLaunchTemplate, CreateFlowLogs]
+  quota_defaults:
+    description:
+      - The quotas to assume when Service Quotas cannot answer (access denied, or the quota not known there);
+        RV(report.quotas.vpcs.source) is then V(default).
+      - Keys C(vpcs_per_region) and C(eips_per_region); missing keys take AWS's documented defaults.
+    type: dict
+    default: {vpcs_per_region: 5, eips_per_region: 5}
+  fail_on_problems:
+    description:
+      - Whether the module fails when any check fails.
+      - With V(false) it returns the same RV(report) and RV(problems) without failing, for example to print them.
+    type: bool
+    default: true
+notes:
+  - Supports check mode and behaves the same in it, since the module only reads.
+  - "On failure C(msg) lists every problem as C(Pre-flight found N problem(s); nothing was created: (1) [check]
+    detail. Cause: ... Fix: ... (2) ...)."
+  - "IAM permissions used: C(sts:GetCallerIdentity), C(ec2:DescribeAvailabilityZones), C(ec2:DescribeVpcs),
+    C(ec2:DescribeAddresses), C(ec2:DescribeKeyPairs), C(servicequotas:GetServiceQuota),
+    C(servicequotas:GetAWSDefaultServiceQuota) and the actions probed with C(DryRun)."
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+# Note: These examples do not set authentication details, see the AWS Guide for details.
+
+- name: Check the account and region before building the nova stack
+  nova.infra.preflight:
+    region: us-west-2
+    vpc_cidr: 10.0.0.0/16
+    own_vpc_tags:
+      Project: nova
+      Environment: production
+      ManagedBy: ansible
+      Stack: nova-production
+      Name: nova-production-vpc
+    key_name: nova-production-bastion-key
+  register: preflight
+
+- name: Require three named zones and an imported key, and only check the network permissions
+  nova.infra.preflight:
+    region: us-west-2
+    vpc_cidr: 10.20.0.0/16
+    min_azs: 3
+    required_azs: [us-west-2a, us-west-2b, us-west-2c]
+    eips_to_allocate: 3
+    key_name: ops-bastion
+    key_must_exist: true
+    permission_checks: [CreateVpc, CreateSubnet, CreateInternetGateway, AllocateAddress, CreateNatGateway]
+
+- name: Report without failing, and print the failed checks
+  nova.infra.preflight:
+    region: us-west-2
+    vpc_cidr: 10.0.0.0/16
+    quota_defaults:
+      vpcs_per_region: 10
+    fail_on_problems: false
+  register: preflight
+
+- name: Show the problems
+  ansible.builtin.debug:
+    msg: "{{ preflight.problems | map(attribute='detail') | list }}"
+"""
+
+RETURN = r"""
+report:
+  description: Everything the pre-flight found, on success and on failure.
+  type: dict
+  returned: when the options are valid
+  contains:
+    account:
+      description: The AWS account ID of the credentials; V(null) without valid credentials.
+      type: str
+      sample: "123456789012"
+    arn:
+      description: The ARN of the identity.
+      type: str
+      sample: arn:aws:iam::123456789012:user/deployer
+    user_id:
+      description: The unique ID of the identity.
+      type: str
+      sample: AIDAEXAMPLEUSERID
+    region:
+      description: The region checked.
+      type: str
+      sample: us-west-2
+    checks:
+      description: Every check in order, one record each (C(cidr_conflicts) once per overlapping VPC).
+      type: list
+      elements: dict
+      contains:
+        name:
+          description: >-
+            C(credentials), C(availability_zones), C(required_azs), C(quota_vpcs), C(quota_eips), C(cidr_conflicts),
+            C(key_pair) or C(permissions).
+          type: str
+          sample: quota_eips
+        status:
+          description: V(pass), V(fail) (a problem), V(warn) (could not be fully verified) or V(skip).
+          type: str
+          sample: fail
+        detail:
+          description: What was found.
+          type: str
+          sample: >-
+            5 Elastic IP(s) in use in us-west-2 (0 of them this stack's own) + 2 to create, quota 5
+            (EC2-VPC Elastic IPs, L-0263D0A3, source: service_quotas)
+        cause:
+          description: Why it is a problem. Only on failed checks.
+          type: str
+          sample: Creating 2 more Elastic IP(s) would exceed the quota and fail with AddressLimitExceeded.
+        fix:
+          description: How to fix it. Only on failed checks.
+          type: str
+          sample: >-
+            release Elastic IPs that are not in use (...), or request more: `aws service-quotas
+            request-service-quota-increase --region us-west-2 --service-code ec2 --quota-code L-0263D0A3
+            --desired-value 7`
+    quotas:
+      description: The two quotas, keyed C(vpcs) and C(eips); empty when the checks were skipped.
+      type: dict
+      contains:
+        quota_code:
+          description: The Service Quotas code.
+          type: str
+          sample: L-F678F1CE
+        service_code:
+          description: The Service Quotas service code.
+          type: str
+          sample: vpc
+        quota_name:
+          description: The quota's name.
+          type: str
+          sample: VPCs per Region
+        value:
+          description: The quota.
+          type: int
+          sample: 5
+        source:
+          description: >-
+            V(service_quotas) (the account's applied value), V(aws_default) (GetAWSDefaultServiceQuota) or V(default)
+            (O(quota_defaults)).
+          type: str
+          sample: service_quotas
+        lookup_errors:
+          description: The Service Quotas calls that failed before the value was found, with their error codes.
+          type: list
+          elements: str
+          sample: ["GetServiceQuota: NoSuchResourceException"]
+        in_use:
+          description: How many exist in the region.
+          type: int
+          sample: 2
+        owned:
+          description: How many of those are this stack's own (see O(own_vpc_tags)).
+          type: int
+          sample: 1
+        requested:
+          description: O(vpcs_to_create) or O(eips_to_allocate).
+          type: int
+          sample: 1
+        needed:
+          description: How many the build still has to create, RV(report.quotas.vpcs.requested) less those owned.
+          type: int
+          sample: 0
+        available:
+          description: The quota less those in use.
+          type: int
+          sample: 3
+      sample:
+        vpcs: {quota_code: L-F678F1CE, service_code: vpc, quota_name: VPCs per Region, value: 5,
+               source: service_quotas, lookup_errors: [], in_use: 1, owned: 0, requested: 1, needed: 1, available: 4}
+    azs:
+      description: The availability zones in state C(available).
+      type: list
+      elements: str
+      sample: [us-west-2a, us-west-2b, us-west-2c, us-west-2d]
+    conflicts:
+      description: Existing VPCs overlapping O(vpc_cidr) that are not this stack's own.
+      type: list
+      elements: dict
+      contains:
+        vpc_id:
+          description: The VPC's ID.
+          type: str
+        region:
+          description: Its region.
+          type: str
+        name:
+          description: Its C(Name) tag.
+          type: str
+        cidrs:
+          description: Its associated IPv4 blocks.
+          type: list
+          elements: str
+        conflicting_cidrs:
+          description: Those overlapping O(vpc_cidr).
+          type: list
+          elements: str
+        tags:
+          description: Its tags.
+          type: dict
+      sample: []
+    key_pair:
+      description: The key pair O(key_name); V(null) when no O(key_name) was given or it could not be read.
+      type: dict
+      contains:
+        name:
+          description: O(key_name).
+          type: str
+        present:
+          description: Whether it exists in the region.
+          type: bool
+        key_pair_id:
+          description: Its ID when it exists.
+          type: str
+        fingerprint:
+          description: Its fingerprint when it exists.
+          type: str
+      sample: {name: nova-production-bastion-key, present: false, key_pair_id: null, fingerprint: null}
+    permissions:
+      description: The result of each DryRun probe, C(allowed), C(denied) or C(unverified), keyed by IAM action.
+      type: dict
+      sample: {"ec2:CreateVpc": allowed, "ec2:CreateSubnet": unverified}
+    problems:
+      description: The same as RV(problems).
+      type: list
+      elements: dict
+problems:
+  description: The failed checks, in the same format as RV(report.checks); the module fails when there is any.
+  type: list
+  elements: dict
+  returned: always
+  sample:
+    - name: cidr_conflicts
+      status: fail
+      detail: >-
+        vpc_cidr 10.0.0.0/16 overlaps 10.0.0.0/16 of existing VPC vpc-0123456789abcdef0 (Name: legacy) in us-west-2
+      cause: Overlapping VPCs cannot be peered or routed to each other (peering, Transit Gateway, VPN).
+      fix: >-
+        use a block that overlaps no existing VPC, e.g. 10.1.0.0/16; if vpc-0123456789abcdef0 is this stack's own
+        VPC, make sure it carries all the tags in own_vpc_tags
+"""
+
+try:
+    import botocore
+    from botocore import xform_name
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+from ansible_collections.nova.infra.plugins.module_utils import preflight
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import error_code
+
+# ThrottlingException is how Service Quotas (a JSON-protocol service) throttles.
+RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
+LATER_CHECKS = ("availability_zones", "quota_vpcs", "quota_eips", "cidr_conflicts", "key_pair", "permissions")
+
+
+@RETRY
+def call(method, **kwargs):
+    return method(**kwargs)
+
+
+@RETRY
+def paginate(client, operation, key):
+    return client.get_paginator(operation).paginate().build_full_result()[key]
+
+
+def attempt(function, *args, **kwargs):
+    """(result, None), or (None, {"code", "message"}): a failed read is an observation, not the end of the run."""
+    try:
+        return function(*args, **kwargs), None
+    except botocore.exceptions.ClientError as e:
+        return None, {"code": error_code(e), "message": e.response.get("Error", {}).get("Message")}
+    except botocore.exceptions.BotoCoreError as e:
+        return None, {"code": type(e).__name__, "message": str(e)}
+
+
+class PreflightGate:
+    """Reads the account with one retried call per observation; preflight.py judges what was read."""
+
+    def __init__(self, module, quota_defaults):
+        self.module = module
+        self.params = module.params
+        self.region = module.region
+        self.quota_defaults = quota_defaults
+        self.report = {
+            "account": None,
+            "arn": None,
+            "user_id": None,
+            "region": self.region,
+            "checks": [],
+            "quotas": {},
+            "azs": [],
+            "conflicts": [],
+            "key_pair": None,
+            "permissions": {},
+        }
+
+    def run(self):
+        identity, error = attempt(call, self.module.client("sts").get_caller_identity)
+        self.report["checks"].append(preflight.evaluate_credentials(identity, error))
+        if error is not None:
+            self.report["checks"] += preflight.skipped(LATER_CHECKS)
+        else:
+            self.report.update(account=identity["Account"], arn=identity["Arn"], user_id=identity["UserId"])
+            ec2 = self.module.client("ec2")
+            self.check_azs(ec2)
+            self.check_vpcs_and_eips(ec2, self.module.client("service-quotas"))
+            self.check_key_pair(ec2)
+            self.check_permissions(ec2)
+        self.report["problems"] = preflight.problems_of(self.report["checks"])
+        return self.report
+
+    def check_azs(self, ec2):
+        described, error = attempt(call, ec2.describe_availability_zones)
+        if error is not None:
+            self.report["checks"].append(preflight.read_failure("availability_zones", "list the AZs", error))
+            return
+        zones = [{"name": z["ZoneName"], "state": z["State"]} for z in described["AvailabilityZones"]]
+        self.report["azs"] = [z["name"] for z in zones if z["state"] == "available"]
+        self.report["checks"] += preflight.evaluate_azs(
+            self.region, zones, self.params["min_azs"], self.params["required_azs"]
+        )
+
+    def lookup_quota(self, client, kind):
+        spec, errors = preflight.QUOTAS[kind], []
+        for operation, source in (("GetServiceQuota", "service_quotas"), ("GetAWSDefaultServiceQuota", "aws_default")):
+            method = getattr(client, xform_name(operation))
+            found, error = attempt(call, method, ServiceCode=spec["service_code"], QuotaCode=spec["quota_code"])
+            if error is None:
+                return {"value": found["Quota"].get("Value"), "source": source, "errors": errors}
+            errors.append(f"{operation}: {error['code']}")
+        return {"value": None, "errors": errors}
+
+    def check_vpcs_and_eips(self, ec2, quotas):
+        own_tags = self.params["own_vpc_tags"]
+        described_vpcs, vpcs_error = attempt(paginate, ec2, "describe_vpcs", "Vpcs")
+        if vpcs_error is not None:
+            self.report["checks"].append(preflight.read_failure("quota_vpcs", "list the VPCs", vpcs_error))
+        else:
+            vpcs = [preflight.vpc_record(v, self.region, self.tags(v)) for v in described_vpcs]
+            owned = sum(preflight.has_tags(v["tags"], own_tags) for v in vpcs)
+            self.check_quota(quotas, "vpcs", len(vpcs), owned, self.params["vpcs_to_create"])
+        described, error = attempt(call, ec2.describe_addresses)
+        if error is not None:
+            self.report["checks"].append(preflight.read_failure("quota_eips", "list the Elastic IPs", error))
+        else:
+            addresses = described["Addresses"]
+            eip_tags = preflight.own_eip_tags(own_tags)
+            owned = sum(preflight.has_tags(self.tags(a), eip_tags) for a in addresses)
+            unassociated = sum("AssociationId" not in a for a in addresses)
+            self.check_quota(quotas, "eips", len(addresses), owned, self.params["eips_to_allocate"], unassociated)
+        if not self.params["check_cidr_conflicts"]:
+            self.report["checks"].append(preflight.check("cidr_conflicts", preflight.SKIP, "skipped: turned off"))
+        elif vpcs_error is not None:
+            self.report["checks"].append(preflight.read_failure("cidr_conflicts", "list the VPCs", vpcs_error))
+        else:
+            checks, self.report["conflicts"] = preflight.evaluate_cidr(self.params["vpc_cidr"], vpcs, own_tags)
+            self.report["checks"] += checks
+
+    def check_quota(self, client, kind, in_use, owned, requested, unassociated=0):
+        quota = preflight.resolve_quota(kind, self.lookup_quota(client, kind), self.quota_defaults)
+        self.report["quotas"][kind] = quota
+        self.report["checks"].append(
+            preflight.evaluate_quota(kind, quota, in_use, owned, requested, self.region, unassociated)
+        )
+
+    def check_key_pair(self, ec2):
+        name = self.params["key_name"]
+        key = None
+        if name is not None:
+            found, error = attempt(call, ec2.describe_key_pairs, KeyNames=[name])
+            if error is not None and error["code"] != "InvalidKeyPair.NotFound":
+                self.report["checks"].append(preflight.read_failure("key_pair", f"look up key pair {name}", error))
+                return
+            key = found["KeyPairs"][0] if found else None
+            self.report["key_pair"] = {
+                "name": name,
+                "present": key is not None,
+                "key_pair_id": (key or {}).get("KeyPairId"),
+                "fingerprint": (key or {}).get("KeyFingerprint"),
+            }
+        self.report["checks"].append(
+            preflight.evaluate_key_pair(name, key, self.params["key_must_exist"], self.region)
+        )
+
+    def check_permissions(self, ec2):
+        outcomes = {}
+        for action in self.params["permission_checks"]:
+            method = getattr(ec2, xform_name(action))
+            outcomes[action] = attempt(call, method, DryRun=True, **preflight.PERMISSION_PROBES[action])[1]
+        checked, self.report["permissions"] = preflight.evaluate_permissions(outcomes)
+        self.report["checks"].append(checked)
+
+    @staticmethod
+    def tags(resource):
+        return boto3_tag_list_to_ansible_dict(resource.get("Tags", []))
+
+
+def main():
+    argument_spec = dict(
+        vpc_cidr=dict(type="str"),
+        min_azs=dict(type="int", default=2),
+        required_azs=dict(type="list", elements="str"),
+        vpcs_to_create=dict(type="int", default=1),
+        eips_to_allocate=dict(type="int", default=2),
+        check_cidr_conflicts=dict(type="bool", default=True),
+        own_vpc_tags=dict(type="dict", default={}),
+        key_name=dict(type="str"),
+        key_must_exist=dict(type="bool", default=False),
+        permission_checks=dict(type="list", elements="str", default=preflight.DEFAULT_PERMISSION_CHECKS),
+        quota_defaults=dict(type="dict", default=preflight.DEFAULT_QUOTAS),
+        fail_on_problems=dict(type="bool", default=True),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec, required_if=[("key_must_exist", True, ["key_name"])], supports_check_mode=True
+    )
+    options = preflight.validate_options(module.params)
+    for warning in options["warnings"]:
+        module.warn(warning)
+    if options["problems"]:
+        module.fail_json(msg=preflight.format_message(options["problems"]), problems=options["problems"])
+    report = PreflightGate(module, options["quota_defaults"]).run()
+    if report["problems"] and module.params["fail_on_problems"]:
+        module.fail_json(msg=preflight.format_message(report["problems"]), report=report, problems=report["problems"])
+    module.exit_json(changed=False, report=report, problems=report["problems"])
+
+
+if __name__ == "__main__":
+    main()

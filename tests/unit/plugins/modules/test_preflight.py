@@ -1,0 +1,732 @@
+# -*- coding: utf-8 -*-
+
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Tests of nova.infra.preflight: first its pure logic (plugins/module_utils/preflight.py) on plain data,
+then the module in-process against an embedded sandbox.
+
+One file for both because test basenames must be unique across tests/ (there are no __init__.py files).
+"""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import boto3
+import botocore.session
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.nova.infra.plugins.module_utils import preflight as logic
+from ansible_collections.nova.infra.plugins.modules import preflight
+
+REPO = Path(__file__).resolve().parents[4]
+REGION = "us-west-2"
+OWN_TAGS = {
+    "Project": "nova",
+    "Environment": "production",
+    "ManagedBy": "ansible",
+    "Stack": "nova-production",
+    "Name": "nova-production-vpc",
+}
+KEY = "nova-production-bastion-key"
+# moto 5.2.5 ignores DryRun on CreateVpc and creates the VPC (AWS answers DryRunOperation and creates
+# nothing), so tests that read the account back leave that one probe out.
+PROBES_MOTO_HONOURS = [a for a in logic.DEFAULT_PERMISSION_CHECKS if a != "CreateVpc"]
+
+
+# Pure logic: plugins/module_utils/preflight.py
+
+OWN = {"Project": "nova", "Stack": "nova-production", "Name": "nova-production-vpc"}
+
+
+def quota(kind, value=5, source="service_quotas"):
+    return logic.resolve_quota(kind, {"value": value, "source": source, "errors": []}, logic.DEFAULT_QUOTAS)
+
+
+# (kind, quota value, in use, owned, requested, expected status, expected needed)
+QUOTA_CASES = [
+    pytest.param("vpcs", 5, 1, 0, 1, "pass", 1, id="vpcs_room_left"),
+    pytest.param("vpcs", 5, 4, 0, 1, "pass", 1, id="vpcs_exactly_at_quota_after_create"),
+    pytest.param("vpcs", 5, 5, 0, 1, "fail", 1, id="vpcs_at_quota"),
+    pytest.param("vpcs", 5, 5, 1, 1, "pass", 0, id="vpcs_at_quota_but_own_vpc_exists"),
+    pytest.param("vpcs", 5, 6, 1, 1, "fail", 0, id="vpcs_over_quota_even_on_rerun"),
+    pytest.param("vpcs", 10, 5, 0, 1, "pass", 1, id="vpcs_raised_quota"),
+    pytest.param("eips", 5, 3, 0, 2, "pass", 2, id="eips_two_fit"),
+    pytest.param("eips", 5, 4, 0, 2, "fail", 2, id="eips_one_short"),
+    pytest.param("eips", 5, 5, 2, 2, "pass", 0, id="eips_at_quota_own_eips_reused"),
+    pytest.param("eips", 5, 5, 1, 2, "fail", 1, id="eips_one_own_one_missing"),
+    pytest.param("eips", 5, 0, 0, 0, "pass", 0, id="eips_none_requested"),
+]
+
+
+@pytest.mark.parametrize("kind, value, in_use, owned, requested, status, needed", QUOTA_CASES)
+def test_quota_math(kind, value, in_use, owned, requested, status, needed):
+    entry = quota(kind, value)
+
+    result = logic.evaluate_quota(kind, entry, in_use, owned, requested, REGION)
+
+    assert result["status"] == status
+    assert entry["needed"] == needed
+    assert entry["available"] == value - in_use
+    assert (entry["in_use"], entry["owned"], entry["requested"]) == (in_use, owned, requested)
+
+
+def test_vpc_quota_problem_names_code_error_and_increase_command():
+    result = logic.evaluate_quota("vpcs", quota("vpcs"), 5, 0, 1, REGION)
+
+    assert "VpcLimitExceeded" in result["cause"]
+    assert (
+        f"aws service-quotas request-service-quota-increase --region {REGION} --service-code vpc "
+        "--quota-code L-F678F1CE --desired-value 6"
+    ) in result["fix"]
+    assert "aws ec2 describe-vpcs" in result["fix"]
+
+
+def test_eip_quota_problem_lists_unassociated_addresses():
+    result = logic.evaluate_quota("eips", quota("eips"), 5, 0, 2, REGION, unassociated=3)
+
+    assert "AddressLimitExceeded" in result["cause"]
+    assert "3 of them are not associated" in result["fix"]
+    assert "Addresses[?AssociationId==null].[PublicIp,AllocationId]" in result["fix"]
+    assert "--service-code ec2 --quota-code L-0263D0A3 --desired-value 7" in result["fix"]
+
+
+@pytest.mark.parametrize(
+    "lookup, defaults, value, source",
+    [
+        pytest.param({"value": 20.0, "source": "service_quotas", "errors": []}, {}, 20, "service_quotas", id="applied"),
+        pytest.param(
+            {"value": 5.0, "source": "aws_default", "errors": ["GetServiceQuota: AccessDenied"]},
+            {},
+            5,
+            "aws_default",
+            id="aws_default",
+        ),
+        pytest.param(
+            {"value": None, "errors": ["GetServiceQuota: NoSuchResourceException"]}, {}, 5, "default", id="fallback"
+        ),
+        pytest.param({"value": None, "errors": []}, {"eips_per_region": 12}, 12, "default", id="configured_fallback"),
+    ],
+)
+def test_quota_source(lookup, defaults, value, source):
+    entry = logic.resolve_quota("eips", lookup, {**logic.DEFAULT_QUOTAS, **defaults})
+
+    assert (entry["value"], entry["source"]) == (value, source)
+    assert entry["lookup_errors"] == lookup["errors"]
+    assert (entry["service_code"], entry["quota_code"]) == ("ec2", "L-0263D0A3")
+
+
+def test_fallback_source_is_said_in_the_detail():
+    entry = logic.resolve_quota("vpcs", {"value": None, "errors": []}, logic.DEFAULT_QUOTAS)
+
+    result = logic.evaluate_quota("vpcs", entry, 1, 0, 1, REGION)
+
+    assert "source: quota_defaults, as Service Quotas did not answer" in result["detail"]
+
+
+@pytest.mark.parametrize(
+    "code, cause_fragment",
+    [
+        ("NoCredentialsError", "No AWS credentials were found"),
+        ("InvalidClientTokenId", "does not know the access key ID"),
+        ("ExpiredToken", "have expired"),
+        ("SignatureDoesNotMatch", "secret access key does not belong"),
+    ],
+)
+def test_credential_errors_give_the_resolutions(code, cause_fragment):
+    result = logic.evaluate_credentials(None, {"code": code, "message": "m"})
+
+    assert result["status"] == "fail"
+    assert cause_fragment in result["cause"]
+    for resolution in ("aws configure", "AWS_ACCESS_KEY_ID", "IAM role", "AWS SSO", "aws sts get-caller-identity"):
+        assert resolution in result["fix"]
+    assert "other checks were skipped" in result["detail"]
+
+
+def test_unreachable_sts_is_not_blamed_on_credentials():
+    result = logic.evaluate_credentials(None, {"code": "EndpointConnectionError", "message": "no route"})
+
+    assert result["status"] == "fail"
+    assert "endpoint_url" in result["fix"]
+
+
+def test_credentials_pass_names_identity():
+    result = logic.evaluate_credentials({"Arn": "arn:aws:iam::1:user/x", "Account": "1"}, None)
+
+    assert result == {
+        "name": "credentials",
+        "status": "pass",
+        "detail": "authenticated as arn:aws:iam::1:user/x in account 1",
+    }
+
+
+ZONES = [
+    {"name": "us-west-2a", "state": "available"},
+    {"name": "us-west-2b", "state": "available"},
+    {"name": "us-west-2d", "state": "impaired"},
+]
+
+
+@pytest.mark.parametrize(
+    "min_azs, required, statuses, fragment",
+    [
+        pytest.param(2, None, {"availability_zones": "pass"}, "2 available AZs", id="enough"),
+        pytest.param(3, None, {"availability_zones": "fail"}, "min_azs is 3", id="too_few"),
+        pytest.param(
+            2, ["us-west-2a", "us-west-2b"], {"availability_zones": "pass", "required_azs": "pass"}, "", id="required"
+        ),
+        pytest.param(
+            2,
+            ["us-west-2a", "us-west-2d", "us-west-2z"],
+            {"availability_zones": "pass", "required_azs": "fail"},
+            "us-west-2d is impaired; us-west-2z is not an AZ of us-west-2",
+            id="required_missing",
+        ),
+    ],
+)
+def test_availability_zones(min_azs, required, statuses, fragment):
+    checks = logic.evaluate_azs(REGION, ZONES, min_azs, required)
+
+    assert {c["name"]: c["status"] for c in checks} == statuses
+    assert fragment in " ".join(c["detail"] for c in checks)
+    fixes = {c["name"]: c["fix"] for c in logic.problems_of(checks)}
+    if "availability_zones" in fixes:
+        assert f"use a region with {min_azs} or more available AZs" in fixes["availability_zones"]
+    if "required_azs" in fixes:
+        assert fixes["required_azs"].endswith("available AZs of us-west-2: us-west-2a, us-west-2b")
+
+
+def vpc(vpc_id, cidrs, tags=None):
+    return {"vpc_id": vpc_id, "region": REGION, "cidrs": cidrs, "name": (tags or {}).get("Name"), "tags": tags or {}}
+
+
+def test_cidr_conflict_per_foreign_vpc_and_own_vpc_ignored():
+    vpcs = [
+        vpc("vpc-own", ["10.0.0.0/16"], OWN),
+        vpc("vpc-legacy", ["10.0.0.0/20"], {"Name": "legacy"}),
+        vpc("vpc-other", ["10.0.128.0/17"]),
+        vpc("vpc-default", ["172.31.0.0/16"]),
+    ]
+
+    checks, conflicts = logic.evaluate_cidr("10.0.0.0/16", vpcs, OWN)
+
+    assert [c["vpc_id"] for c in conflicts] == ["vpc-legacy", "vpc-other"]
+    assert [c["status"] for c in checks] == ["fail", "fail"]
+    assert "vpc_cidr 10.0.0.0/16 overlaps 10.0.0.0/20 of existing VPC vpc-legacy (Name: legacy)" in checks[0]["detail"]
+    assert "e.g. 10.1.0.0/16" in checks[0]["fix"]
+
+
+def test_no_cidr_is_skipped():
+    checks, conflicts = logic.evaluate_cidr(None, [vpc("vpc-1", ["10.0.0.0/16"])], {})
+
+    assert [c["status"] for c in checks] == ["skip"] and conflicts == []
+
+
+def test_vpc_record_keeps_live_secondary_blocks():
+    described = {
+        "VpcId": "vpc-1",
+        "CidrBlock": "10.0.0.0/16",
+        "CidrBlockAssociationSet": [
+            {"CidrBlock": "10.0.0.0/16", "CidrBlockState": {"State": "associated"}},
+            {"CidrBlock": "10.1.0.0/16", "CidrBlockState": {"State": "associated"}},
+            {"CidrBlock": "10.2.0.0/16", "CidrBlockState": {"State": "disassociated"}},
+        ],
+    }
+
+    assert logic.vpc_record(described, REGION, {"Name": "x"})["cidrs"] == ["10.0.0.0/16", "10.1.0.0/16"]
+
+
+def test_eip_ownership_ignores_the_name_tag():
+    eip_tags = logic.own_eip_tags(OWN)
+
+    eip = {"Project": "nova", "Stack": "nova-production", "Name": "nova-production-nat-eip-us-west-2a"}
+    assert logic.has_tags(eip, eip_tags)
+    assert not logic.has_tags({"Project": "nova"}, eip_tags)
+    assert not logic.has_tags({"Project": "nova"}, {})
+
+
+@pytest.mark.parametrize(
+    "key, must_exist, status",
+    [
+        pytest.param({"KeyPairId": "key-1"}, True, "pass", id="present"),
+        pytest.param(None, False, "pass", id="missing_informational"),
+        pytest.param(None, True, "fail", id="missing_required"),
+    ],
+)
+def test_key_pair(key, must_exist, status):
+    result = logic.evaluate_key_pair("nova-production-bastion-key", key, must_exist, REGION)
+
+    assert result["status"] == status
+    if status == "fail":
+        assert "InvalidKeyPair.NotFound" in result["cause"]
+        assert "aws ec2 import-key-pair --region us-west-2 --key-name nova-production-bastion-key" in result["fix"]
+
+
+def test_no_key_name_is_skipped():
+    assert logic.evaluate_key_pair(None, None, False, REGION)["status"] == "skip"
+
+
+@pytest.mark.parametrize(
+    "error, result",
+    [
+        (None, "allowed"),
+        ({"code": "DryRunOperation"}, "allowed"),
+        ({"code": "UnauthorizedOperation"}, "denied"),
+        ({"code": "InvalidVpcID.NotFound"}, "unverified"),
+        ({"code": "EndpointConnectionError"}, "unverified"),
+    ],
+)
+def test_dry_run_classification(error, result):
+    assert logic.classify_probe(error) == result
+
+
+def test_permissions_denied_is_one_problem_naming_every_action():
+    check, results = logic.evaluate_permissions(
+        {
+            "CreateVpc": {"code": "UnauthorizedOperation"},
+            "AllocateAddress": {"code": "UnauthorizedOperation"},
+            "CreateSubnet": {"code": "InvalidVpcID.NotFound"},
+            "CreateInternetGateway": {"code": "DryRunOperation"},
+        }
+    )
+
+    assert check["status"] == "fail"
+    assert check["detail"].startswith("denied: ec2:CreateVpc, ec2:AllocateAddress; 1 of 4 EC2 actions allowed")
+    assert "ec2:CreateSubnet: InvalidVpcID.NotFound" in check["detail"]
+    assert "IAM policy" in check["fix"]
+    assert results["ec2:CreateSubnet"] == "unverified"
+
+
+def test_unverified_permissions_are_a_warning_only():
+    check, _ = logic.evaluate_permissions(
+        {"CreateVpc": {"code": "DryRunOperation"}, "CreateSubnet": {"code": "InvalidVpcID.NotFound"}}
+    )
+
+    assert check["status"] == "warn"
+
+
+def test_every_probe_is_an_ec2_operation_with_dry_run_and_its_required_arguments():
+    model = botocore.session.get_session().get_service_model("ec2")
+
+    for action, arguments in logic.PERMISSION_PROBES.items():
+        shape = model.operation_model(action).input_shape
+        assert "DryRun" in shape.members, action
+        assert set(shape.required_members) <= set(arguments), action
+
+
+def params(**overrides):
+    base = {
+        "vpc_cidr": "10.0.0.0/16",
+        "min_azs": 2,
+        "vpcs_to_create": 1,
+        "eips_to_allocate": 2,
+        "quota_defaults": {},
+        "permission_checks": logic.DEFAULT_PERMISSION_CHECKS,
+    }
+    return {**base, **overrides}
+
+
+def test_good_options_have_no_problems_and_fill_quota_defaults():
+    result = logic.validate_options(params(quota_defaults={"eips_per_region": "10"}))
+
+    assert result["problems"] == []
+    assert result["quota_defaults"] == {"vpcs_per_region": 5, "eips_per_region": 10}
+
+
+def test_every_bad_option_is_reported_with_value_and_fix():
+    result = logic.validate_options(
+        params(
+            vpc_cidr="10.0.0.0/8",
+            min_azs=0,
+            eips_to_allocate=-1,
+            quota_defaults={"nat_per_az": 5, "vpcs_per_region": "lots"},
+            permission_checks=["CreateVpc", "DeleteVpc"],
+        )
+    )
+    message = logic.format_message(result["problems"])
+
+    assert [p["name"] for p in result["problems"]] == [
+        "option vpc_cidr",
+        "option min_azs",
+        "option eips_to_allocate",
+        "option quota_defaults",
+        "option quota_defaults",
+        "option permission_checks",
+    ]
+    assert message.startswith(
+        "Pre-flight found 6 problems; nothing was created: (1) [option vpc_cidr] vpc_cidr='10.0.0.0/8'"
+    )
+    assert "AWS only accepts VPC blocks from /16 to /28" in message
+    assert "min_azs=0 is below 1" in message
+    assert "unknown key 'nat_per_az'" in message
+    assert "permission_checks=['DeleteVpc'] names EC2 actions" in message
+    assert "Fix: use any of CreateVpc, CreateSubnet" in message
+
+
+def test_message_numbers_every_problem_with_cause_and_fix():
+    problems = [
+        logic.check("a", "fail", "first", cause="because", fix="do this"),
+        logic.check("b", "fail", "second", fix="do that"),
+    ]
+
+    assert logic.format_message(problems) == (
+        "Pre-flight found 2 problems; nothing was created: (1) [a] first. Cause: because Fix: do this. "
+        "(2) [b] second. Fix: do that."
+    )
+    assert logic.format_message(problems[:1]).startswith("Pre-flight found 1 problem; ")
+
+
+def test_read_failure_carries_the_catalogue_guidance():
+    result = logic.read_failure("quota_vpcs", "list the VPCs", {"code": "UnauthorizedOperation", "message": "no"})
+
+    assert result["status"] == "fail"
+    assert result["detail"] == "could not list the VPCs: UnauthorizedOperation: no"
+    assert "decode-authorization-message" in result["fix"]
+
+
+# The module against the sandbox
+
+
+def _load_sandboxctl():
+    spec = importlib.util.spec_from_file_location("sandboxctl", REPO / "sandbox" / "sandboxctl.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+sandboxctl = _load_sandboxctl()
+
+
+@pytest.fixture(scope="module")
+def sandbox_url(tmp_path_factory):
+    handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox"))
+    try:
+        yield sandboxctl.endpoint(handle)
+    finally:
+        sandboxctl.stop(handle)
+
+
+@pytest.fixture
+def url(sandbox_url, monkeypatch):
+    """An empty sandbox; the environment holds no AWS settings, so only the module options count."""
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_ACCESS_KEY",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SECRET_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ENDPOINT_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    sandboxctl.configure(sandbox_url, fault_rate=0)
+    sandboxctl.reset(sandbox_url)
+    return sandbox_url
+
+
+@pytest.fixture
+def aws(url):
+    def client(service):
+        return boto3.client(
+            service, region_name=REGION, endpoint_url=url, aws_access_key_id="testing", aws_secret_access_key="testing"
+        )
+
+    return client
+
+
+@pytest.fixture
+def run_module(capsys, url):
+    """Run main() in-process against the sandbox; return (failed, result) from the JSON it prints."""
+
+    def run(args, credentials=True):
+        connection = {"region": REGION, "endpoint_url": url}
+        if credentials:
+            connection.update(access_key="testing", secret_key="testing")
+        with patch_module_args({**connection, **args}), pytest.raises(SystemExit) as exit_info:
+            preflight.main()
+        result = json.loads(capsys.readouterr().out)
+        assert bool(exit_info.value.code) == bool(result.get("failed")), result
+        return bool(result.get("failed")), result
+
+    return run
+
+
+def account_state(ec2):
+    return (
+        sorted(v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]),
+        sorted(a["AllocationId"] for a in ec2.describe_addresses()["Addresses"]),
+        sorted(k["KeyName"] for k in ec2.describe_key_pairs()["KeyPairs"]),
+    )
+
+
+def statuses(result):
+    return {c["name"]: c["status"] for c in result["report"]["checks"]}
+
+
+def tag(ec2, resource_id, tags):
+    ec2.create_tags(Resources=[resource_id], Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+
+
+def test_no_credentials_fails_with_the_resolutions(run_module, url, tmp_path, monkeypatch):
+    for name in ("AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):
+        empty = tmp_path / name
+        empty.write_text("")
+        monkeypatch.setenv(name, str(empty))
+    # Otherwise botocore would wait for an instance role on a link-local address.
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+    failed, result = run_module({"vpc_cidr": "10.0.0.0/16"}, credentials=False)
+
+    assert failed
+    assert result["msg"].startswith("Pre-flight found 1 problem; nothing was created: (1) [credentials]")
+    for resolution in ("aws configure", "AWS_ACCESS_KEY_ID", "IAM role", "AWS SSO", "aws sts get-caller-identity"):
+        assert resolution in result["msg"]
+    assert "NoCredentialsError" in result["msg"] and "other checks were skipped" in result["msg"]
+    assert statuses(result) == {
+        "credentials": "fail",
+        "availability_zones": "skip",
+        "quota_vpcs": "skip",
+        "quota_eips": "skip",
+        "cidr_conflicts": "skip",
+        "key_pair": "skip",
+        "permissions": "skip",
+    }
+    assert result["report"]["account"] is None
+    # Nothing could be signed, so nothing reached AWS.
+    assert sandboxctl.stats(url)["requests"] == 0
+
+
+def test_clean_account_passes_with_the_full_report_and_writes_nothing(run_module, aws):
+    ec2 = aws("ec2")
+    before = account_state(ec2)
+
+    failed, result = run_module(
+        {"vpc_cidr": "10.0.0.0/16", "own_vpc_tags": OWN_TAGS, "key_name": KEY, "permission_checks": PROBES_MOTO_HONOURS}
+    )
+
+    assert not failed, result["msg"]
+    assert result["changed"] is False and result["problems"] == []
+    report = result["report"]
+    assert set(report) == {
+        "account",
+        "arn",
+        "user_id",
+        "region",
+        "checks",
+        "quotas",
+        "azs",
+        "conflicts",
+        "key_pair",
+        "permissions",
+        "problems",
+    }
+    assert report["account"] == "123456789012" and report["arn"].startswith("arn:aws:sts::123456789012:")
+    assert report["region"] == REGION
+    assert [c["name"] for c in report["checks"]] == [
+        "credentials",
+        "availability_zones",
+        "quota_vpcs",
+        "quota_eips",
+        "cidr_conflicts",
+        "key_pair",
+        "permissions",
+    ]
+    assert {c["status"] for c in report["checks"]} <= {"pass", "warn"}
+    assert report["azs"] == ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"]
+    # The sandbox answers Service Quotas for the vpc service only: the EIP quota falls back to the default.
+    assert report["quotas"]["vpcs"] == {
+        "quota_code": "L-F678F1CE",
+        "service_code": "vpc",
+        "quota_name": "VPCs per Region",
+        "value": 5,
+        "source": "service_quotas",
+        "lookup_errors": [],
+        "in_use": 1,
+        "owned": 0,
+        "requested": 1,
+        "needed": 1,
+        "available": 4,
+    }
+    assert report["quotas"]["eips"]["source"] == "default"
+    assert report["quotas"]["eips"]["lookup_errors"][0] == "GetServiceQuota: NoSuchResourceException"
+    assert (report["quotas"]["eips"]["in_use"], report["quotas"]["eips"]["needed"]) == (0, 2)
+    assert report["key_pair"] == {"name": KEY, "present": False, "key_pair_id": None, "fingerprint": None}
+    assert report["permissions"]["ec2:AllocateAddress"] == "allowed"
+    assert report["permissions"]["ec2:CreateSubnet"] == "unverified"  # placeholder VPC: InvalidVpcID.NotFound
+    assert "denied" not in report["permissions"].values()
+    assert account_state(ec2) == before
+
+
+def test_check_mode_gives_the_same_report(run_module):
+    args = {"vpc_cidr": "10.0.0.0/16", "permission_checks": PROBES_MOTO_HONOURS}
+
+    assert run_module({**args, "_ansible_check_mode": True}) == run_module(args)
+
+
+def test_existing_overlapping_vpc_is_a_conflict(run_module, aws):
+    ec2 = aws("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    tag(ec2, vpc_id, {"Name": "legacy"})
+
+    failed, result = run_module({"vpc_cidr": "10.0.0.0/16", "own_vpc_tags": OWN_TAGS, "permission_checks": []})
+
+    assert failed
+    assert (
+        f"[cidr_conflicts] vpc_cidr 10.0.0.0/16 overlaps 10.0.0.0/16 of existing VPC {vpc_id} (Name: legacy) "
+        f"in {REGION}." in result["msg"]
+    )
+    assert "Fix: use a block that overlaps no existing VPC, e.g. 10.1.0.0/16" in result["msg"]
+    assert [c["vpc_id"] for c in result["report"]["conflicts"]] == [vpc_id]
+    assert [p["name"] for p in result["problems"]] == ["cidr_conflicts"]
+
+
+def test_vpc_quota_reached_is_a_vpc_limit_problem(run_module, aws):
+    ec2 = aws("ec2")
+    for i in range(4):  # plus the default VPC: 5, the quota
+        ec2.create_vpc(CidrBlock=f"10.{100 + i}.0.0/16")
+
+    failed, result = run_module({"vpc_cidr": "10.0.0.0/16", "permission_checks": []})
+
+    assert failed
+    assert [p["name"] for p in result["problems"]] == ["quota_vpcs"]
+    problem = result["problems"][0]
+    assert "5 VPC(s) in use" in problem["detail"] and "+ 1 to create, quota 5" in problem["detail"]
+    assert "VpcLimitExceeded" in problem["cause"]
+    assert "--service-code vpc --quota-code L-F678F1CE --desired-value 6" in problem["fix"]
+    assert result["msg"].startswith("Pre-flight found 1 problem; nothing was created: (1) [quota_vpcs]")
+
+
+def test_eips_at_quota_is_an_address_limit_problem(run_module, aws):
+    ec2 = aws("ec2")
+    for _ in range(5):
+        ec2.allocate_address(Domain="vpc")
+
+    failed, result = run_module({"permission_checks": []})
+
+    assert failed
+    assert [p["name"] for p in result["problems"]] == ["quota_eips"]
+    problem = result["problems"][0]
+    assert "AddressLimitExceeded" in problem["cause"]
+    assert "5 of them are not associated" in problem["fix"]
+    assert "--service-code ec2 --quota-code L-0263D0A3 --desired-value 7" in problem["fix"]
+    assert result["report"]["quotas"]["eips"]["source"] == "default"
+
+
+def test_rerun_over_the_built_stack_needs_nothing_new(run_module, aws):
+    ec2 = aws("ec2")
+    own_vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    tag(ec2, own_vpc, OWN_TAGS)
+    for i in range(3):
+        ec2.create_vpc(CidrBlock=f"10.{100 + i}.0.0/16")
+    for az in ("us-west-2a", "us-west-2b"):
+        eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        tag(ec2, eip, {**OWN_TAGS, "Name": f"nova-production-nat-eip-{az}"})
+    for _ in range(3):
+        ec2.allocate_address(Domain="vpc")
+
+    failed, result = run_module({"vpc_cidr": "10.0.0.0/16", "own_vpc_tags": OWN_TAGS, "permission_checks": []})
+
+    assert not failed, result["msg"]
+    quotas = result["report"]["quotas"]
+    assert (quotas["vpcs"]["in_use"], quotas["vpcs"]["owned"], quotas["vpcs"]["needed"]) == (5, 1, 0)
+    assert (quotas["eips"]["in_use"], quotas["eips"]["owned"], quotas["eips"]["needed"]) == (5, 2, 0)
+    assert result["report"]["conflicts"] == []
+
+
+def test_every_problem_is_reported_at_once(run_module, aws):
+    ec2 = aws("ec2")
+    for i in range(4):
+        ec2.create_vpc(CidrBlock=f"10.{i}.0.0/16")
+    for _ in range(4):
+        ec2.allocate_address(Domain="vpc")
+
+    failed, result = run_module(
+        {
+            "vpc_cidr": "10.0.0.0/16",
+            "min_azs": 5,
+            "required_azs": ["us-west-2a", "us-west-2z"],
+            "key_name": KEY,
+            "key_must_exist": True,
+            "permission_checks": [],
+        }
+    )
+
+    assert failed
+    assert [p["name"] for p in result["problems"]] == [
+        "availability_zones",
+        "required_azs",
+        "quota_vpcs",
+        "quota_eips",
+        "cidr_conflicts",
+        "key_pair",
+    ]
+    assert result["msg"].startswith("Pre-flight found 6 problems; nothing was created: (1) [availability_zones]")
+    assert "(6) [key_pair] key pair nova-production-bastion-key does not exist" in result["msg"]
+    assert "aws ec2 import-key-pair" in result["msg"]
+
+
+def test_existing_key_pair_passes_when_required(run_module, aws):
+    ec2 = aws("ec2")
+    public_key = logic.PERMISSION_PROBES["ImportKeyPair"]["PublicKeyMaterial"]
+    key_id = ec2.import_key_pair(KeyName=KEY, PublicKeyMaterial=public_key)["KeyPairId"]
+
+    failed, result = run_module({"key_name": KEY, "key_must_exist": True, "permission_checks": []})
+
+    assert not failed, result["msg"]
+    assert result["report"]["key_pair"]["present"] is True
+    assert result["report"]["key_pair"]["key_pair_id"] == key_id
+
+
+def test_fail_on_problems_false_returns_the_problems(run_module, aws):
+    aws("ec2").create_vpc(CidrBlock="10.0.0.0/16")
+
+    failed, result = run_module({"vpc_cidr": "10.0.0.0/16", "fail_on_problems": False, "permission_checks": []})
+
+    assert not failed
+    assert [p["name"] for p in result["problems"]] == ["cidr_conflicts"]
+    assert result["report"]["problems"] == result["problems"]
+
+
+def test_bad_options_fail_before_any_aws_call(run_module, url):
+    failed, result = run_module(
+        {"vpc_cidr": "10.0.0.0/33", "eips_to_allocate": -1, "permission_checks": ["CreateVpc", "TerminateInstances"]}
+    )
+
+    assert failed
+    assert [p["name"] for p in result["problems"]] == [
+        "option vpc_cidr",
+        "option eips_to_allocate",
+        "option permission_checks",
+    ]
+    assert "vpc_cidr='10.0.0.0/33' is not a valid IPv4 CIDR block" in result["msg"]
+    assert "permission_checks=['TerminateInstances']" in result["msg"]
+    assert sandboxctl.stats(url)["requests"] == 0
+
+
+def test_key_must_exist_needs_a_key_name(run_module):
+    failed, result = run_module({"key_must_exist": True})
+
+    assert failed
+    assert "key_must_exist is True but all of the following are missing: key_name" in result["msg"]
+
+
+def test_throttling_and_server_errors_are_retried(run_module, aws, url):
+    ec2 = aws("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    sandboxctl.configure(url, fault_rate=0.3, fault_kinds="throttle,5xx", seed=1)
+
+    failed, result = run_module({"vpc_cidr": "10.0.0.0/16", "permission_checks": PROBES_MOTO_HONOURS})
+
+    faults = sandboxctl.stats(url)["faults_injected"]
+    sandboxctl.configure(url, fault_rate=0)
+    assert faults > 0
+    assert failed
+    # The same answer as without faults: only the conflict, every other check read through.
+    assert [p["name"] for p in result["problems"]] == ["cidr_conflicts"]
+    assert [c["vpc_id"] for c in result["report"]["conflicts"]] == [vpc_id]
+    assert result["report"]["quotas"]["vpcs"]["source"] == "service_quotas"
