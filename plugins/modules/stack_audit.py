@@ -1,0 +1,675 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: nova.infra engineers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: stack_audit
+version_added: 0.1.0
+short_description: Audit the deployed nova stack against the post-deployment and security checklists
+description:
+  - Reads the nova stack from AWS (read-only, never changes anything) and evaluates named checks, each with a
+    severity and the CIS AWS Foundations Benchmark v3.0.0 control it implements, or V(none) and the line of the
+    design document (C(docs/design.md)) it comes from.
+  - The stack is found by its names in the module's O(region), in the tag C(Name) or the resource name,
+    all derived from O(name_prefix) (for example C(nova-production-vpc), C(nova-production-bastion-sg),
+    C(nova-production-bastion-asg), C(nova-production-bastion-lt)). Resources in the VPC (subnets, internet
+    gateways, NAT gateways, route tables, security groups, flow logs) are read by VPC ID. Buckets are read by the
+    names given in O(buckets), each in its own region.
+  - "Network: C(NOVA-NET-001) the VPC exists once with O(vpc_cidr); C(NOVA-NET-002) an internet gateway is attached;
+    C(NOVA-NET-003) one public and one private subnet (tag C(Type)) in each of O(expected_az_count) AZs;
+    C(NOVA-NET-004) every subnet has at least O(min_free_ip_percent) percent of its usable addresses free;
+    C(NOVA-NET-005) one available NAT gateway in each AZ's public subnet; C(NOVA-NET-006) no route table tagged
+    C(Type=Private) routes to an internet gateway; C(NOVA-NET-007) each private subnet sends V(0.0.0.0/0) to the NAT
+    gateway of its own AZ; C(NOVA-NET-008) no blackhole routes; C(NOVA-NET-009) subnets, available NAT gateways and
+    the bastion Auto Scaling group span O(expected_az_count) AZs."
+  - "Logging: C(NOVA-LOG-001) an C(ACTIVE) flow log with traffic type C(ALL) on the VPC (CIS v3.0.0 3.7)."
+  - "Security groups: C(NOVA-SG-001) the bastion SG allows tcp/22 only from O(allowed_ssh_cidrs) (and does allow it);
+    C(NOVA-SG-002) the private SG allows SSH only from the bastion SG (a source-group rule); C(NOVA-SG-003) and
+    C(NOVA-SG-004) no SG in the VPC opens port 22 or 3389 (including all-traffic rules and port ranges covering them)
+    to V(0.0.0.0/0) (CIS v3.0.0 5.2) or V(::/0) (CIS v3.0.0 5.3); C(NOVA-SG-005) the default SG has no rules
+    (CIS v3.0.0 5.4)."
+  - "S3: C(NOVA-S3-001) each bucket of O(buckets) exists in its region; C(NOVA-S3-002) all four Block Public Access
+    settings (CIS v3.0.0 2.1.4); C(NOVA-S3-003) default encryption; C(NOVA-S3-004) versioning; C(NOVA-S3-005) each
+    pair of O(replicated_buckets) has an C(Enabled) replication rule to the replica with storage class
+    O(replication_storage_class), and the replica exists in its region and is versioned."
+  - "Tags: C(NOVA-TAG-001) every resource found carries O(required_tags): VPC, subnets, internet gateways, NAT gateways
+    and their Elastic IPs, route tables, security groups, flow logs, bastion instances, launch template, Auto Scaling
+    group and buckets."
+  - "Bastion: C(NOVA-EC2-001) the Auto Scaling group has at least its minimum number of healthy running instances;
+    C(NOVA-EC2-002) IMDSv2 required on its launch template's default version and its instances (CIS v3.0.0 5.6);
+    C(NOVA-EC2-003) it launches only into public subnets."
+  - A check that has nothing to look at (no VPC, no Auto Scaling group, no buckets given) is reported as V(skip)
+    with the reason, as are the checks in O(skip_checks).
+author:
+  - nova.infra engineers (!UNKNOWN)
+options:
+  name_prefix:
+    description:
+      - The prefix of every name in the stack (the Ansible variable C(nova_name_prefix)).
+    type: str
+    default: nova-production
+  vpc_cidr:
+    description:
+      - The CIDR block the stack's VPC must have (C(network_vpc_cidr) of the network role).
+    type: str
+    default: 10.0.0.0/16
+  allowed_ssh_cidrs:
+    description:
+      - The CIDR blocks the bastion security group may allow SSH from. Narrower blocks inside them are accepted.
+    type: list
+    elements: str
+    default: ["203.0.113.0/24"]
+  expected_az_count:
+    description:
+      - The number of availability zones the stack spans (C(network_az_count)).
+    type: int
+    default: 2
+  min_free_ip_percent:
+    description:
+      - The smallest share of a subnet's usable addresses (its size minus the 5 AWS reserves) that must be free.
+    type: int
+    default: 20
+  required_tags:
+    description:
+      - Tags every resource must carry with exactly these values. An empty dict skips C(NOVA-TAG-001).
+    type: dict
+    default: {Project: nova, Environment: production, ManagedBy: ansible, Stack: nova-production}
+  buckets:
+    description:
+      - The buckets to audit. Empty skips the S3 checks except C(NOVA-S3-005).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The bucket name.
+        type: str
+        required: true
+      region:
+        description: The region the bucket must be in. Defaults to the module's O(region).
+        type: str
+  replicated_buckets:
+    description:
+      - Source buckets whose cross-region replication C(NOVA-S3-005) checks. Empty skips that check.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      source:
+        description: The source bucket, read in its region from O(buckets), else in the module's O(region).
+        type: str
+        required: true
+      destination:
+        description: The replica bucket.
+        type: str
+        required: true
+      destination_region:
+        description: The region the replica must be in, for example the DR region V(us-east-1).
+        type: str
+        required: true
+  replication_storage_class:
+    description:
+      - The storage class replication rules must write replicas in.
+    type: str
+    default: STANDARD_IA
+  expect_bastion:
+    description:
+      - Whether the bastion (its security groups and Auto Scaling group) must exist. When V(false) and it is absent,
+        the bastion checks are skipped; when it exists it is audited either way.
+    type: bool
+    default: true
+  fail_on:
+    description:
+      - The module fails when any finding has this severity or a higher one, listing them all in C(msg); the
+        report (RV(findings), RV(checks), RV(summary), RV(markdown)) is returned either way.
+      - V(none) never fails on findings.
+    type: str
+    choices: [critical, high, medium, low, info, none]
+    default: high
+  skip_checks:
+    description:
+      - Check ids not to run, for example V(NOVA-EC2-001). They are reported with status V(skip).
+    type: list
+    elements: str
+    default: []
+notes:
+  - Read-only; C(changed) is always V(false) and check mode behaves the same.
+  - Bad options fail before any AWS call, naming the option, the value and the fix.
+  - "The AWS calls are ec2:Describe* (VPCs, subnets, internet gateways, NAT gateways, addresses, route tables, security
+    groups, flow logs, instances, launch templates and versions), autoscaling:DescribeAutoScalingGroups and, per
+    bucket, s3:GetBucketLocation, GetBucketPublicAccessBlock, GetEncryptionConfiguration, GetBucketVersioning,
+    GetBucketTagging and GetReplicationConfiguration."
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+# Note: These examples do not set authentication details, see the AWS Guide for details.
+
+- name: Audit the network and bastion, failing on high and critical findings
+  nova.infra.stack_audit:
+    region: us-west-2
+
+- name: Audit everything, never fail, and keep the report
+  nova.infra.stack_audit:
+    region: us-west-2
+    name_prefix: nova-production
+    allowed_ssh_cidrs:
+      - 203.0.113.0/24
+    buckets:
+      - {name: "nova-production-app-logs-{{ account }}-us-west-2", region: us-west-2}
+      - {name: "nova-production-backup-{{ account }}-us-west-2", region: us-west-2}
+      - {name: "nova-production-app-logs-{{ account }}-us-east-1", region: us-east-1}
+      - {name: "nova-production-backup-{{ account }}-us-east-1", region: us-east-1}
+    replicated_buckets:
+      - source: "nova-production-app-logs-{{ account }}-us-west-2"
+        destination: "nova-production-app-logs-{{ account }}-us-east-1"
+        destination_region: us-east-1
+      - source: "nova-production-backup-{{ account }}-us-west-2"
+        destination: "nova-production-backup-{{ account }}-us-east-1"
+        destination_region: us-east-1
+    fail_on: none
+  register: audit
+
+- name: Save the Markdown report
+  ansible.builtin.copy:
+    content: "{{ audit.markdown }}"
+    dest: reports/audit-us-west-2.md
+    mode: "0644"
+
+- name: Audit a stack without a bastion, ignoring the tagging check
+  nova.infra.stack_audit:
+    region: us-west-2
+    name_prefix: nova-staging
+    expect_bastion: false
+    skip_checks:
+      - NOVA-TAG-001
+    fail_on: critical
+"""
+
+RETURN = r"""
+findings:
+  description: One record per problem, most severe first.
+  type: list
+  elements: dict
+  returned: always
+  contains:
+    id:
+      description: The check id.
+      type: str
+      sample: NOVA-SG-003
+    title:
+      description: The check, as a sentence.
+      type: str
+      sample: No security group allows ingress from 0.0.0.0/0 to remote administration ports
+    severity:
+      description: V(critical), V(high), V(medium), V(low) or V(info).
+      type: str
+      sample: critical
+    cis:
+      description: The CIS control the check implements, V(null) when none fits (see RV(findings[].reference)).
+      type: dict
+      sample:
+        benchmark: CIS AWS Foundations Benchmark
+        version: 3.0.0
+        control: "5.2"
+        title: Ensure no security groups allow ingress from 0.0.0.0/0 to remote server administration ports
+    reference:
+      description: The design document's checklist line the check comes from.
+      type: str
+      sample: "docs/design.md Security Validation: 'Security group rules follow least privilege'"
+    resource:
+      description: The resource, with its C(Name) tag where it has one.
+      type: str
+      sample: sg-0123456789abcdef0 (nova-production-bastion-sg)
+    detail:
+      description: What is wrong.
+      type: str
+      sample: tcp/22 from 0.0.0.0/0 opens port(s) 22 to the whole internet
+    fix:
+      description: How to fix it.
+      type: str
+      sample: revoke the rule; allow ports 22 and 3389 only from known CIDR blocks or security groups
+checks:
+  description: Every check, in catalogue order, with its outcome.
+  type: list
+  elements: dict
+  returned: always
+  contains:
+    id:
+      description: The check id.
+      type: str
+    title:
+      description: The check, as a sentence.
+      type: str
+    severity:
+      description: The severity of its findings.
+      type: str
+    cis:
+      description: As in RV(findings[].cis).
+      type: dict
+    reference:
+      description: As in RV(findings[].reference).
+      type: str
+    status:
+      description: V(pass), V(fail) or V(skip).
+      type: str
+      sample: pass
+    reason:
+      description: Why it was skipped; V(null) otherwise.
+      type: str
+      sample: listed in skip_checks
+    findings:
+      description: The number of its findings.
+      type: int
+      sample: 0
+summary:
+  description: Counts of the findings and checks.
+  type: dict
+  returned: always
+  contains:
+    findings:
+      description: The number of findings.
+      type: int
+    by_severity:
+      description: Findings per severity.
+      type: dict
+      sample: {critical: 0, high: 1, medium: 0, low: 2, info: 0}
+    by_status:
+      description: Checks per status.
+      type: dict
+      sample: {pass: 20, fail: 2, skip: 2}
+    fail_on:
+      description: The O(fail_on) threshold.
+      type: str
+      sample: high
+    at_or_above_fail_on:
+      description: The number of findings at or above O(fail_on); the module failed if it is not 0.
+      type: int
+      sample: 1
+markdown:
+  description: The report rendered as Markdown (summary, findings by severity, table of checks).
+  type: str
+  returned: always
+snapshot:
+  description:
+    - What was read from AWS and audited (VPC, subnets, gateways, route tables, security groups, flow logs, bastion,
+      buckets and replication), with tags as dicts.
+  type: dict
+  returned: always
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+from ansible_collections.nova.infra.plugins.module_utils import audit
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import error_code
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
+
+# S3 throttles with SlowDown, which AWSRetry does not retry by default.
+RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["SlowDown"])
+
+# Error codes that mean "this configuration is not there", an audit result rather than a failure.
+MISSING = {
+    "get_bucket_location": ("NoSuchBucket",),
+    "get_public_access_block": ("NoSuchPublicAccessBlockConfiguration",),
+    "get_bucket_encryption": ("ServerSideEncryptionConfigurationNotFoundError",),
+    "get_bucket_tagging": ("NoSuchTagSet",),
+    "get_bucket_replication": ("ReplicationConfigurationNotFoundError", "NoSuchBucket"),
+    "get_bucket_versioning": ("NoSuchBucket",),
+    "describe_launch_templates": ("InvalidLaunchTemplateName.NotFoundException",),
+}
+
+ROUTE_TARGETS = (
+    ("GatewayId", "gateway"),
+    ("NatGatewayId", "nat_gateway"),
+    ("TransitGatewayId", "transit_gateway"),
+    ("VpcPeeringConnectionId", "vpc_peering_connection"),
+    ("NetworkInterfaceId", "network_interface"),
+    ("InstanceId", "instance"),
+    ("EgressOnlyInternetGatewayId", "egress_only_internet_gateway"),
+    ("LocalGatewayId", "local_gateway"),
+    ("CarrierGatewayId", "carrier_gateway"),
+    ("CoreNetworkArn", "core_network"),
+)
+
+
+@RETRY
+def paginate(client, operation, key, **params):
+    return client.get_paginator(operation).paginate(**params).build_full_result()[key]
+
+
+@RETRY
+def call(client, operation, **params):
+    return getattr(client, operation)(**params)
+
+
+def read(client, operation, **params):
+    """call(), but None when AWS says the thing read is not configured or does not exist."""
+    try:
+        return call(client, operation, **params)
+    except botocore.exceptions.ClientError as e:
+        if error_code(e) in MISSING.get(operation, ()):
+            return None
+        raise
+
+
+def tags_of(item, key="Tags"):
+    return boto3_tag_list_to_ansible_dict(item.get(key) or [])
+
+
+def route_record(route):
+    target_key, target_type = next(((k, t) for k, t in ROUTE_TARGETS if route.get(k)), (None, None))
+    return {
+        "destination": route.get("DestinationCidrBlock")
+        or route.get("DestinationIpv6CidrBlock")
+        or route.get("DestinationPrefixListId"),
+        "target": route.get(target_key) if target_key else None,
+        "target_type": target_type,
+        "state": route.get("State"),
+    }
+
+
+class StackAuditor:
+    """Reads the stack into an audit snapshot; all judgement is in module_utils.audit."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.prefix = module.params["name_prefix"]
+        self.ec2 = module.client("ec2")
+        self._s3 = {}
+        self.vpc_id = None
+
+    def s3(self, region):
+        if region not in self._s3:
+            self._s3[region] = self.module.client("s3", region=region)
+        return self._s3[region]
+
+    def snapshot(self):
+        snap = audit.empty_snapshot(self.module.region, self.prefix)
+        self.read_network(snap)
+        self.read_bastion(snap)
+        self.read_buckets(snap)
+        self.read_replication(snap)
+        return snap
+
+    def in_vpc(self, operation, key, vpc_filter="vpc-id"):
+        return paginate(self.ec2, operation, key, Filters=[{"Name": vpc_filter, "Values": [self.vpc_id]}])
+
+    def read_network(self, snap):
+        by_name = [{"Name": "tag:Name", "Values": [f"{self.prefix}-vpc"]}]
+        vpcs = paginate(self.ec2, "describe_vpcs", "Vpcs", Filters=by_name)
+        if not vpcs:
+            return
+        vpcs.sort(key=lambda v: v["VpcId"])
+        vpc = vpcs[0]
+        self.vpc_id = vpc["VpcId"]
+        snap["vpc"] = {"id": vpc["VpcId"], "cidr": vpc["CidrBlock"], "tags": tags_of(vpc)}
+        snap["duplicate_vpcs"] = [v["VpcId"] for v in vpcs[1:]]
+        snap["subnets"] = [
+            {
+                "id": s["SubnetId"],
+                "az": s["AvailabilityZone"],
+                "cidr": s["CidrBlock"],
+                "type": tags_of(s).get("Type"),
+                "available_ips": s["AvailableIpAddressCount"],
+                "tags": tags_of(s),
+            }
+            for s in self.in_vpc("describe_subnets", "Subnets")
+        ]
+        snap["internet_gateways"] = [
+            {
+                "id": igw["InternetGatewayId"],
+                "attached": any(a.get("State") in ("available", "attached") for a in igw.get("Attachments", [])),
+                "tags": tags_of(igw),
+            }
+            for igw in self.in_vpc("describe_internet_gateways", "InternetGateways", "attachment.vpc-id")
+        ]
+        # AWS lists deleted NAT gateways for about an hour; they are history, not part of the stack.
+        nats = [n for n in self.in_vpc("describe_nat_gateways", "NatGateways") if n.get("State") != "deleted"]
+        snap["nat_gateways"] = [
+            {
+                "id": n["NatGatewayId"],
+                "subnet_id": n.get("SubnetId"),
+                "state": n.get("State"),
+                "allocation_ids": [
+                    a["AllocationId"] for a in n.get("NatGatewayAddresses", []) if a.get("AllocationId")
+                ],
+                "tags": tags_of(n),
+            }
+            for n in nats
+        ]
+        allocation_ids = sorted({a for n in snap["nat_gateways"] for a in n["allocation_ids"]})
+        if allocation_ids:
+            addresses = call(
+                self.ec2, "describe_addresses", Filters=[{"Name": "allocation-id", "Values": allocation_ids}]
+            )["Addresses"]
+            snap["eips"] = [
+                {"allocation_id": a["AllocationId"], "public_ip": a.get("PublicIp"), "tags": tags_of(a)}
+                for a in addresses
+            ]
+        snap["route_tables"] = [
+            {
+                "id": t["RouteTableId"],
+                "main": any(a.get("Main") for a in t.get("Associations", [])),
+                "subnet_ids": [a["SubnetId"] for a in t.get("Associations", []) if a.get("SubnetId")],
+                "routes": [route_record(r) for r in t.get("Routes", [])],
+                "tags": tags_of(t),
+            }
+            for t in self.in_vpc("describe_route_tables", "RouteTables")
+        ]
+        snap["security_groups"] = [
+            {
+                "id": g["GroupId"],
+                "name": g["GroupName"],
+                "is_default": g["GroupName"] == "default",
+                "ingress": g.get("IpPermissions", []),
+                "egress": g.get("IpPermissionsEgress", []),
+                "tags": tags_of(g),
+            }
+            for g in self.in_vpc("describe_security_groups", "SecurityGroups")
+        ]
+        snap["flow_logs"] = [
+            {
+                "id": f["FlowLogId"],
+                "status": f.get("FlowLogStatus"),
+                "traffic_type": f.get("TrafficType"),
+                "deliver_status": f.get("DeliverLogsStatus"),
+                "destination": f.get("LogDestination") or f.get("LogGroupName"),
+                "tags": tags_of(f),
+            }
+            for f in self.in_vpc("describe_flow_logs", "FlowLogs", "resource-id")
+        ]
+
+    def read_bastion(self, snap):
+        autoscaling = self.module.client("autoscaling")
+        groups = paginate(
+            autoscaling,
+            "describe_auto_scaling_groups",
+            "AutoScalingGroups",
+            AutoScalingGroupNames=[f"{self.prefix}-bastion-asg"],
+        )
+        instance_ids = []
+        if groups:
+            group = groups[0]
+            instance_ids = [i["InstanceId"] for i in group.get("Instances", [])]
+            snap["asg"] = {
+                "name": group["AutoScalingGroupName"],
+                "subnet_ids": [s for s in (group.get("VPCZoneIdentifier") or "").split(",") if s],
+                "min_size": group.get("MinSize", 0),
+                "desired": group.get("DesiredCapacity", 0),
+                "instances": [
+                    {"id": i["InstanceId"], "lifecycle_state": i.get("LifecycleState"), "health": i.get("HealthStatus")}
+                    for i in group.get("Instances", [])
+                ],
+                "tags": {t["Key"]: t.get("Value", "") for t in group.get("Tags", [])},
+            }
+        filters = [{"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]
+        by_tag = paginate(
+            self.ec2,
+            "describe_instances",
+            "Reservations",
+            Filters=filters + [{"Name": "tag:Name", "Values": [f"{self.prefix}-bastion"]}],
+        )
+        by_asg = []
+        if instance_ids:
+            by_asg = paginate(
+                self.ec2,
+                "describe_instances",
+                "Reservations",
+                Filters=filters + [{"Name": "instance-id", "Values": instance_ids}],
+            )
+        instances = {i["InstanceId"]: i for r in by_tag + by_asg for i in r["Instances"]}
+        snap["instances"] = [
+            {
+                "id": i["InstanceId"],
+                "state": i["State"]["Name"],
+                "subnet_id": i.get("SubnetId"),
+                "az": i.get("Placement", {}).get("AvailabilityZone"),
+                "http_tokens": i.get("MetadataOptions", {}).get("HttpTokens"),
+                "tags": tags_of(i),
+            }
+            for _, i in sorted(instances.items())
+        ]
+        found = read(self.ec2, "describe_launch_templates", LaunchTemplateNames=[f"{self.prefix}-bastion-lt"])
+        if found and found["LaunchTemplates"]:
+            lt = found["LaunchTemplates"][0]
+            versions = call(
+                self.ec2,
+                "describe_launch_template_versions",
+                LaunchTemplateId=lt["LaunchTemplateId"],
+                Versions=["$Default"],
+            )["LaunchTemplateVersions"]
+            data = versions[0]["LaunchTemplateData"] if versions else {}
+            snap["launch_template"] = {
+                "id": lt["LaunchTemplateId"],
+                "name": lt["LaunchTemplateName"],
+                "http_tokens": data.get("MetadataOptions", {}).get("HttpTokens"),
+                "tags": tags_of(lt),
+            }
+
+    def bucket_region(self, name, region):
+        """The region a bucket is in, or None when it does not exist."""
+        location = read(self.s3(region), "get_bucket_location", Bucket=name)
+        if location is None:
+            return None
+        # us-east-1 reports no constraint, and the oldest eu-west-1 buckets report "EU".
+        return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(
+            location.get("LocationConstraint"), location.get("LocationConstraint")
+        )
+
+    def read_buckets(self, snap):
+        for wanted in self.params["buckets"]:
+            expected = wanted["region"] or self.module.region
+            actual = self.bucket_region(wanted["name"], expected)
+            bucket = {
+                "name": wanted["name"],
+                "expected_region": expected,
+                "exists": actual is not None,
+                "region": actual,
+            }
+            if actual is not None:
+                s3, name = self.s3(actual), wanted["name"]
+                block = read(s3, "get_public_access_block", Bucket=name)
+                encryption = read(s3, "get_bucket_encryption", Bucket=name)
+                tagging = read(s3, "get_bucket_tagging", Bucket=name)
+                bucket.update(
+                    public_access_block=block["PublicAccessBlockConfiguration"] if block else None,
+                    encryption=[
+                        r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
+                        for r in encryption["ServerSideEncryptionConfiguration"]["Rules"]
+                    ]
+                    if encryption
+                    else None,
+                    versioning=(read(s3, "get_bucket_versioning", Bucket=name) or {}).get("Status"),
+                    tags=tags_of(tagging or {}, "TagSet"),
+                )
+            snap["buckets"].append(bucket)
+
+    def read_replication(self, snap):
+        regions = {b["name"]: b["region"] or self.module.region for b in self.params["buckets"]}
+        for pair in self.params["replicated_buckets"]:
+            source_region = regions.get(pair["source"], self.module.region)
+            config = read(self.s3(source_region), "get_bucket_replication", Bucket=pair["source"])
+            actual = self.bucket_region(pair["destination"], pair["destination_region"])
+            versioning = None
+            if actual is not None:
+                found = read(self.s3(actual), "get_bucket_versioning", Bucket=pair["destination"])
+                versioning = (found or {}).get("Status")
+            snap["replication"].append(
+                {
+                    **pair,
+                    "rules": config["ReplicationConfiguration"].get("Rules", []) if config else None,
+                    "destination_exists": actual is not None,
+                    "destination_actual_region": actual,
+                    "destination_versioning": versioning,
+                }
+            )
+
+    def run(self):
+        settings = {k: self.params[k] for k in audit.default_settings()}
+        problems = audit.validate_settings(settings)
+        if problems:
+            self.module.fail_json(msg=f"{len(problems)} bad option(s), nothing was read: " + " ".join(problems))
+        try:
+            snap = self.snapshot()
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+            fail_aws(self.module, e, msg=f"Failed to read the {self.prefix} stack for the audit")
+        report = audit.evaluate(snap, settings)
+        fail_on = self.params["fail_on"]
+        report["summary"] = audit.summarize(report["findings"], report["checks"], fail_on)
+        markdown = audit.render_markdown(report, snap["region"], self.prefix)
+        result = dict(changed=False, snapshot=snap, markdown=markdown, **report)
+        blocking = audit.at_or_above(report["findings"], fail_on)
+        if blocking:
+            self.module.fail_json(msg=audit.failure_message(blocking, fail_on), **result)
+        self.module.exit_json(**result)
+
+
+def main():
+    argument_spec = dict(
+        name_prefix=dict(type="str", default="nova-production"),
+        vpc_cidr=dict(type="str", default="10.0.0.0/16"),
+        allowed_ssh_cidrs=dict(type="list", elements="str", default=["203.0.113.0/24"]),
+        expected_az_count=dict(type="int", default=2),
+        min_free_ip_percent=dict(type="int", default=20),
+        required_tags=dict(type="dict", default=dict(audit.DEFAULT_REQUIRED_TAGS)),
+        buckets=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(name=dict(type="str", required=True), region=dict(type="str")),
+        ),
+        replicated_buckets=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(
+                source=dict(type="str", required=True),
+                destination=dict(type="str", required=True),
+                destination_region=dict(type="str", required=True),
+            ),
+        ),
+        replication_storage_class=dict(type="str", default="STANDARD_IA"),
+        expect_bastion=dict(type="bool", default=True),
+        fail_on=dict(type="str", default="high", choices=list(audit.FAIL_ON_CHOICES)),
+        skip_checks=dict(type="list", elements="str", default=[]),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    StackAuditor(module).run()
+
+
+if __name__ == "__main__":
+    main()

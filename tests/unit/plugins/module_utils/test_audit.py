@@ -1,0 +1,555 @@
+# -*- coding: utf-8 -*-
+
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The audit rules on fabricated snapshots: a good stack passes every check, and each
+mutation of it produces exactly the findings of the check it breaks."""
+
+import copy
+
+import pytest
+
+from ansible_collections.nova.infra.plugins.module_utils import audit
+
+P = "nova-production"
+TAGS = dict(audit.DEFAULT_REQUIRED_TAGS)
+AZS = ("us-west-2a", "us-west-2b")
+
+
+def tagged(name, **extra):
+    return {**TAGS, "Name": name, **extra}
+
+
+def ssh_from_cidr(*cidrs, protocol="tcp", low=22, high=22):
+    return {"IpProtocol": protocol, "FromPort": low, "ToPort": high, "IpRanges": [{"CidrIp": c} for c in cidrs]}
+
+
+def good_snapshot():
+    snap = audit.empty_snapshot("us-west-2", P)
+    snap["vpc"] = {"id": "vpc-1", "cidr": "10.0.0.0/16", "tags": tagged(f"{P}-vpc")}
+    for i, az in enumerate(AZS):
+        snap["subnets"] += [
+            {
+                "id": f"subnet-pub-{az}",
+                "az": az,
+                "cidr": f"10.0.{i}.0/24",
+                "type": "Public",
+                "available_ips": 250,
+                "tags": tagged(f"{P}-public-{az}", Type="Public"),
+            },
+            {
+                "id": f"subnet-priv-{az}",
+                "az": az,
+                "cidr": f"10.0.{i + 2}.0/24",
+                "type": "Private",
+                "available_ips": 251,
+                "tags": tagged(f"{P}-private-{az}", Type="Private"),
+            },
+        ]
+        snap["nat_gateways"].append(
+            {
+                "id": f"nat-{az}",
+                "subnet_id": f"subnet-pub-{az}",
+                "state": "available",
+                "allocation_ids": [f"eipalloc-{az}"],
+                "tags": tagged(f"{P}-nat-{az}"),
+            }
+        )
+        snap["eips"].append({"allocation_id": f"eipalloc-{az}", "public_ip": "198.51.100.1", "tags": tagged(f"{P}-nat-eip-{az}")})
+        snap["route_tables"].append(
+            {
+                "id": f"rtb-priv-{az}",
+                "main": False,
+                "subnet_ids": [f"subnet-priv-{az}"],
+                "routes": [
+                    {"destination": "10.0.0.0/16", "target": "local", "target_type": "gateway", "state": "active"},
+                    {"destination": "0.0.0.0/0", "target": f"nat-{az}", "target_type": "nat_gateway", "state": "active"},
+                ],
+                "tags": tagged(f"{P}-private-rt-{az}", Type="Private"),
+            }
+        )
+    snap["internet_gateways"] = [{"id": "igw-1", "attached": True, "tags": tagged(f"{P}-igw")}]
+    snap["route_tables"] += [
+        {
+            "id": "rtb-pub",
+            "main": False,
+            "subnet_ids": [f"subnet-pub-{az}" for az in AZS],
+            "routes": [
+                {"destination": "10.0.0.0/16", "target": "local", "target_type": "gateway", "state": "active"},
+                {"destination": "0.0.0.0/0", "target": "igw-1", "target_type": "gateway", "state": "active"},
+            ],
+            "tags": tagged(f"{P}-public-rt", Type="Public"),
+        },
+        {
+            "id": "rtb-main",
+            "main": True,
+            "subnet_ids": [],
+            "routes": [{"destination": "10.0.0.0/16", "target": "local", "target_type": "gateway", "state": "active"}],
+            "tags": tagged(f"{P}-main-rt"),
+        },
+    ]
+    egress_all = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    snap["security_groups"] = [
+        {"id": "sg-default", "name": "default", "is_default": True, "ingress": [], "egress": [], "tags": tagged(f"{P}-default-sg")},
+        {
+            "id": "sg-bastion",
+            "name": f"{P}-bastion-sg",
+            "is_default": False,
+            "ingress": [ssh_from_cidr("203.0.113.0/24")],
+            "egress": egress_all,
+            "tags": tagged(f"{P}-bastion-sg"),
+        },
+        {
+            "id": "sg-private",
+            "name": f"{P}-private-sg",
+            "is_default": False,
+            "ingress": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "UserIdGroupPairs": [{"GroupId": "sg-bastion"}]}],
+            "egress": egress_all,
+            "tags": tagged(f"{P}-private-sg"),
+        },
+    ]
+    snap["flow_logs"] = [
+        {
+            "id": "fl-1",
+            "status": "ACTIVE",
+            "traffic_type": "ALL",
+            "deliver_status": "SUCCESS",
+            "destination": "arn:aws:s3:::logs/vpc-flow-logs/",
+            "tags": tagged(f"{P}-flow-log"),
+        }
+    ]
+    snap["asg"] = {
+        "name": f"{P}-bastion-asg",
+        "subnet_ids": [f"subnet-pub-{az}" for az in AZS],
+        "min_size": 1,
+        "desired": 1,
+        "instances": [{"id": "i-1", "lifecycle_state": "InService", "health": "Healthy"}],
+        "tags": tagged(f"{P}-bastion", Role="bastion"),
+    }
+    snap["instances"] = [
+        {
+            "id": "i-1",
+            "state": "running",
+            "subnet_id": "subnet-pub-us-west-2a",
+            "az": "us-west-2a",
+            "http_tokens": "required",
+            "tags": tagged(f"{P}-bastion", Role="bastion"),
+        }
+    ]
+    snap["launch_template"] = {"id": "lt-1", "name": f"{P}-bastion-lt", "http_tokens": "required", "tags": tagged(f"{P}-bastion-lt")}
+    for name, region in (("logs-w", "us-west-2"), ("backup-w", "us-west-2"), ("logs-e", "us-east-1"), ("backup-e", "us-east-1")):
+        snap["buckets"].append(
+            {
+                "name": name,
+                "expected_region": region,
+                "exists": True,
+                "region": region,
+                "public_access_block": {flag: True for flag in audit.BPA_FLAGS},
+                "encryption": ["AES256"],
+                "versioning": "Enabled",
+                "tags": tagged(name),
+            }
+        )
+    for source, destination in (("logs-w", "logs-e"), ("backup-w", "backup-e")):
+        snap["replication"].append(
+            {
+                "source": source,
+                "destination": destination,
+                "destination_region": "us-east-1",
+                "rules": [
+                    {
+                        "ID": "to-dr",
+                        "Status": "Enabled",
+                        "Destination": {"Bucket": f"arn:aws:s3:::{destination}", "StorageClass": "STANDARD_IA"},
+                    }
+                ],
+                "destination_exists": True,
+                "destination_actual_region": "us-east-1",
+                "destination_versioning": "Enabled",
+            }
+        )
+    return snap
+
+
+def sg(snap, group_id):
+    return next(g for g in snap["security_groups"] if g["id"] == group_id)
+
+
+def rt(snap, table_id):
+    return next(t for t in snap["route_tables"] if t["id"] == table_id)
+
+
+def set_default_route(snap, table_id, target, target_type, state="active"):
+    route = next(r for r in rt(snap, table_id)["routes"] if r["destination"] == "0.0.0.0/0")
+    route.update(target=target, target_type=target_type, state=state)
+
+
+# Each case: (id, mutation, check ids of the expected findings in order of appearance, a detail fragment).
+MUTATIONS = [
+    ("no_vpc", lambda s: s.update(vpc=None), ["NOVA-NET-001"], "no VPC tagged Name=nova-production-vpc"),
+    ("wrong_vpc_cidr", lambda s: s["vpc"].update(cidr="10.1.0.0/16"), ["NOVA-NET-001"], "expected 10.0.0.0/16"),
+    ("duplicate_vpc", lambda s: s.update(duplicate_vpcs=["vpc-2"]), ["NOVA-NET-001"], "a second VPC"),
+    ("igw_detached", lambda s: s["internet_gateways"][0].update(attached=False), ["NOVA-NET-002"], "no internet gateway"),
+    (
+        "private_subnet_missing_type",
+        lambda s: s["subnets"][3].update(type=None),
+        ["NOVA-NET-003"],
+        "private subnets (Type=Private) in 1 AZ(s)",
+    ),
+    ("subnet_nearly_full", lambda s: s["subnets"][1].update(available_ips=40), ["NOVA-NET-004"], "40 of 251"),
+    ("nat_failed", lambda s: s["nat_gateways"][1].update(state="failed"), ["NOVA-NET-005", "NOVA-NET-009"], "is failed"),
+    (
+        "igw_route_in_private_table",
+        lambda s: rt(s, "rtb-priv-us-west-2a")["routes"].append(
+            {"destination": "198.51.100.0/24", "target": "igw-1", "target_type": "gateway", "state": "active"}
+        ),
+        ["NOVA-NET-006"],
+        "-> internet gateway igw-1",
+    ),
+    (
+        "private_subnet_uses_other_az_nat",
+        lambda s: set_default_route(s, "rtb-priv-us-west-2b", "nat-us-west-2a", "nat_gateway"),
+        ["NOVA-NET-007"],
+        "in us-west-2b sends 0.0.0.0/0 to NAT gateway nat-us-west-2a in us-west-2a",
+    ),
+    (
+        "private_default_route_to_igw_untagged_table",
+        lambda s: (rt(s, "rtb-priv-us-west-2b")["tags"].pop("Type"), set_default_route(s, "rtb-priv-us-west-2b", "igw-1", "gateway")),
+        ["NOVA-NET-007"],
+        "not a NAT gateway",
+    ),
+    (
+        "blackhole_route",
+        lambda s: rt(s, "rtb-pub")["routes"].append(
+            {"destination": "192.0.2.0/24", "target": "nat-gone", "target_type": "nat_gateway", "state": "blackhole"}
+        ),
+        ["NOVA-NET-008"],
+        "is a blackhole",
+    ),
+    (
+        "asg_in_one_az",
+        lambda s: s["asg"].update(subnet_ids=["subnet-pub-us-west-2a"]),
+        ["NOVA-NET-009"],
+        "bastion Auto Scaling group subnets span 1 AZ(s)",
+    ),
+    ("flow_log_deleted", lambda s: s.update(flow_logs=[]), ["NOVA-LOG-001"], "no ACTIVE flow log"),
+    ("flow_log_rejects_only", lambda s: s["flow_logs"][0].update(traffic_type="REJECT"), ["NOVA-LOG-001"], "traffic REJECT"),
+    (
+        "bastion_ssh_from_other_cidr",
+        lambda s: sg(s, "sg-bastion")["ingress"].append(ssh_from_cidr("198.51.100.0/24")),
+        ["NOVA-SG-001"],
+        "from cidr 198.51.100.0/24 reaches SSH",
+    ),
+    (
+        "bastion_ssh_rule_gone",
+        lambda s: sg(s, "sg-bastion").update(ingress=[]),
+        ["NOVA-SG-001"],
+        "the bastion is unreachable",
+    ),
+    (
+        "private_ssh_from_cidr",
+        lambda s: sg(s, "sg-private")["ingress"].append(ssh_from_cidr("10.0.0.0/16")),
+        ["NOVA-SG-002"],
+        "from cidr 10.0.0.0/16 reaches SSH",
+    ),
+    (
+        "bastion_ssh_from_world",
+        lambda s: sg(s, "sg-bastion")["ingress"].append(ssh_from_cidr("0.0.0.0/0")),
+        ["NOVA-SG-003", "NOVA-SG-001"],
+        "tcp/22 from 0.0.0.0/0 opens port(s) 22",
+    ),
+    (
+        "other_sg_rdp_range_from_world",
+        lambda s: s["security_groups"].append(
+            {
+                "id": "sg-app",
+                "name": "app",
+                "is_default": False,
+                "ingress": [ssh_from_cidr("0.0.0.0/0", low=3000, high=4000)],
+                "egress": [],
+                "tags": tagged("app"),
+            }
+        ),
+        ["NOVA-SG-003"],
+        "tcp/3000-4000 from 0.0.0.0/0 opens port(s) 3389",
+    ),
+    (
+        "all_traffic_from_world_v6",
+        lambda s: s["security_groups"].append(
+            {
+                "id": "sg-app",
+                "name": "app",
+                "is_default": False,
+                "ingress": [{"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}],
+                "egress": [],
+                "tags": tagged("app"),
+            }
+        ),
+        ["NOVA-SG-004"],
+        "all traffic from ::/0 opens port(s) 22, 3389",
+    ),
+    (
+        "default_sg_has_rules",
+        lambda s: sg(s, "sg-default").update(egress=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]),
+        ["NOVA-SG-005"],
+        "0 ingress and 1 egress",
+    ),
+    ("bucket_missing", lambda s: s["buckets"][1].update(exists=False, region=None), ["NOVA-S3-001"], "does not exist"),
+    ("bucket_wrong_region", lambda s: s["buckets"][2].update(region="us-west-2"), ["NOVA-S3-001"], "is in us-west-2"),
+    ("bucket_no_bpa", lambda s: s["buckets"][0].update(public_access_block=None), ["NOVA-S3-002"], "no Block Public Access"),
+    (
+        "bucket_bpa_flag_off",
+        lambda s: s["buckets"][0]["public_access_block"].update(RestrictPublicBuckets=False),
+        ["NOVA-S3-002"],
+        "flag(s) off: RestrictPublicBuckets",
+    ),
+    ("bucket_unencrypted", lambda s: s["buckets"][3].update(encryption=None), ["NOVA-S3-003"], "no default encryption"),
+    ("bucket_versioning_suspended", lambda s: s["buckets"][0].update(versioning="Suspended"), ["NOVA-S3-004"], "Suspended"),
+    ("replication_gone", lambda s: s["replication"][0].update(rules=None), ["NOVA-S3-005"], "no replication configuration"),
+    (
+        "replication_disabled",
+        lambda s: s["replication"][0]["rules"][0].update(Status="Disabled"),
+        ["NOVA-S3-005"],
+        "the rule is Disabled",
+    ),
+    (
+        "replication_storage_class",
+        lambda s: s["replication"][1]["rules"][0]["Destination"].update(StorageClass="STANDARD"),
+        ["NOVA-S3-005"],
+        "replicates as STANDARD, expected STANDARD_IA",
+    ),
+    (
+        "replica_missing",
+        lambda s: s["replication"][1].update(destination_exists=False, destination_actual_region=None),
+        ["NOVA-S3-005"],
+        "replica bucket of backup-w does not exist",
+    ),
+    (
+        "replica_unversioned",
+        lambda s: s["replication"][1].update(destination_versioning=None),
+        ["NOVA-S3-005"],
+        "is not versioned",
+    ),
+    ("nat_untagged", lambda s: s["nat_gateways"][0]["tags"].pop("Stack"), ["NOVA-TAG-001"], "missing Stack"),
+    (
+        "bucket_wrong_environment_tag",
+        lambda s: s["buckets"][2]["tags"].update(Environment="staging"),
+        ["NOVA-TAG-001"],
+        "wrong Environment=staging (expected production)",
+    ),
+    ("asg_missing", lambda s: s.update(asg=None, instances=[]), ["NOVA-EC2-001"], "does not exist"),
+    (
+        "asg_instance_unhealthy",
+        lambda s: s["asg"]["instances"][0].update(health="Unhealthy"),
+        ["NOVA-EC2-001"],
+        "0 healthy running instance(s)",
+    ),
+    ("instance_imdsv1", lambda s: s["instances"][0].update(http_tokens="optional"), ["NOVA-EC2-002"], "HttpTokens is optional"),
+    ("launch_template_imdsv1", lambda s: s["launch_template"].update(http_tokens=None), ["NOVA-EC2-002"], "unset (optional)"),
+    (
+        "bastion_in_private_subnet",
+        lambda s: s["instances"][0].update(subnet_id="subnet-priv-us-west-2a"),
+        ["NOVA-EC2-003"],
+        "not a public subnet",
+    ),
+]
+
+
+def findings_of(snapshot, **settings):
+    return audit.evaluate(snapshot, settings)["findings"]
+
+
+def test_good_stack_passes_every_check():
+    report = audit.evaluate(good_snapshot(), {})
+
+    assert report["findings"] == []
+    assert [c["id"] for c in report["checks"]] == list(audit.CHECK_IDS)
+    assert {c["status"] for c in report["checks"]} == {"pass"}
+    assert report["summary"]["by_status"] == {"pass": len(audit.CHECKS), "fail": 0, "skip": 0}
+
+
+@pytest.mark.parametrize("name, mutate, expected, fragment", MUTATIONS, ids=[m[0] for m in MUTATIONS])
+def test_each_mutation_gives_exactly_its_findings(name, mutate, expected, fragment):
+    snap = good_snapshot()
+    mutate(snap)
+    findings = findings_of(snap)
+
+    assert sorted({f["id"] for f in findings}) == sorted(set(expected)), findings
+    first = next(f for f in findings if f["id"] == expected[0])
+    assert fragment in first["detail"], first
+    spec = next(c for c in audit.CHECKS if c["id"] == expected[0])
+    assert (first["severity"], first["cis"], first["title"]) == (spec["severity"], spec["cis"], spec["title"])
+    assert first["fix"] and first["resource"]
+
+
+def test_every_check_is_covered_by_a_mutation():
+    covered = {m[2][0] for m in MUTATIONS}
+
+    assert covered == set(audit.CHECK_IDS)
+
+
+# The CIS AWS Foundations Benchmark v3.0.0 controls the checks implement; the others map to none.
+CIS_MAP = {
+    "NOVA-LOG-001": ("3.7", "Ensure VPC flow logging is enabled in all VPCs"),
+    "NOVA-SG-003": ("5.2", "Ensure no security groups allow ingress from 0.0.0.0/0 to remote server administration ports"),
+    "NOVA-SG-004": ("5.3", "Ensure no security groups allow ingress from ::/0 to remote server administration ports"),
+    "NOVA-SG-005": ("5.4", "Ensure the default security group of every VPC restricts all traffic"),
+    "NOVA-S3-002": ("2.1.4", "Ensure that S3 Buckets are configured with 'Block public access (bucket settings)'"),
+    "NOVA-EC2-002": ("5.6", "Ensure that EC2 Metadata Service only allows IMDSv2"),
+}
+
+
+@pytest.mark.parametrize("spec", audit.CHECKS, ids=[c["id"] for c in audit.CHECKS])
+def test_cis_mapping_and_reference(spec):
+    if spec["id"] in CIS_MAP:
+        control, title = CIS_MAP[spec["id"]]
+        assert spec["cis"] == {"benchmark": "CIS AWS Foundations Benchmark", "version": "3.0.0", "control": control, "title": title}
+    else:
+        assert spec["cis"] is None
+    assert spec["reference"].startswith("docs/design.md ")
+    assert spec["severity"] in audit.SEVERITIES
+
+
+def test_world_ssh_on_bastion_is_critical_and_named():
+    snap = good_snapshot()
+    sg(snap, "sg-bastion")["ingress"].append(ssh_from_cidr("0.0.0.0/0"))
+
+    findings = findings_of(snap)
+
+    assert findings[0]["id"] == "NOVA-SG-003" and findings[0]["severity"] == "critical"
+    assert findings[0]["resource"] == f"sg-bastion ({P}-bastion-sg)"
+
+
+def test_narrower_allowed_cidr_and_udp_rule_are_fine():
+    snap = good_snapshot()
+    sg(snap, "sg-bastion")["ingress"] = [ssh_from_cidr("203.0.113.128/25")]
+    sg(snap, "sg-private")["ingress"].append(ssh_from_cidr("0.0.0.0/0", protocol="tcp", low=443, high=443))
+
+    assert findings_of(snap) == []
+
+
+def test_missing_vpc_skips_the_vpc_checks():
+    snap = good_snapshot()
+    snap["vpc"] = None
+    checks = {c["id"]: c for c in audit.evaluate(snap, {})["checks"]}
+
+    assert checks["NOVA-NET-001"]["status"] == "fail"
+    assert checks["NOVA-NET-007"]["status"] == "skip"
+    assert "NOVA-NET-001" in checks["NOVA-NET-007"]["reason"]
+    assert checks["NOVA-S3-002"]["status"] == "pass"
+
+
+def test_no_bastion_expected_skips_bastion_checks():
+    snap = good_snapshot()
+    snap.update(asg=None, instances=[], launch_template=None)
+    snap["security_groups"] = [g for g in snap["security_groups"] if g["id"] == "sg-default"]
+    report = audit.evaluate(snap, {"expect_bastion": False})
+    statuses = {c["id"]: c["status"] for c in report["checks"]}
+
+    assert report["findings"] == []
+    assert [i for i, s in statuses.items() if s == "skip"] == [
+        "NOVA-SG-001",
+        "NOVA-SG-002",
+        "NOVA-EC2-001",
+        "NOVA-EC2-002",
+        "NOVA-EC2-003",
+    ]
+
+
+def test_skip_checks_and_empty_inputs_are_skipped():
+    snap = good_snapshot()
+    snap.update(buckets=[], replication=[])
+    sg(snap, "sg-bastion")["ingress"].append(ssh_from_cidr("0.0.0.0/0"))
+    report = audit.evaluate(snap, {"skip_checks": ["NOVA-SG-003"], "required_tags": {}})
+    checks = {c["id"]: c for c in report["checks"]}
+
+    assert checks["NOVA-SG-003"] == {**checks["NOVA-SG-003"], "status": "skip", "reason": "listed in skip_checks"}
+    assert checks["NOVA-S3-002"]["reason"] == "no buckets given (option buckets)"
+    assert checks["NOVA-S3-005"]["reason"] == "no replicated buckets given (option replicated_buckets)"
+    assert checks["NOVA-TAG-001"]["status"] == "skip"
+    assert [f["id"] for f in report["findings"]] == ["NOVA-SG-001"]
+
+
+@pytest.mark.parametrize(
+    "threshold, expected",
+    [("critical", ["NOVA-SG-003"]), ("high", ["NOVA-SG-003", "NOVA-SG-001"]), ("low", ["NOVA-SG-003", "NOVA-SG-001", "NOVA-TAG-001"]), ("none", [])],
+)
+def test_fail_on_threshold(threshold, expected):
+    snap = good_snapshot()
+    sg(snap, "sg-bastion")["ingress"].append(ssh_from_cidr("0.0.0.0/0"))
+    snap["vpc"]["tags"].pop("Project")
+    findings = findings_of(snap)
+
+    blocking = audit.at_or_above(findings, threshold)
+
+    assert [f["id"] for f in blocking] == expected
+    if blocking:
+        message = audit.failure_message(blocking, threshold)
+        assert all(f["id"] in message for f in blocking)
+        assert message.startswith(f"Stack audit: {len(expected)} finding(s) at or above fail_on={threshold}:")
+
+
+def test_summary_counts():
+    snap = good_snapshot()
+    snap["flow_logs"] = []
+    snap["buckets"][0]["public_access_block"] = None
+    report = audit.evaluate(snap, {})
+    summary = audit.summarize(report["findings"], report["checks"], "high")
+
+    assert summary["by_severity"] == {"critical": 1, "high": 0, "medium": 1, "low": 0, "info": 0}
+    assert summary["by_status"] == {"pass": len(audit.CHECKS) - 2, "fail": 2, "skip": 0}
+    assert summary["at_or_above_fail_on"] == 1
+
+
+def test_markdown_report():
+    snap = good_snapshot()
+    snap["flow_logs"] = []
+    report = audit.evaluate(snap, {"skip_checks": ["NOVA-TAG-001"]})
+    report["summary"] = audit.summarize(report["findings"], report["checks"], "high")
+
+    text = audit.render_markdown(report, "us-west-2", P)
+
+    assert text.startswith(f"# Stack audit: {P} in us-west-2\n")
+    assert "### Medium" in text and "- **NOVA-LOG-001** VPC flow logging is active for all traffic" in text
+    assert "CIS: CIS AWS Foundations Benchmark v3.0.0 3.7 Ensure VPC flow logging is enabled in all VPCs" in text
+    assert "| NOVA-TAG-001 | Every resource carries the required tags | low | SKIP | none | listed in skip_checks |" in text
+    assert "| NOVA-SG-003 |" in text and "| critical | PASS | v3.0.0 5.2 |" in text
+
+
+@pytest.mark.parametrize(
+    "settings, fragment",
+    [
+        ({"allowed_ssh_cidrs": ["203.0.113.1/24"]}, "allowed_ssh_cidrs[0]: '203.0.113.1/24' is not a CIDR block"),
+        ({"allowed_ssh_cidrs": ["203.0.113.1/24"]}, "did you mean 203.0.113.0/24?"),
+        ({"allowed_ssh_cidrs": ["office"]}, "allowed_ssh_cidrs[0]: 'office'"),
+        ({"allowed_ssh_cidrs": []}, "allowed_ssh_cidrs: [] is empty"),
+        ({"vpc_cidr": "10.0.0.0/33"}, "vpc_cidr: '10.0.0.0/33' is not a CIDR block"),
+        ({"expected_az_count": 0}, "expected_az_count: 0 is below 1"),
+        ({"min_free_ip_percent": 120}, "min_free_ip_percent: 120 is not between 0 and 100"),
+        ({"required_tags": {"Cost": 5}}, "required_tags.Cost: 5 is not a string"),
+        ({"skip_checks": ["NOVA-XYZ-1"]}, "skip_checks[0]: 'NOVA-XYZ-1' is not a check id. Fix: use one of NOVA-NET-001"),
+    ],
+)
+def test_bad_settings_name_the_option(settings, fragment):
+    problems = audit.validate_settings({**audit.default_settings(), **settings})
+
+    assert len(problems) == 1
+    assert fragment in problems[0]
+    assert "Fix:" in problems[0]
+
+
+def test_good_settings_have_no_problems():
+    assert audit.validate_settings(audit.default_settings()) == []
+
+
+def test_usable_addresses_reserve_five():
+    assert audit.usable_addresses("10.0.0.0/24") == 251
+    assert audit.usable_addresses("10.0.0.0/28") == 11
+
+
+def test_snapshot_is_not_modified():
+    snap = good_snapshot()
+    before = copy.deepcopy(snap)
+    audit.evaluate(snap, {"skip_checks": ["NOVA-NET-001"]})
+
+    assert snap == before

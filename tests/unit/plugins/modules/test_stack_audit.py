@@ -1,0 +1,368 @@
+# -*- coding: utf-8 -*-
+
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""stack_audit's main() in-process against the embedded sandbox, on a small nova stack built
+with boto3 here (the roles that build the full stack are not needed): the good stack passes,
+and each broken thing, one at a time, fails the audit naming the check and the resource."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.nova.infra.plugins.module_utils import audit
+from ansible_collections.nova.infra.plugins.modules import stack_audit
+
+REPO = Path(__file__).resolve().parents[4]
+REGION, DR = "us-west-2", "us-east-1"
+AZS = ("us-west-2a", "us-west-2b")
+P = "nova-production"
+COMMON = {"Project": "nova", "Environment": "production", "ManagedBy": "ansible", "Stack": P}
+
+
+def _load_sandboxctl():
+    spec = importlib.util.spec_from_file_location("sandboxctl", REPO / "sandbox" / "sandboxctl.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+sandboxctl = _load_sandboxctl()
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory):
+    handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox"))
+    try:
+        yield sandboxctl.endpoint(handle)
+    finally:
+        sandboxctl.stop(handle)
+
+
+@pytest.fixture(autouse=True)
+def no_real_aws(monkeypatch):
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+def client(url, service, region=REGION):
+    return boto3.client(
+        service, region_name=region, endpoint_url=url, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+
+
+def tag_list(name, **extra):
+    return [{"Key": k, "Value": v} for k, v in {**COMMON, "Name": name, **extra}.items()]
+
+
+def tag_spec(resource_type, name, **extra):
+    return [{"ResourceType": resource_type, "Tags": tag_list(name, **extra)}]
+
+
+def build_stack(url):
+    """The nova stack, small: network, bastion SGs, launch template + ASG, flow log, 4 buckets with replication."""
+    ec2 = client(url, "ec2")
+    account = client(url, "sts").get_caller_identity()["Account"]
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=tag_spec("vpc", f"{P}-vpc"))["Vpc"]["VpcId"]
+    public, private, nat, private_rt = {}, {}, {}, {}
+    for i, az in enumerate(AZS):
+        public[az] = ec2.create_subnet(
+            VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=az,
+            TagSpecifications=tag_spec("subnet", f"{P}-public-{az}", Type="Public"),
+        )["Subnet"]["SubnetId"]
+        private[az] = ec2.create_subnet(
+            VpcId=vpc, CidrBlock=f"10.0.{i + 2}.0/24", AvailabilityZone=az,
+            TagSpecifications=tag_spec("subnet", f"{P}-private-{az}", Type="Private"),
+        )["Subnet"]["SubnetId"]
+    igw = ec2.create_internet_gateway(TagSpecifications=tag_spec("internet-gateway", f"{P}-igw"))
+    igw = igw["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    for az in AZS:
+        allocation = ec2.allocate_address(Domain="vpc", TagSpecifications=tag_spec("elastic-ip", f"{P}-nat-eip-{az}"))
+        nat[az] = ec2.create_nat_gateway(
+            SubnetId=public[az], AllocationId=allocation["AllocationId"],
+            TagSpecifications=tag_spec("natgateway", f"{P}-nat-{az}"),
+        )["NatGateway"]["NatGatewayId"]
+    public_rt = ec2.create_route_table(
+        VpcId=vpc, TagSpecifications=tag_spec("route-table", f"{P}-public-rt", Type="Public")
+    )["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=public_rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    for az in AZS:
+        ec2.associate_route_table(RouteTableId=public_rt, SubnetId=public[az])
+        private_rt[az] = ec2.create_route_table(
+            VpcId=vpc, TagSpecifications=tag_spec("route-table", f"{P}-private-rt-{az}", Type="Private")
+        )["RouteTable"]["RouteTableId"]
+        ec2.create_route(RouteTableId=private_rt[az], DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat[az])
+        ec2.associate_route_table(RouteTableId=private_rt[az], SubnetId=private[az])
+    in_vpc = {"Name": "vpc-id", "Values": [vpc]}
+    main = ec2.describe_route_tables(Filters=[in_vpc, {"Name": "association.main", "Values": ["true"]}])
+    ec2.create_tags(Resources=[main["RouteTables"][0]["RouteTableId"]], Tags=tag_list(f"{P}-main-rt"))
+    default = ec2.describe_security_groups(Filters=[in_vpc, {"Name": "group-name", "Values": ["default"]}])
+    default = default["SecurityGroups"][0]
+    if default["IpPermissions"]:
+        ec2.revoke_security_group_ingress(GroupId=default["GroupId"], IpPermissions=default["IpPermissions"])
+    if default["IpPermissionsEgress"]:
+        ec2.revoke_security_group_egress(GroupId=default["GroupId"], IpPermissions=default["IpPermissionsEgress"])
+    ec2.create_tags(Resources=[default["GroupId"]], Tags=tag_list(f"{P}-default-sg"))
+    bastion_sg = ec2.create_security_group(
+        GroupName=f"{P}-bastion-sg", Description="bastion", VpcId=vpc,
+        TagSpecifications=tag_spec("security-group", f"{P}-bastion-sg"),
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=bastion_sg,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "203.0.113.0/24"}]}],
+    )
+    private_sg = ec2.create_security_group(
+        GroupName=f"{P}-private-sg", Description="private", VpcId=vpc,
+        TagSpecifications=tag_spec("security-group", f"{P}-private-sg"),
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=private_sg,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "UserIdGroupPairs": [{"GroupId": bastion_sg}]}],
+    )
+    buckets = {}
+    for kind in ("app-logs", "backup"):
+        for region in (REGION, DR):
+            name = buckets[kind, region] = f"{P}-{kind}-{account}-{region}"
+            s3 = client(url, "s3", region)
+            location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+            s3.create_bucket(Bucket=name, **location)
+            s3.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration={flag: True for flag in audit.BPA_FLAGS}
+            )
+            s3.put_bucket_encryption(
+                Bucket=name,
+                ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+            )
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+            s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tag_list(name)})
+    for kind in ("app-logs", "backup"):
+        client(url, "s3").put_bucket_replication(
+            Bucket=buckets[kind, REGION],
+            ReplicationConfiguration={
+                "Role": f"arn:aws:iam::{account}:role/{P}-s3-replication",
+                "Rules": [
+                    {
+                        "ID": "to-dr",
+                        "Status": "Enabled",
+                        "Priority": 1,
+                        "Filter": {},
+                        "DeleteMarkerReplication": {"Status": "Disabled"},
+                        "Destination": {"Bucket": f"arn:aws:s3:::{buckets[kind, DR]}", "StorageClass": "STANDARD_IA"},
+                    }
+                ],
+            },
+        )
+    ec2.create_flow_logs(
+        ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogDestinationType="s3",
+        LogDestination=f"arn:aws:s3:::{buckets['app-logs', REGION]}/vpc-flow-logs/",
+        TagSpecifications=tag_spec("vpc-flow-log", f"{P}-flow-log"),
+    )
+    template = ec2.create_launch_template(
+        LaunchTemplateName=f"{P}-bastion-lt",
+        LaunchTemplateData={
+            "ImageId": "ami-12c6146b",
+            "InstanceType": "t3.micro",
+            "SecurityGroupIds": [bastion_sg],
+            "MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled"},
+        },
+        TagSpecifications=tag_spec("launch-template", f"{P}-bastion-lt"),
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    client(url, "autoscaling").create_auto_scaling_group(
+        AutoScalingGroupName=f"{P}-bastion-asg",
+        MinSize=1,
+        MaxSize=2,
+        DesiredCapacity=1,
+        LaunchTemplate={"LaunchTemplateId": template, "Version": "$Default"},
+        VPCZoneIdentifier=",".join(public[az] for az in AZS),
+        Tags=[
+            {"Key": k, "Value": v, "PropagateAtLaunch": True, "ResourceId": f"{P}-bastion-asg", "ResourceType": "auto-scaling-group"}
+            for k, v in {**COMMON, "Name": f"{P}-bastion", "Role": "bastion"}.items()
+        ],
+    )
+    return {
+        "account": account, "vpc": vpc, "private_rt": private_rt, "igw": igw,
+        "bastion_sg": bastion_sg, "buckets": buckets,
+    }
+
+
+@pytest.fixture
+def stack(url):
+    sandboxctl.reset(url)
+    return build_stack(url)
+
+
+def audit_args(url, stack, **extra):
+    buckets = stack["buckets"]
+    return {
+        "endpoint_url": url,
+        "region": REGION,
+        "access_key": "testing",
+        "secret_key": "testing",
+        "buckets": [{"name": name, "region": region} for (_, region), name in buckets.items()],
+        "replicated_buckets": [
+            {"source": buckets[kind, REGION], "destination": buckets[kind, DR], "destination_region": DR}
+            for kind in ("app-logs", "backup")
+        ],
+        **extra,
+    }
+
+
+@pytest.fixture
+def run_module(capsys):
+    """Run main() with args in-process; return (failed, result) from the JSON it prints."""
+
+    def run(args):
+        with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
+            stack_audit.main()
+        result = json.loads(capsys.readouterr().out)
+        assert bool(exit_info.value.code) == bool(result.get("failed")), result
+        return bool(result.get("failed")), result
+
+    return run
+
+
+def test_good_stack_passes_every_check(url, stack, run_module):
+    failed, result = run_module(audit_args(url, stack))
+
+    assert not failed, result["msg"]
+    assert result["changed"] is False
+    assert result["findings"] == []
+    assert {c["id"]: c["status"] for c in result["checks"]} == {i: "pass" for i in audit.CHECK_IDS}
+    assert result["summary"]["by_status"] == {"pass": len(audit.CHECK_IDS), "fail": 0, "skip": 0}
+    assert result["snapshot"]["vpc"]["id"] == stack["vpc"]
+    assert len(result["snapshot"]["instances"]) == 1
+    assert "| NOVA-SG-003 | No security group allows ingress from 0.0.0.0/0" in result["markdown"]
+
+
+def test_audit_only_reads_and_check_mode_is_the_same(url, stack, run_module):
+    sandboxctl.stats(url, reset=True)
+    _, normal = run_module(audit_args(url, stack))
+    actions = sandboxctl.stats(url)["by_action"]
+    _, checked = run_module({**audit_args(url, stack), "_ansible_check_mode": True})
+
+    writes = [a for a in actions if not a.split(":")[1].startswith(("Describe", "Get", "List", "Head"))]
+    assert writes == []
+    for key in ("findings", "checks", "summary", "markdown"):
+        assert checked[key] == normal[key]
+
+
+def open_ssh_to_world(url, stack):
+    client(url, "ec2").authorize_security_group_ingress(
+        GroupId=stack["bastion_sg"],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    return stack["bastion_sg"]
+
+
+def drop_public_access_block(url, stack):
+    name = stack["buckets"]["backup", REGION]
+    client(url, "s3").delete_public_access_block(Bucket=name)
+    return name
+
+
+def igw_route_in_private_table(url, stack):
+    table = stack["private_rt"]["us-west-2a"]
+    client(url, "ec2").create_route(RouteTableId=table, DestinationCidrBlock="198.51.100.0/24", GatewayId=stack["igw"])
+    return table
+
+
+def delete_flow_logs(url, stack):
+    ec2 = client(url, "ec2")
+    ids = [f["FlowLogId"] for f in ec2.describe_flow_logs()["FlowLogs"]]
+    ec2.delete_flow_logs(FlowLogIds=ids)
+    return stack["vpc"]
+
+
+@pytest.mark.parametrize(
+    "breakage, failed_checks",
+    [
+        pytest.param(open_ssh_to_world, ["NOVA-SG-003", "NOVA-SG-001"], id="ssh_from_world_on_bastion_sg"),
+        pytest.param(drop_public_access_block, ["NOVA-S3-002"], id="bucket_without_block_public_access"),
+        pytest.param(igw_route_in_private_table, ["NOVA-NET-006"], id="igw_route_in_private_route_table"),
+        pytest.param(delete_flow_logs, ["NOVA-LOG-001"], id="flow_logs_deleted"),
+    ],
+)
+def test_each_broken_thing_fails_the_audit_naming_it(url, stack, run_module, breakage, failed_checks):
+    resource = breakage(url, stack)
+
+    failed, result = run_module(audit_args(url, stack, fail_on="medium"))
+
+    assert failed
+    for check_id in failed_checks:
+        assert check_id in result["msg"]
+    assert resource in result["msg"]
+    assert sorted({f["id"] for f in result["findings"]}) == sorted(failed_checks)
+    assert {c["id"] for c in result["checks"] if c["status"] == "fail"} == set(failed_checks)
+    # The report comes back with the failure, so a play can still save it.
+    assert result["summary"]["at_or_above_fail_on"] == len(result["findings"])
+
+
+def test_fail_on_none_reports_without_failing(url, stack, run_module):
+    open_ssh_to_world(url, stack)
+
+    failed, result = run_module(audit_args(url, stack, fail_on="none"))
+
+    assert not failed
+    assert result["summary"]["by_severity"]["critical"] == 1
+    assert result["findings"][0]["cis"]["control"] == "5.2"
+
+
+def test_flow_logs_deleted_is_below_the_default_threshold(url, stack, run_module):
+    delete_flow_logs(url, stack)
+
+    failed, result = run_module(audit_args(url, stack))
+
+    assert not failed
+    assert [f["id"] for f in result["findings"]] == ["NOVA-LOG-001"]
+    assert result["summary"]["at_or_above_fail_on"] == 0
+
+
+def test_missing_stack_is_reported_not_crashed(url, run_module):
+    sandboxctl.reset(url)
+
+    failed, result = run_module(
+        {"endpoint_url": url, "region": REGION, "access_key": "testing", "secret_key": "testing", "fail_on": "critical"}
+    )
+
+    assert failed
+    assert "NOVA-NET-001 [critical] nova-production-vpc: no VPC tagged Name=nova-production-vpc" in result["msg"]
+    statuses = {c["id"]: c["status"] for c in result["checks"]}
+    assert statuses["NOVA-NET-007"] == "skip" and statuses["NOVA-EC2-001"] == "fail"
+
+
+@pytest.mark.parametrize(
+    "extra, fragment",
+    [
+        ({"allowed_ssh_cidrs": ["203.0.113.7/24"]}, "allowed_ssh_cidrs[0]: '203.0.113.7/24' is not a CIDR block"),
+        ({"skip_checks": ["NOVA-SSH-1"]}, "skip_checks[0]: 'NOVA-SSH-1' is not a check id"),
+        ({"min_free_ip_percent": -1}, "min_free_ip_percent: -1 is not between 0 and 100"),
+    ],
+)
+def test_bad_input_fails_before_any_aws_call(url, run_module, extra, fragment):
+    sandboxctl.stats(url, reset=True)
+
+    failed, result = run_module({"endpoint_url": url, "region": REGION, **extra})
+
+    assert failed
+    assert fragment in result["msg"] and "Fix:" in result["msg"]
+    assert sandboxctl.stats(url)["requests"] == 0
+
+
+def test_throttling_is_ridden_out(url, stack, run_module):
+    sandboxctl.configure(url, fault_rate=0.2, fault_kinds="throttle,5xx", seed=3)
+    try:
+        failed, result = run_module(audit_args(url, stack))
+        faults = sandboxctl.stats(url)["faults_injected"]
+    finally:
+        sandboxctl.configure(url, fault_rate=0)
+
+    assert faults > 0
+    assert not failed, result.get("msg")
+    assert result["findings"] == []
