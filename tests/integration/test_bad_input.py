@@ -29,6 +29,19 @@ CASES = {
     ),
     "one AZ": ({"network_az_count": 1}, ["network_az_count"]),
     "unknown AZ": ({"network_azs": ["us-west-2a", "us-west-2z"]}, ["network_azs", "us-west-2z"]),
+    "SSH open to the world": (
+        {"bastion_ssh_cidrs": ["0.0.0.0/0"]},
+        ["bastion_ssh_cidrs[0]", "0.0.0.0/0", "bastion_i_accept_ssh_open_to_the_world"],
+    ),
+    "SSH from IPv6 world": ({"bastion_ssh_cidrs": ["203.0.113.0/24", "::/0"]}, ["bastion_ssh_cidrs[1]", "::/0"]),
+    "malformed SSH source": ({"bastion_ssh_cidrs": ["203.0.113.0/33"]}, ["bastion_ssh_cidrs[0]", "203.0.113.0/33"]),
+    "no SSH source": ({"bastion_ssh_cidrs": []}, ["bastion_ssh_cidrs"]),
+    "ASG sizes": ({"bastion_asg_min_size": 2, "bastion_asg_max_size": 1}, ["bastion_asg_min_size"]),
+    "invalid bucket names": ({"storage_name_prefix": "Nova_Prod"}, ["storage_name_prefix", "Nova_Prod-backup"]),
+    "replica in the same region": ({"storage_replica_region": "us-west-2"}, ["storage_replica_region"]),
+    "negative NAT threshold": ({"monitoring_nat_bytes_threshold": -1}, ["monitoring_nat_bytes_threshold", "-1"]),
+    "CPU threshold over 100": ({"monitoring_bastion_cpu_threshold": 150}, ["monitoring_bastion_cpu_threshold"]),
+    "wrong type": ({"bastion_asg_max_size": "two"}, ["bastion_asg_max_size"]),
 }
 
 

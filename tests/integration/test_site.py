@@ -1,8 +1,9 @@
-"""The network of the design, built by site.yml in the sandbox and read back independently with boto3."""
+"""The whole stack of the design, built by site.yml in the sandbox and read back independently with boto3."""
 
 from __future__ import annotations
 
 import ipaddress
+import json
 
 import pytest
 
@@ -142,6 +143,146 @@ def test_default_security_group_has_no_rules(converged, ec2):
     assert group["IpPermissionsEgress"] == []
 
 
+def test_bastion_security_groups_allow_ssh_only_as_designed(converged, ec2):
+    vpc_id = stack_vpcs(ec2)[0]["VpcId"]
+    groups = {
+        g["GroupName"]: g
+        for g in ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
+    }
+    bastion, private = groups["nova-production-bastion-sg"], groups["nova-production-private-sg"]
+    assert [(p["IpProtocol"], p["FromPort"], p["ToPort"]) for p in bastion["IpPermissions"]] == [("tcp", 22, 22)]
+    assert [r["CidrIp"] for r in bastion["IpPermissions"][0]["IpRanges"]] == ["203.0.113.0/24"]
+    assert bastion["IpPermissions"][0]["Ipv6Ranges"] == []
+    (rule,) = private["IpPermissions"]
+    assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 22, 22)
+    assert rule["IpRanges"] == [] and rule["Ipv6Ranges"] == []
+    assert [pair["GroupId"] for pair in rule["UserIdGroupPairs"]] == [bastion["GroupId"]]
+    for group in groups.values():
+        for permission in group["IpPermissions"]:
+            assert not any(r["CidrIp"] == "0.0.0.0/0" for r in permission["IpRanges"]), group["GroupName"]
+    assert _has_common_tags(bastion) and _has_common_tags(private)
+
+
+def test_bastion_runs_self_healing_on_amazon_linux_with_imdsv2(converged, ec2, port):
+    (group,) = aws(port, "autoscaling").describe_auto_scaling_groups(
+        AutoScalingGroupNames=["nova-production-bastion-asg"]
+    )["AutoScalingGroups"]
+    assert (group["MinSize"], group["MaxSize"], group["DesiredCapacity"]) == (1, 2, 1)
+    assert group["LaunchTemplate"]["LaunchTemplateName"] == "nova-production-bastion-lt"
+    public = {
+        s["SubnetId"]
+        for s in ec2.describe_subnets(Filters=[{"Name": "tag:Type", "Values": ["Public"]}])["Subnets"]
+    }
+    assert set(group["VPCZoneIdentifier"].split(",")) == public
+    instance_ids = [i["InstanceId"] for i in group["Instances"]]
+    assert len(instance_ids) == 1
+    (instance,) = ec2.describe_instances(InstanceIds=instance_ids)["Reservations"][0]["Instances"]
+    assert instance["State"]["Name"] == "running"
+    assert instance["InstanceType"] == "t3.micro"
+    assert instance["SubnetId"] in public
+    assert instance["MetadataOptions"]["HttpTokens"] == "required"
+    assert instance["KeyName"] == "nova-production-bastion-key"
+    (image,) = ec2.describe_images(ImageIds=[instance["ImageId"]])["Images"]
+    assert image["Name"].startswith("al2023-ami-")
+    (version,) = ec2.describe_launch_template_versions(LaunchTemplateName="nova-production-bastion-lt")[
+        "LaunchTemplateVersions"
+    ]
+    (root,) = version["LaunchTemplateData"]["BlockDeviceMappings"]
+    assert root["Ebs"]["Encrypted"] is True
+    assert version["LaunchTemplateData"]["MetadataOptions"]["HttpTokens"] == "required"
+    assert _has_common_tags(instance)
+
+
+def test_key_pair_imported_from_a_real_public_key(converged, ec2):
+    (key,) = ec2.describe_key_pairs(KeyNames=["nova-production-bastion-key"])["KeyPairs"]
+    assert _has_common_tags(key)
+
+
+BUCKETS = [
+    ("nova-production-app-logs-123456789012-us-west-2", "us-west-2"),
+    ("nova-production-backup-123456789012-us-west-2", "us-west-2"),
+    ("nova-production-app-logs-123456789012-us-east-1", "us-east-1"),
+    ("nova-production-backup-123456789012-us-east-1", "us-east-1"),
+]
+
+
+@pytest.mark.parametrize("bucket, region", BUCKETS)
+def test_every_bucket_is_private_encrypted_versioned_and_tls_only(converged, port, bucket, region):
+    s3 = aws(port, "s3", region)
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert block == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    assert any(
+        st["Effect"] == "Deny" and st["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for st in policy["Statement"]
+    )
+    location = s3.get_bucket_location(Bucket=bucket)["LocationConstraint"] or "us-east-1"
+    assert location == region
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
+    assert all(tags.get(k) == v for k, v in COMMON_TAGS.items())
+
+
+@pytest.mark.parametrize("bucket", [b for b, region in BUCKETS if region == "us-west-2"])
+def test_buckets_replicate_to_us_east_1_as_standard_ia(converged, port, bucket):
+    config = aws(port, "s3").get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]
+    assert config["Role"].endswith(":role/nova-production-s3-replication")
+    (rule,) = config["Rules"]
+    assert rule["Status"] == "Enabled"
+    assert rule["Destination"]["Bucket"] == "arn:aws:s3:::" + bucket.replace("us-west-2", "us-east-1")
+    assert rule["Destination"]["StorageClass"] == "STANDARD_IA"
+
+
+def test_replication_role_is_scoped_to_the_stack_buckets(converged, port):
+    iam = aws(port, "iam")
+    (name,) = iam.list_role_policies(RoleName="nova-production-s3-replication")["PolicyNames"]
+    document = iam.get_role_policy(RoleName="nova-production-s3-replication", PolicyName=name)["PolicyDocument"]
+    if isinstance(document, str):
+        document = json.loads(document)
+    resources = [r for st in document["Statement"] for r in ([st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"])]
+    assert resources and all("nova-production-" in r for r in resources)
+
+
+def test_flow_log_captures_all_vpc_traffic_to_the_logs_bucket(converged, ec2):
+    vpc_id = stack_vpcs(ec2)[0]["VpcId"]
+    (flow_log,) = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]
+    assert flow_log["TrafficType"] == "ALL"
+    assert flow_log["LogDestinationType"] == "s3"
+    assert flow_log["LogDestination"] == "arn:aws:s3:::nova-production-app-logs-123456789012-us-west-2/vpc-flow-logs/"
+    assert _has_common_tags(flow_log)
+
+
+def test_alarms_as_the_design_gives_them(converged, port, ec2):
+    alarms = {a["AlarmName"]: a for a in aws(port, "cloudwatch").describe_alarms()["MetricAlarms"]}
+    nats = [n["NatGatewayId"] for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] == "available"]
+    nat_alarms = [a for name, a in alarms.items() if name.startswith("nova-production-nat-bytes-out-")]
+    assert sorted(a["Dimensions"][0]["Value"] for a in nat_alarms) == sorted(nats)
+    for alarm in nat_alarms:
+        assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
+            "AWS/NATGateway",
+            "BytesOutToDestination",
+            "Sum",
+        )
+        assert (alarm["Period"], alarm["Threshold"], alarm["ComparisonOperator"]) == (300, 1e9, "GreaterThanThreshold")
+        assert alarm["AlarmActions"] and alarm["AlarmActions"][0].endswith(":nova-production-alarms")
+    cpu = alarms["nova-production-bastion-cpu"]
+    assert (cpu["Namespace"], cpu["MetricName"], cpu["Statistic"], cpu["Period"], cpu["Threshold"]) == (
+        "AWS/EC2",
+        "CPUUtilization",
+        "Average",
+        300,
+        80.0,
+    )
+    assert cpu["Dimensions"] == [{"Name": "AutoScalingGroupName", "Value": "nova-production-bastion-asg"}]
+
+
 def test_second_run_changes_nothing(converged, port, ec2):
     before = inventory_snapshot(ec2)
     run = run_playbook(port)
@@ -156,12 +297,22 @@ def test_check_mode_on_a_converged_stack_reports_no_change(converged, port):
     assert run.changed == 0, run.changed_tasks()
 
 
-def test_teardown_removes_everything_and_a_second_teardown_is_a_noop(converged, port, ec2):
-    run = run_playbook(port, "site.yml", "-e", "network_state=absent")
+def test_teardown_removes_everything_in_both_regions_and_a_second_teardown_is_a_noop(converged, port, ec2):
+    run = run_playbook(port, "teardown.yml")
     assert run.returncode == 0, run.failure_messages()
     assert stack_vpcs(ec2) == []
     assert ec2.describe_addresses()["Addresses"] == []
     assert [n for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] not in ("deleted", "deleting")] == []
-    again = run_playbook(port, "site.yml", "-e", "network_state=absent")
+    assert [
+        i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"] if i["State"]["Name"] != "terminated"
+    ] == []
+    assert ec2.describe_launch_templates()["LaunchTemplates"] == []
+    assert ec2.describe_key_pairs()["KeyPairs"] == []
+    assert ec2.describe_flow_logs()["FlowLogs"] == []
+    assert aws(port, "autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"] == []
+    assert aws(port, "cloudwatch").describe_alarms()["MetricAlarms"] == []
+    for region in ("us-west-2", "us-east-1"):
+        assert aws(port, "s3", region).list_buckets()["Buckets"] == []
+    again = run_playbook(port, "teardown.yml")
     assert again.returncode == 0, again.failure_messages()
     assert again.changed == 0, again.changed_tasks()
