@@ -124,6 +124,73 @@ def patch_launch_template_metadata_options() -> None:
     InstanceBackend.run_instances = run_instances
 
 
+def patch_launch_template_tags() -> None:
+    """DescribeLaunchTemplates: report the template's current tags.
+
+    AWS shows tags added later with CreateTags; moto copies the tags once, at creation, so a
+    template tagged afterwards (as the bastion role does) looked untagged.
+    """
+    from moto.ec2.models.launch_templates import LaunchTemplate
+
+    LaunchTemplate.tags = property(lambda self: self.get_tags(), lambda self, _value: None)
+
+
+# The EC2 quotas the stack's pre-flight reads, with AWS's default values.
+EC2_DEFAULT_QUOTAS = [
+    {
+        "Adjustable": True,
+        "GlobalQuota": False,
+        "QuotaArn": "arn:aws:servicequotas:{region}::ec2/L-0263D0A3",
+        "QuotaCode": "L-0263D0A3",
+        "QuotaName": "EC2-VPC Elastic IPs",
+        "ServiceCode": "ec2",
+        "ServiceName": "Amazon Elastic Compute Cloud (Amazon EC2)",
+        "Unit": "None",
+        "Value": 5.0,
+    },
+]
+
+
+def patch_service_quotas() -> None:
+    """Service Quotas: answer the EC2 Elastic IP quota and GetAWSDefaultServiceQuota as AWS does.
+
+    moto knows only the ``vpc`` service's quotas and has no GetAWSDefaultServiceQuota at all (it
+    answers HTTP 500, which botocore retries for ~20 s before giving up). Applied quotas are the
+    AWS defaults here: the sandbox account never asked for an increase.
+    """
+    import json as json_module
+
+    from moto.servicequotas.exceptions import NoSuchResource
+    from moto.servicequotas.models import ServiceQuotasBackend
+    from moto.servicequotas.responses import ServiceQuotasResponse
+
+    def ec2_quotas(backend: Any) -> list[dict[str, Any]]:
+        return [{**q, "QuotaArn": q["QuotaArn"].format(region=backend.region_name)} for q in EC2_DEFAULT_QUOTAS]
+
+    list_defaults = ServiceQuotasBackend.list_aws_default_service_quotas
+    get_quota = ServiceQuotasBackend.get_service_quota
+
+    def list_aws_default_service_quotas(self: Any, service_code: str) -> list[dict[str, Any]]:
+        return ec2_quotas(self) if service_code == "ec2" else list_defaults(self, service_code)
+
+    def get_service_quota(self: Any, service_code: str, quota_code: str) -> dict[str, Any]:
+        if service_code == "ec2":
+            for quota in ec2_quotas(self):
+                if quota["QuotaCode"] == quota_code:
+                    return quota
+            raise NoSuchResource()
+        return get_quota(self, service_code, quota_code)
+
+    def get_aws_default_service_quota(self: Any) -> str:
+        params = json_module.loads(self.body)
+        quota = self.backend.get_service_quota(str(params.get("ServiceCode")), str(params.get("QuotaCode")))
+        return json_module.dumps({"Quota": quota})
+
+    ServiceQuotasBackend.list_aws_default_service_quotas = list_aws_default_service_quotas
+    ServiceQuotasBackend.get_service_quota = get_service_quota
+    ServiceQuotasResponse.get_aws_default_service_quota = get_aws_default_service_quota
+
+
 def enable_aws_validations() -> None:
     """Refuse unknown AMIs and key pairs (InvalidAMIID.NotFound, InvalidKeyPair.NotFound) as AWS does.
 
@@ -141,6 +208,8 @@ def apply_aws_alignment_patches() -> None:
     patch_tag_resource_types()
     patch_flow_log_s3_prefix()
     patch_launch_template_metadata_options()
+    patch_launch_template_tags()
+    patch_service_quotas()
 
 
 # --------------------------------------------------------------------------
@@ -309,7 +378,14 @@ SERVER_ERRORS = (
     (500, "InternalError", "We encountered an internal error. Please try again."),
     (503, "ServiceUnavailable", "Service is unavailable. Please try again."),
 )
-REASONS = {400: "Bad Request", 500: "Internal Server Error", 503: "Service Unavailable"}
+REASONS = {400: "Bad Request", 412: "Precondition Failed", 500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+def is_ec2_dry_run(environ: dict[str, Any]) -> bool:
+    """An EC2 request with DryRun=true (query string or form body)."""
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    values = query.get("DryRun") or _form_body(environ).get("DryRun") or []
+    return any(value.lower() == "true" for value in values)
 
 
 def error_response(protocol: str, status: int, code: str, message: str) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -447,6 +523,17 @@ class SandboxApp:
             kind, status, code, message = fault
             status_line, headers, body = error_response(call.protocol, status, code, message)
             self.record(call, status, kind)
+            start_response(status_line, headers)
+            return [body]
+
+        if call.protocol == "ec2" and is_ec2_dry_run(environ):
+            # AWS answers a dry run with DryRunOperation (412) when the identity may make the call; the
+            # sandbox evaluates no IAM, so every dry run is allowed. moto ignores DryRun on several
+            # actions and would perform them (a DryRun CreateVpc really created a VPC).
+            status_line, headers, body = error_response(
+                "ec2", 412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set."
+            )
+            self.record(call, 412, None)
             start_response(status_line, headers)
             return [body]
 

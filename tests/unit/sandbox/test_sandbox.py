@@ -315,3 +315,12 @@ def test_flow_log_to_s3_with_key_prefix(url, network):
         LogDestination="arn:aws:s3:::nova-no-such-bucket/AWSLogs/",
     )
     assert missing["FlowLogIds"] == [] and len(missing["Unsuccessful"]) == 1
+
+
+def test_ec2_dry_run_answers_dry_run_operation_and_writes_nothing(url):
+    ec2 = client(url, "ec2")
+    before = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
+    with pytest.raises(ClientError) as caught:
+        ec2.create_vpc(CidrBlock="10.9.0.0/16", DryRun=True)
+    assert caught.value.response["Error"]["Code"] == "DryRunOperation"
+    assert [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]] == before

@@ -30,9 +30,9 @@ OWN_TAGS = {
     "Name": "nova-production-vpc",
 }
 KEY = "nova-production-bastion-key"
-# moto 5.2.5 ignores DryRun on CreateVpc and creates the VPC (AWS answers DryRunOperation and creates
-# nothing), so tests that read the account back leave that one probe out.
-PROBES_MOTO_HONOURS = [a for a in logic.DEFAULT_PERMISSION_CHECKS if a != "CreateVpc"]
+# The sandbox answers every EC2 dry run with DryRunOperation, as AWS does for a permitted identity
+# (moto alone would perform a DryRun CreateVpc), so all default probes are safe to run here.
+PROBES_MOTO_HONOURS = list(logic.DEFAULT_PERMISSION_CHECKS)
 
 
 # Pure logic: plugins/module_utils/preflight.py
@@ -538,7 +538,7 @@ def test_clean_account_passes_with_the_full_report_and_writes_nothing(run_module
     ]
     assert {c["status"] for c in report["checks"]} <= {"pass", "warn"}
     assert report["azs"] == ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"]
-    # The sandbox answers Service Quotas for the vpc service only: the EIP quota falls back to the default.
+    # The sandbox answers Service Quotas for both quotas with AWS's defaults.
     assert report["quotas"]["vpcs"] == {
         "quota_code": "L-F678F1CE",
         "service_code": "vpc",
@@ -552,12 +552,12 @@ def test_clean_account_passes_with_the_full_report_and_writes_nothing(run_module
         "needed": 1,
         "available": 4,
     }
-    assert report["quotas"]["eips"]["source"] == "default"
-    assert report["quotas"]["eips"]["lookup_errors"][0] == "GetServiceQuota: NoSuchResourceException"
+    assert report["quotas"]["eips"]["source"] == "service_quotas"
+    assert report["quotas"]["eips"]["value"] == 5
     assert (report["quotas"]["eips"]["in_use"], report["quotas"]["eips"]["needed"]) == (0, 2)
     assert report["key_pair"] == {"name": KEY, "present": False, "key_pair_id": None, "fingerprint": None}
     assert report["permissions"]["ec2:AllocateAddress"] == "allowed"
-    assert report["permissions"]["ec2:CreateSubnet"] == "unverified"  # placeholder VPC: InvalidVpcID.NotFound
+    assert set(report["permissions"].values()) == {"allowed"}
     assert "denied" not in report["permissions"].values()
     assert account_state(ec2) == before
 
@@ -614,7 +614,7 @@ def test_eips_at_quota_is_an_address_limit_problem(run_module, aws):
     assert "AddressLimitExceeded" in problem["cause"]
     assert "5 of them are not associated" in problem["fix"]
     assert "--service-code ec2 --quota-code L-0263D0A3 --desired-value 7" in problem["fix"]
-    assert result["report"]["quotas"]["eips"]["source"] == "default"
+    assert result["report"]["quotas"]["eips"]["source"] == "service_quotas"
 
 
 def test_rerun_over_the_built_stack_needs_nothing_new(run_module, aws):
