@@ -1,4 +1,4 @@
-"""Wall time and AWS API requests of a full site.yml converge and of a no-op re-run, on the sandbox.
+"""Wall time and AWS API requests of site.yml (converge, no-op re-run, check mode), validate.yml and teardown.yml.
 
 Run: .venv/bin/python bench/converge.py [--latency-ms 50] [--out bench/results/converge.json]
 
@@ -32,17 +32,17 @@ def _sandboxctl():
     return module
 
 
-def _run_site(port: int, *extra: str) -> tuple[float, int, str]:
+def _run_playbook(port: int, playbook: str, *extra: str) -> tuple[float, int, str]:
     env = {**os.environ, "NOVA_SANDBOX_PORT": str(port), "ANSIBLE_CONFIG": str(REPO / "ansible.cfg")}
     started = time.perf_counter()
     proc = subprocess.run(
-        [str(BIN / "ansible-playbook"), "site.yml", *extra],
+        [str(BIN / "ansible-playbook"), playbook, *extra],
         cwd=REPO, env=env, capture_output=True, text=True, check=False,
     )
     elapsed = time.perf_counter() - started
     recap = [line for line in proc.stdout.splitlines() if line.startswith("localhost ")]
     if proc.returncode != 0:
-        raise SystemExit(f"site.yml failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
+        raise SystemExit(f"{playbook} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
     return elapsed, proc.returncode, recap[-1] if recap else ""
 
 
@@ -54,10 +54,16 @@ def measure(latency_ms: int) -> dict:
         try:
             ctl.configure(url, latency_ms=latency_ms)
             rows = {}
-            for name, extra in (("converge", ()), ("noop_rerun", ()), ("check_mode", ("--check",)),
-                                ("teardown", ("-e", "network_state=absent"))):
+            for name, playbook, extra in (
+                ("converge", "site.yml", ()),
+                ("noop_rerun", "site.yml", ()),
+                ("check_mode", "site.yml", ("--check",)),
+                ("validate", "validate.yml", ("-e", f"nova_report_dir={state}/reports")),
+                ("teardown", "teardown.yml", ()),
+                ("noop_teardown", "teardown.yml", ()),
+            ):
                 ctl.stats(url, reset=True)
-                seconds, _, recap = _run_site(handle.port, *extra)
+                seconds, _, recap = _run_playbook(handle.port, playbook, *extra)
                 counted = ctl.stats(url)
                 rows[name] = {
                     "seconds": round(seconds, 2),

@@ -842,7 +842,7 @@ CHECKS: List[Dict[str, Any]] = [
     check(
         "NOVA-LOG-001",
         "VPC flow logging is active for all traffic",
-        "medium",
+        "high",
         rule_flow_logs,
         "create a flow log on the VPC with traffic type ALL (aws ec2 create-flow-logs --traffic-type ALL ...)",
         f"{DESIGN} Security Monitoring: 'VPC Flow Logs' (--traffic-type ALL)",

@@ -144,9 +144,11 @@ def validate_options(params: Dict[str, Any]) -> Dict[str, Any]:
     if params.get("vpc_cidr") is not None:
         # cidr.validate needs an AZ source; one AZ keeps its subnet planning out of the way.
         result = cidr.validate(params["vpc_cidr"], az_count=1, min_azs=1)
+        # Name the caller's variable (e.g. network_vpc_cidr), so the message says what to edit.
+        name = (params.get("labels") or {}).get("vpc_cidr", "vpc_cidr")
         for record in result["problems"]:
             if record["field"] == "vpc_cidr":
-                problems.append(option_problem("vpc_cidr", record["value"], record["problem"], record["fix"]))
+                problems.append(option_problem(name, record["value"], record["problem"], record["fix"]))
         warnings.extend(result["warnings"])
     for option, minimum in (("min_azs", 1), ("vpcs_to_create", 0), ("eips_to_allocate", 0)):
         if params[option] < minimum:
@@ -357,7 +359,7 @@ def vpc_record(vpc: Dict[str, Any], region: str, tags: Dict[str, str]) -> Dict[s
 
 
 def evaluate_cidr(
-    vpc_cidr: Optional[str], vpcs: Sequence[Dict[str, Any]], own_tags: Dict[str, str]
+    vpc_cidr: Optional[str], vpcs: Sequence[Dict[str, Any]], own_tags: Dict[str, str], name: str = "vpc_cidr"
 ) -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
     """(checks, conflicts): one failed check per existing VPC that overlaps vpc_cidr."""
     if vpc_cidr is None:
@@ -370,7 +372,7 @@ def evaluate_cidr(
         check(
             "cidr_conflicts",
             FAIL,
-            f"vpc_cidr {vpc_cidr} {record['problem'].split(';')[0]}",
+            f"{name} {vpc_cidr} {record['problem'].split(';')[0]}",
             cause="Overlapping VPCs cannot be peered or routed to each other (peering, Transit Gateway, VPN).",
             fix=record["fix"],
         )

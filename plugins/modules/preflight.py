@@ -36,6 +36,12 @@ options:
         any AWS call.
       - When omitted, C(cidr_conflicts) is skipped.
     type: str
+  labels:
+    description:
+      - Maps option names to the caller's variable names used in messages, for example
+        C({vpc_cidr: network_vpc_cidr}), so a problem names the variable the operator has to edit.
+    type: dict
+    default: {}
   min_azs:
     description:
       - The fewest availability zones in state C(available) that the region must have.
@@ -460,7 +466,9 @@ class PreflightGate:
         elif vpcs_error is not None:
             self.report["checks"].append(preflight.read_failure("cidr_conflicts", "list the VPCs", vpcs_error))
         else:
-            checks, self.report["conflicts"] = preflight.evaluate_cidr(self.params["vpc_cidr"], vpcs, own_tags)
+            checks, self.report["conflicts"] = preflight.evaluate_cidr(
+                self.params["vpc_cidr"], vpcs, own_tags, (self.params["labels"] or {}).get("vpc_cidr", "vpc_cidr")
+            )
             self.report["checks"] += checks
 
     def check_quota(self, client, kind, in_use, owned, requested, unassociated=0):
@@ -505,6 +513,7 @@ class PreflightGate:
 def main():
     argument_spec = dict(
         vpc_cidr=dict(type="str"),
+        labels=dict(type="dict", default={}),
         min_azs=dict(type="int", default=2),
         required_azs=dict(type="list", elements="str"),
         vpcs_to_create=dict(type="int", default=1),

@@ -55,8 +55,13 @@ class PlaybookRun:
         return names
 
 
-def run_playbook(port: int, playbook: str = "site.yml", *args: str, timeout: int = 900) -> PlaybookRun:
-    """Run a playbook from the repository root against the sandbox on `port`."""
+def run_playbook(
+    port: int, playbook: str = "site.yml", *args: str, timeout: int = 900, env_overrides: dict | None = None
+) -> PlaybookRun:
+    """Run a playbook from the repository root against the sandbox on `port`.
+
+    env_overrides: variables to set (a value of None removes the variable).
+    """
     env = dict(os.environ)
     env.update(
         NOVA_SANDBOX_PORT=str(port),
@@ -66,6 +71,11 @@ def run_playbook(port: int, playbook: str = "site.yml", *args: str, timeout: int
         ANSIBLE_FORCE_COLOR="0",
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
     )
+    for name, value in (env_overrides or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     proc = subprocess.run(
         [str(BIN / "ansible-playbook"), playbook, *args],
         cwd=REPO,

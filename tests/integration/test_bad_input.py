@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
-from helpers import aws, inventory_snapshot, run_playbook, stack_vpcs
+from helpers import REPO, aws, inventory_snapshot, run_playbook, stack_vpcs
 
 pytestmark = pytest.mark.integration
 
@@ -65,5 +66,39 @@ def test_conflicting_vpc_stops_the_build(empty_sandbox, port):
     run = run_playbook(port)
     assert run.returncode != 0
     message = "\n".join(run.failure_messages())
-    assert foreign in message and "network_vpc_cidr" in message, message
+    assert "Pre-flight" in message and foreign in message and "Fix:" in message, message
+    assert inventory_snapshot(ec2) == before
+
+
+def test_missing_credentials_stop_the_build_in_preflight(empty_sandbox, port, tmp_path):
+    """No credentials anywhere: pre-flight names the cause and the design's resolutions; nothing is created."""
+    inventory = tmp_path / "inventory"
+    (inventory / "group_vars").mkdir(parents=True)
+    (inventory / "hosts.yml").write_text((REPO / "inventories" / "sandbox" / "hosts.yml").read_text())
+    group_vars = yaml.safe_load((REPO / "inventories" / "sandbox" / "group_vars" / "all.yml").read_text())
+    for name in ("nova_aws_access_key", "nova_aws_secret_key"):
+        group_vars.pop(name)
+    (inventory / "group_vars" / "all.yml").write_text(yaml.safe_dump(group_vars))
+    ec2 = aws(port, "ec2")
+    before = inventory_snapshot(ec2)
+    run = run_playbook(
+        port,
+        "site.yml",
+        "-i",
+        str(inventory),
+        env_overrides={
+            "AWS_ACCESS_KEY_ID": None,
+            "AWS_SECRET_ACCESS_KEY": None,
+            "AWS_SESSION_TOKEN": None,
+            "AWS_PROFILE": None,
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
+            "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+            # Never ask an instance metadata service: there is none here.
+            "AWS_EC2_METADATA_DISABLED": "true",
+        },
+    )
+    assert run.returncode != 0
+    message = "\n".join(run.failure_messages())
+    assert "credentials" in message.lower(), message
+    assert "aws configure" in message and "sts get-caller-identity" in message, message
     assert inventory_snapshot(ec2) == before

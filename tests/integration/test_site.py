@@ -297,6 +297,55 @@ def test_check_mode_on_a_converged_stack_reports_no_change(converged, port):
     assert run.changed == 0, run.changed_tasks()
 
 
+def test_validate_passes_on_the_fresh_stack(converged, port, tmp_path):
+    run = run_playbook(port, "validate.yml", "-e", f"nova_report_dir={tmp_path}")
+    assert run.returncode == 0, run.failure_messages()
+    report = json.loads((tmp_path / "audit-us-west-2.json").read_text())
+    assert report["summary"]["findings"] == 0, report["findings"]
+    assert (tmp_path / "audit-us-west-2.md").read_text().startswith("#")
+
+
+def _break_the_stack(port: int) -> None:
+    """The four faults of the acceptance check, made by hand as an operator might."""
+    ec2 = aws(port, "ec2")
+    vpc_id = stack_vpcs(ec2)[0]["VpcId"]
+    (bastion_sg,) = ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": ["nova-production-bastion-sg"]}]
+    )["SecurityGroups"]
+    ec2.authorize_security_group_ingress(
+        GroupId=bastion_sg["GroupId"],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    aws(port, "s3").delete_public_access_block(Bucket="nova-production-backup-123456789012-us-west-2")
+    igw = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])[
+        "InternetGateways"
+    ][0]["InternetGatewayId"]
+    private_rt = ec2.describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "tag:Type", "Values": ["Private"]}]
+    )["RouteTables"][0]["RouteTableId"]
+    ec2.create_route(RouteTableId=private_rt, DestinationCidrBlock="198.51.100.0/24", GatewayId=igw)
+    flow_logs = [f["FlowLogId"] for f in ec2.describe_flow_logs()["FlowLogs"]]
+    ec2.delete_flow_logs(FlowLogIds=flow_logs)
+
+
+def test_validate_names_each_problem_of_a_stack_broken_by_hand(converged, port, tmp_path):
+    _break_the_stack(port)
+    run = run_playbook(port, "validate.yml", "-e", f"nova_report_dir={tmp_path}")
+    assert run.returncode != 0
+    message = "\n".join(run.failure_messages())
+    for check_id in ("NOVA-SG-003", "NOVA-S3-002", "NOVA-NET-006", "NOVA-LOG-001"):
+        assert check_id in message, message
+    assert "0.0.0.0/0" in message and "nova-production-backup-123456789012-us-west-2" in message
+
+
+def test_site_repairs_the_drift_and_validate_passes_again(converged, port, tmp_path):
+    run = run_playbook(port)
+    assert run.returncode == 0, run.failure_messages()
+    assert run.changed > 0
+    audit = run_playbook(port, "validate.yml", "-e", f"nova_report_dir={tmp_path}")
+    assert audit.returncode == 0, audit.failure_messages()
+
+
 def test_teardown_removes_everything_in_both_regions_and_a_second_teardown_is_a_noop(converged, port, ec2):
     run = run_playbook(port, "teardown.yml")
     assert run.returncode == 0, run.failure_messages()

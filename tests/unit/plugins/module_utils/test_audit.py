@@ -496,9 +496,9 @@ def test_summary_counts():
     report = audit.evaluate(snap, {})
     summary = audit.summarize(report["findings"], report["checks"], "high")
 
-    assert summary["by_severity"] == {"critical": 1, "high": 0, "medium": 1, "low": 0, "info": 0}
+    assert summary["by_severity"] == {"critical": 1, "high": 1, "medium": 0, "low": 0, "info": 0}
     assert summary["by_status"] == {"pass": len(audit.CHECKS) - 2, "fail": 2, "skip": 0}
-    assert summary["at_or_above_fail_on"] == 1
+    assert summary["at_or_above_fail_on"] == 2
 
 
 def test_markdown_report():
@@ -510,7 +510,7 @@ def test_markdown_report():
     text = audit.render_markdown(report, "us-west-2", P)
 
     assert text.startswith(f"# Stack audit: {P} in us-west-2\n")
-    assert "### Medium" in text and "- **NOVA-LOG-001** VPC flow logging is active for all traffic" in text
+    assert "### High" in text and "- **NOVA-LOG-001** VPC flow logging is active for all traffic" in text
     assert "CIS: CIS AWS Foundations Benchmark v3.0.0 3.7 Ensure VPC flow logging is enabled in all VPCs" in text
     assert "| NOVA-TAG-001 | Every resource carries the required tags | low | SKIP | none | listed in skip_checks |" in text
     assert "| NOVA-SG-003 |" in text and "| critical | PASS | v3.0.0 5.2 |" in text

@@ -314,10 +314,10 @@ def test_fail_on_none_reports_without_failing(url, stack, run_module):
     assert result["findings"][0]["cis"]["control"] == "5.2"
 
 
-def test_flow_logs_deleted_is_below_the_default_threshold(url, stack, run_module):
+def test_flow_logs_deleted_is_reported_below_a_critical_threshold(url, stack, run_module):
     delete_flow_logs(url, stack)
 
-    failed, result = run_module(audit_args(url, stack))
+    failed, result = run_module({**audit_args(url, stack), "fail_on": "critical"})
 
     assert not failed
     assert [f["id"] for f in result["findings"]] == ["NOVA-LOG-001"]

@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""nova.infra.s3_sync paths the sandbox cannot produce: an unreachable source region, and objects failing
+for good. The full sync is tested against the sandbox in tests/integration/test_s3_sync.py."""
+
+import json
+
+import boto3
+import botocore
+import pytest
+from ansible.module_utils.testing import patch_module_args
+from moto import mock_aws
+
+from ansible_collections.nova.infra.plugins.modules import s3_sync
+
+SOURCE, DEST = "nova-production-backup-123456789012-us-west-2", "nova-production-backup-123456789012-us-east-1"
+
+
+@pytest.fixture
+def run_module(capsys):
+    def run(**args):
+        module_args = dict(source_bucket=SOURCE, source_region="us-west-2", dest_bucket=DEST, dest_region="us-east-1")
+        module_args.update(args)
+        with patch_module_args(module_args), pytest.raises(SystemExit) as exit_info:
+            s3_sync.main()
+        result = json.loads(capsys.readouterr().out)
+        assert bool(exit_info.value.code) == bool(result.get("failed")), result
+        return result
+
+    return run
+
+
+@pytest.fixture
+def buckets(monkeypatch):
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-2")
+    with mock_aws():
+        src = boto3.client("s3", region_name="us-west-2")
+        dst = boto3.client("s3", region_name="us-east-1")
+        src.create_bucket(Bucket=SOURCE, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+        dst.create_bucket(Bucket=DEST)
+        yield src, dst
+
+
+def keys(client, bucket):
+    return sorted(o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", []))
+
+
+@pytest.mark.parametrize(
+    "args,option",
+    [
+        ({"workers": 0}, "workers"),
+        ({"part_size": 1024}, "part_size"),
+        ({"multipart_threshold": 6 * 1024**3}, "multipart_threshold"),
+        ({"dest_bucket": SOURCE, "dest_prefix": ""}, "dest_prefix"),
+    ],
+)
+def test_bad_input_fails_before_any_write(buckets, run_module, args, option):
+    src, dst = buckets
+    src.put_object(Bucket=SOURCE, Key="a", Body=b"a")
+    result = run_module(**args)
+    assert result["failed"] is True
+    assert result["problems"][0]["option"] == option
+    assert result["msg"].startswith(f"{option}: ") and "Fix:" in result["msg"]
+    assert keys(dst, DEST) == [] and keys(src, SOURCE) == ["a"]
+
+
+def unreachable_source(monkeypatch):
+    real = s3_sync.S3Sync.list_objects
+
+    def list_objects(self, client, bucket, prefix):
+        if bucket == SOURCE:
+            raise botocore.exceptions.EndpointConnectionError(endpoint_url="https://s3.us-west-2.amazonaws.com/")
+        return real(self, client, bucket, prefix)
+
+    monkeypatch.setattr(s3_sync.S3Sync, "list_objects", list_objects)
+
+
+def test_unreachable_source_is_reported_with_allow_missing_source(buckets, run_module, monkeypatch):
+    _, dst = buckets
+    dst.put_object(Bucket=DEST, Key="db/1.dump", Body=b"12345")
+    unreachable_source(monkeypatch)
+
+    result = run_module(allow_missing_source=True)
+    assert result["changed"] is False and result["source_unavailable"] is True
+    assert result["rpo_seconds"] is None and "as fresh as the last replication" in result["rpo_explanation"]
+    assert result["newest_dest_object"]["key"] == "db/1.dump"
+    assert result["verification"] == {"objects_dest": 1, "bytes_dest": 5, "ok": True}
+    assert keys(dst, DEST) == ["db/1.dump"]
+
+
+def test_unreachable_source_fails_without_allow_missing_source(buckets, run_module, monkeypatch):
+    unreachable_source(monkeypatch)
+    result = run_module()
+    assert result["failed"] is True
+    assert result["troubleshooting"]["code"] == "EndpointConnectionError"
+
+
+def test_unreachable_source_and_empty_destination_fails(buckets, run_module, monkeypatch):
+    unreachable_source(monkeypatch)
+    result = run_module(allow_missing_source=True)
+    assert result["failed"] is True and "nothing to recover from" in result["msg"]
+
+
+def test_objects_failing_for_good_are_reported_by_key_after_the_others_are_copied(buckets, run_module, monkeypatch):
+    src, dst = buckets
+    for key in ("a", "bad", "c"):
+        src.put_object(Bucket=SOURCE, Key=key, Body=key.encode())
+    real = s3_sync.S3Sync.copy_single
+
+    def copy_single(self, obj):
+        if obj["key"] == "bad":
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "CopyObject"
+            )
+        return real(self, obj)
+
+    monkeypatch.setattr(s3_sync.S3Sync, "copy_single", copy_single)
+    result = run_module()
+    assert result["failed"] is True and "failed_objects" in result["msg"]
+    assert result["failed_objects"] == [
+        {"key": "bad", "code": "AccessDenied", "message": "An error occurred (AccessDenied) when calling the "
+         "CopyObject operation: Access Denied"}
+    ]
+    assert result["copied"] == 2 and keys(dst, DEST) == ["a", "c"]
