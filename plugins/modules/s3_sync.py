@@ -1,0 +1,685 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: nova.infra engineers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: s3_sync
+version_added: 0.1.0
+short_description: Copy the objects of an S3 bucket (prefix) to a bucket in another region, incrementally and verified
+description:
+  - Server-side, bucket-to-bucket sync for disaster recovery, for example from the C(us-west-2) backup bucket to its
+    C(us-east-1) replica. No object data passes through the machine running Ansible.
+  - Lists both sides (C(ListObjectsV2)), copies every source object that is missing in the destination or differs in
+    size or ETag, with a pool of O(workers) parallel C(CopyObject) requests (metadata, content headers and tags
+    kept, O(storage_class) set), and C(UploadPartCopy) multipart copies for multipart sources and objects of
+    O(multipart_threshold) bytes or more.
+  - "ETags: an ETag is the content MD5 only for single-part uploads without SSE-KMS. Multipart sources are copied
+    with their own part layout (read with C(HeadObject) C(PartNumber=1)), which gives the copy the same ETag. Where
+    the copy's ETag still differs (SSE-KMS, a single-part source copied in parts, an irregular part layout), the
+    source ETag is recorded on the copy as user metadata C(nova-source-etag) (C(x-amz-meta-nova-source-etag)) and
+    later runs compare against it, reading it with one C(HeadObject) per such object."
+  - Each copy is conditional on the source ETag seen in the listing (C(x-amz-copy-source-if-match)), so a source
+    object overwritten during the run is reported in RV(failed_objects) rather than copied half old, half new.
+  - A no-change run makes only C(ListObjectsV2) calls (plus the C(HeadObject) calls above).
+  - Never deletes unless O(delete=true).
+  - Single-object failures are retried with jittered backoff; objects that still fail are reported by key in
+    RV(failed_objects) and fail the module, after all other objects were copied. Re-running resumes, copying only what is
+    still missing.
+  - After copying, O(verify=true) lists both sides again and compares counts, bytes, sizes and (source) ETags.
+  - Returns recovery point data (RV(rpo_seconds)) for the DR runbook, and with O(allow_missing_source=true) reports an
+    unreachable source region instead of failing.
+author:
+  - nova.infra engineers (!UNKNOWN)
+options:
+  source_bucket:
+    description: The bucket to copy from.
+    type: str
+    required: true
+  source_region:
+    description: The region of O(source_bucket). Defaults to the module's O(region).
+    type: str
+  source_prefix:
+    description:
+      - Only objects whose key starts with this are synced. Their key relative to it is appended to O(dest_prefix).
+      - Give a trailing C(/) for a folder, for example V(db/); V(db) also matches C(db2/...).
+    type: str
+    default: ""
+  dest_bucket:
+    description: The bucket to copy to. It must exist (and should be versioned for DR).
+    type: str
+    required: true
+  dest_region:
+    description: The region of O(dest_bucket). Defaults to the module's O(region).
+    type: str
+  dest_prefix:
+    description: Key prefix of the copies in O(dest_bucket); with O(delete=true) only keys under it are deleted.
+    type: str
+    default: ""
+  storage_class:
+    description: The storage class of the copies, for example V(STANDARD_IA) for a DR replica.
+    type: str
+    choices: [STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE, REDUCED_REDUNDANCY]
+    default: STANDARD
+  delete:
+    description:
+      - Whether to delete destination objects (under O(dest_prefix)) that are absent from the source.
+      - Refused when the source listing is empty and the destination is not, since that usually means a wrong bucket,
+        prefix or region.
+    type: bool
+    default: false
+  workers:
+    description:
+      - The number of copy requests in flight. Each request to S3 takes tens of milliseconds or more, so throughput
+        grows with this up to S3's per-prefix request rates (3,500 writes/s).
+    type: int
+    default: 32
+  multipart_threshold:
+    description:
+      - Single-part source objects of this size in bytes or more are copied in parts of O(part_size) in parallel
+        (C(UploadPartCopy)); smaller ones with one C(CopyObject). Between 5 MiB and 5 GiB (the CopyObject limit).
+      - Multipart sources are always copied in parts, with the source's own part size (see the description).
+    type: int
+    default: 67108864
+  part_size:
+    description:
+      - Part size in bytes for multipart copies, between 5 MiB and 5 GiB. It is raised where an object would need more
+        than 10,000 parts.
+    type: int
+    default: 67108864
+  verify:
+    description: Whether to list both sides again after copying and fail unless they match (see RV(verification)).
+    type: bool
+    default: true
+  allow_missing_source:
+    description:
+      - When listing the source fails with a connection error (its region unreachable, as in a regional outage), do
+        not fail but report RV(source_unavailable=true), copy nothing, and check that the destination holds objects.
+      - Without it such an error fails the module.
+    type: bool
+    default: false
+  report_keys:
+    description: At most this many keys are listed in RV(plan), RV(verification.mismatches) and the diff.
+    type: int
+    default: 100
+notes:
+  - Supports check mode (returns the plan, reads only, including the C(HeadObject) calls that decide ETag-differing
+    objects) and diff mode (the affected keys before and after).
+  - Needs C(s3:ListBucket) on both buckets, C(s3:GetObject) and C(s3:GetObjectTagging) on the source objects,
+    C(s3:PutObject), C(s3:PutObjectTagging) and C(s3:GetObject) on the destination, and C(s3:DeleteObject) with
+    O(delete=true).
+  - Only the current version of each object is copied. ACLs are not copied (the destination bucket's owner owns the
+    copies; buckets with ObjectOwnership C(BucketOwnerEnforced) ignore ACLs anyway). The destination's default
+    encryption applies to the copies.
+  - Changing O(storage_class) does not re-copy objects already in sync.
+  - An interrupted multipart copy leaves an incomplete multipart upload in the destination; give the bucket a lifecycle
+    rule with C(AbortIncompleteMultipartUpload).
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+# Note: These examples do not set authentication details, see the AWS Guide for details.
+
+- name: Copy the backup bucket to its DR replica in us-east-1 as STANDARD_IA
+  nova.infra.s3_sync:
+    source_bucket: "nova-production-backup-{{ account_id }}-us-west-2"
+    source_region: us-west-2
+    dest_bucket: "nova-production-backup-{{ account_id }}-us-east-1"
+    dest_region: us-east-1
+    storage_class: STANDARD_IA
+  register: backup_sync
+
+- name: Show the recovery point
+  ansible.builtin.debug:
+    msg: "Copied {{ backup_sync.copied }} objects; the DR copy was {{ backup_sync.rpo_seconds }} s behind"
+
+- name: During a regional outage, check what the DR region holds without failing on the lost source
+  nova.infra.s3_sync:
+    source_bucket: "nova-production-backup-{{ account_id }}-us-west-2"
+    source_region: us-west-2
+    dest_bucket: "nova-production-backup-{{ account_id }}-us-east-1"
+    dest_region: us-east-1
+    allow_missing_source: true
+  register: backup_sync
+
+- name: Mirror one prefix exactly, removing copies of deleted source objects
+  nova.infra.s3_sync:
+    source_bucket: "nova-production-app-logs-{{ account_id }}-us-west-2"
+    source_prefix: vpc-flow-logs/
+    source_region: us-west-2
+    dest_bucket: "nova-production-app-logs-{{ account_id }}-us-east-1"
+    dest_prefix: vpc-flow-logs/
+    dest_region: us-east-1
+    delete: true
+"""
+
+RETURN = r"""
+copied:
+  description: The number of objects copied by this run.
+  type: int
+  returned: always
+  sample: 1000
+copied_bytes:
+  description: Their total size in bytes.
+  type: int
+  returned: always
+  sample: 4718592
+unchanged:
+  description:
+    - The number of source objects already in sync, not copied.
+    - Named so because C(skipped) is reserved by Ansible (a true value marks the task skipped).
+  type: int
+  returned: always
+  sample: 0
+deleted:
+  description: The number of destination objects deleted (only with O(delete=true)).
+  type: int
+  returned: always
+  sample: 0
+failed_objects:
+  description:
+    - The objects that could not be copied or deleted after retries; the module fails when this is not empty.
+    - Named so because C(failed) is reserved by Ansible for the task's own status.
+  type: list
+  elements: dict
+  returned: always
+  contains:
+    key:
+      description: The source key (the destination key for failed deletions).
+      type: str
+    code:
+      description: The AWS error code, or the exception name for errors without one.
+      type: str
+    message:
+      description: The error message.
+      type: str
+  sample: [{key: db/2025-01-01.dump, code: SlowDown, message: Please reduce your request rate.}]
+plan:
+  description: What the run found to do, from the listings at its start.
+  type: dict
+  returned: always
+  contains:
+    to_copy:
+      description: Source objects missing from the destination or differing in size or (source) ETag.
+      type: int
+    to_delete:
+      description: Destination objects absent from the source (counted only with O(delete=true)).
+      type: int
+    unchanged:
+      description: Source objects already in sync.
+      type: int
+    bytes_to_copy:
+      description: Total size of the objects to copy.
+      type: int
+    to_copy_keys:
+      description: The first O(report_keys) keys to copy, relative to O(source_prefix).
+      type: list
+      elements: str
+    to_delete_keys:
+      description: The first O(report_keys) keys to delete, relative to O(dest_prefix).
+      type: list
+      elements: str
+  sample: {to_copy: 2, to_delete: 0, unchanged: 998, bytes_to_copy: 8192, to_copy_keys: [a.txt, b.txt], to_delete_keys: []}
+verification:
+  description:
+    - The comparison of both sides listed again after the copy; V(null) in check mode, with O(verify=false) or when
+      nothing was to be done.
+    - With RV(source_unavailable=true), only the destination's RV(verification.objects_dest) and
+      RV(verification.bytes_dest).
+  type: dict
+  returned: always
+  contains:
+    objects_source:
+      description: Source objects (under O(source_prefix)).
+      type: int
+    objects_dest:
+      description: Destination objects (under O(dest_prefix)).
+      type: int
+    bytes_source:
+      description: Their total size.
+      type: int
+    bytes_dest:
+      description: Their total size.
+      type: int
+    mismatch_count:
+      description: The number of mismatching keys.
+      type: int
+    mismatches:
+      description: The first O(report_keys) mismatches, each {key, problem}.
+      type: list
+      elements: dict
+    ok:
+      description: Whether every source object is in the destination with equal size and (source) ETag, and with
+        O(delete=true) nothing else is. The module fails when false.
+      type: bool
+  sample: {objects_source: 1000, objects_dest: 1000, bytes_source: 4718592, bytes_dest: 4718592, mismatch_count: 0,
+           mismatches: [], ok: true}
+newest_source_object:
+  description: The most recently modified source object, V(null) when the source is empty or unavailable.
+  type: dict
+  returned: always
+  contains:
+    key:
+      description: Its key, relative to O(source_prefix).
+      type: str
+    last_modified:
+      description: Its LastModified time (ISO 8601, UTC).
+      type: str
+  sample: {key: db/2025-01-01.dump, last_modified: "2025-01-01T03:00:00Z"}
+newest_dest_object:
+  description:
+    - The most recently modified destination object before the run, V(null) when there is none.
+    - With RV(source_unavailable=true), the freshest data the destination region has.
+  type: dict
+  returned: always
+  contains:
+    key:
+      description: Its key, relative to O(dest_prefix).
+      type: str
+    last_modified:
+      description: Its LastModified time (ISO 8601, UTC).
+      type: str
+  sample: {key: db/2024-12-31.dump, last_modified: "2024-12-31T03:00:05Z"}
+oldest_missing_at_start:
+  description: LastModified (ISO 8601, UTC) of the oldest source object that was missing or different in the
+    destination when the run began; V(null) when the destination was in sync or the source is unavailable.
+  type: str
+  returned: always
+  sample: "2025-01-01T02:10:00Z"
+rpo_seconds:
+  description:
+    - The recovery point at the start of the run, in seconds - RV(started) minus RV(oldest_missing_at_start), V(0)
+      when the destination was already in sync. It is how much recent data the destination region would have lacked
+      had the source region been lost when the run began.
+    - V(null) with RV(source_unavailable=true) (see RV(rpo_explanation)).
+  type: float
+  returned: always
+  sample: 3000.0
+rpo_explanation:
+  description: How to read RV(rpo_seconds).
+  type: str
+  returned: always
+source_unavailable:
+  description: Whether the source could not be reached and O(allow_missing_source=true) turned that into a report.
+  type: bool
+  returned: always
+  sample: false
+started:
+  description: When the run began (ISO 8601, UTC).
+  type: str
+  returned: always
+  sample: "2025-01-01T03:00:00.123456Z"
+finished:
+  description: When it ended (ISO 8601, UTC).
+  type: str
+  returned: always
+  sample: "2025-01-01T03:00:07.654321Z"
+"""
+
+import concurrent.futures
+import datetime
+
+try:
+    import botocore
+    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.nova.infra.plugins.module_utils import s3_sync
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import error_code
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
+
+# S3 sheds load with SlowDown (503) and answers transient trouble with 500/503 and RequestTimeout (400).
+# HeadObject errors have no body, so botocore names them by HTTP status alone.
+RETRY = AWSRetry.jittered_backoff(
+    catch_extra_error_codes=[
+        "SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "Throttling", "500", "503"
+    ]
+)
+
+RPO_UNAVAILABLE = (
+    "The source could not be reached, so nothing was copied: the destination is as fresh as the last replication "
+    "or sync (newest_dest_object); the data lost is everything written to the source after that."
+)
+RPO_MEASURED = (
+    "Seconds between the start of this run and the oldest source change the destination lacked then; "
+    "0 means the destination was already in sync."
+)
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+class S3Sync:
+    def __init__(self, module):
+        self.module = module
+        params = module.params
+        self.params = params
+        # botocore keeps 10 connections per client by default, which would cap the worker pool.
+        config = botocore.config.Config(max_pool_connections=params["workers"] + 4)
+        self.source = module.client(
+            "s3", retry_decorator=RETRY, region=params["source_region"] or module.region, config=config
+        )
+        self.dest = module.client("s3", retry_decorator=RETRY, region=params["dest_region"] or module.region, config=config)
+        self.started = now()
+        self.result = dict(
+            changed=False,
+            copied=0,
+            copied_bytes=0,
+            unchanged=0,
+            deleted=0,
+            failed_objects=[],
+            verification=None,
+            newest_source_object=None,
+            newest_dest_object=None,
+            oldest_missing_at_start=None,
+            rpo_seconds=0,
+            rpo_explanation=RPO_MEASURED,
+            source_unavailable=False,
+            started=s3_sync.iso(self.started),
+        )
+        # Relative key -> nova-source-etag of the destination object, as read or written by this run, for the verification.
+        self.recorded = {}
+
+    # -- reading ---------------------------------------------------------------------------------------------
+
+    def list_objects(self, client, bucket, prefix):
+        """The objects under prefix as s3_sync listing entries (keys relative to prefix)."""
+        objects, token = [], None
+        while True:
+            args = dict(Bucket=bucket, Prefix=prefix, **({"ContinuationToken": token} if token else {}))
+            page = client.list_objects_v2(aws_retry=True, **args)
+            for obj in page.get("Contents", []):
+                objects.append(
+                    {
+                        "key": s3_sync.relative_key(obj["Key"], prefix),
+                        "size": obj["Size"],
+                        "etag": obj["ETag"].strip('"'),
+                        "last_modified": obj["LastModified"],
+                    }
+                )
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return objects
+
+    def list_dest(self):
+        try:
+            return self.list_objects(self.dest, self.params["dest_bucket"], self.params["dest_prefix"])
+        except (BotoCoreError, ClientError) as e:
+            fail_aws(self.module, e, f"Failed to list destination bucket {self.params['dest_bucket']}")
+
+    def list_both(self):
+        """(source, dest) listings, read in parallel; source None when unreachable and allow_missing_source."""
+        params = self.params
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            source = pool.submit(self.list_objects, self.source, params["source_bucket"], params["source_prefix"])
+            dest = self.list_dest()
+            try:
+                return source.result(), dest
+            except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as e:
+                if params["allow_missing_source"]:
+                    self.module.warn(f"Source bucket {params['source_bucket']} unreachable ({e}): nothing copied")
+                    return None, dest
+                fail_aws(self.module, e, f"Failed to list source bucket {params['source_bucket']}")
+            except (BotoCoreError, ClientError) as e:  # pylint: disable=duplicate-except
+                fail_aws(self.module, e, f"Failed to list source bucket {params['source_bucket']}")
+
+    def recorded_source_etag(self, dst):
+        """Fill dst["source_etag"] from the destination object's nova-source-etag metadata (None if absent)."""
+        key = self.params["dest_prefix"] + dst["key"]
+        try:
+            head = self.dest.head_object(Bucket=self.params["dest_bucket"], Key=key, aws_retry=True)
+            dst["source_etag"] = head.get("Metadata", {}).get(s3_sync.SOURCE_ETAG_KEY)
+            self.recorded[dst["key"]] = dst["source_etag"]
+        except is_boto3_error_code(["404", "NoSuchKey"]):
+            dst["source_etag"] = None  # deleted since the listing: copying it again is right
+        except (BotoCoreError, ClientError) as e:  # pylint: disable=duplicate-except
+            fail_aws(self.module, e, f"Failed to read the metadata of s3://{self.params['dest_bucket']}/{key}")
+
+    # -- writing ---------------------------------------------------------------------------------------------
+
+    def copy_source(self, src):
+        return {"Bucket": self.params["source_bucket"], "Key": self.params["source_prefix"] + src["key"]}
+
+    def copy_single(self, src):
+        """One CopyObject keeping metadata and tags; when the copy's ETag differs, copy again recording it."""
+        params = self.params
+        common = dict(
+            Bucket=params["dest_bucket"],
+            Key=params["dest_prefix"] + src["key"],
+            CopySource=self.copy_source(src),
+            CopySourceIfMatch=f'"{src["etag"]}"',
+            TaggingDirective="COPY",
+            aws_retry=True,
+        )
+        answer = self.dest.copy_object(MetadataDirective="COPY", StorageClass=params["storage_class"], **common)
+        if answer["CopyObjectResult"]["ETag"].strip('"') != src["etag"]:
+            # SSE-KMS: the copy's ETag is not the source's, so later runs need the source ETag on the copy.
+            head = self.source.head_object(IfMatch=f'"{src["etag"]}"', aws_retry=True, **self.copy_source(src))
+            args = s3_sync.replace_args(head, src["etag"], params["storage_class"])
+            self.dest.copy_object(MetadataDirective="REPLACE", **common, **args)
+            self.recorded[src["key"]] = src["etag"]
+
+    def start_multipart(self, src):
+        """HeadObject(s), GetObjectTagging and CreateMultipartUpload: (upload_id, part ranges)."""
+        params = self.params
+        source = self.copy_source(src)
+        head = self.source.head_object(IfMatch=f'"{src["etag"]}"', aws_retry=True, **source)
+        part_size = params["part_size"]
+        if s3_sync.is_multipart_etag(src["etag"]):
+            # Part 1's size and the part count give the source's layout; its metadata comes from the plain
+            # HeadObject above (moto answers a PartNumber HeadObject with the part's own headers).
+            part = self.source.head_object(PartNumber=1, aws_retry=True, **source)
+            part_size = s3_sync.mirrored_part_size(src["size"], part["ContentLength"], part.get("PartsCount")) or part_size
+        tags = self.source.get_object_tagging(aws_retry=True, **source)["TagSet"]
+        args = s3_sync.replace_args(head, src["etag"], params["storage_class"])
+        if tags:
+            args["Tagging"] = s3_sync.tagging(tags)
+        upload = self.dest.create_multipart_upload(
+            Bucket=params["dest_bucket"], Key=params["dest_prefix"] + src["key"], aws_retry=True, **args
+        )
+        return upload["UploadId"], s3_sync.part_ranges(src["size"], part_size)
+
+    def copy_part(self, src, upload_id, number, byte_range):
+        params = self.params
+        args = {"CopySourceRange": byte_range} if byte_range else {}
+        answer = self.dest.upload_part_copy(
+            Bucket=params["dest_bucket"],
+            Key=params["dest_prefix"] + src["key"],
+            UploadId=upload_id,
+            PartNumber=number,
+            CopySource=self.copy_source(src),
+            CopySourceIfMatch=f'"{src["etag"]}"',
+            aws_retry=True,
+            **args,
+        )
+        return {"PartNumber": number, "ETag": answer["CopyPartResult"]["ETag"]}
+
+    def finish_multipart(self, src, upload_id, part_futures):
+        params = self.params
+        key = params["dest_prefix"] + src["key"]
+        try:
+            parts = [future.result() for future in part_futures]
+            self.dest.complete_multipart_upload(
+                Bucket=params["dest_bucket"], Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts},
+                aws_retry=True,
+            )
+        except Exception:
+            try:
+                self.dest.abort_multipart_upload(Bucket=params["dest_bucket"], Key=key, UploadId=upload_id, aws_retry=True)
+            except (BotoCoreError, ClientError) as e:
+                self.module.warn(f"Could not abort multipart upload {upload_id} of {key}: {e}")
+            raise
+        self.recorded[src["key"]] = src["etag"]
+
+    def failure(self, key, exception):
+        code = error_code(exception) or type(exception).__name__
+        self.result["failed_objects"].append({"key": key, "code": code, "message": str(exception)})
+
+    def copy_all(self, to_copy):
+        """Copy every object, the parts of multipart copies in the same worker pool; record failures by key."""
+        threshold = self.params["multipart_threshold"]
+        done = []
+        with concurrent.futures.ThreadPoolExecutor(self.params["workers"]) as pool:
+            multipart = []
+            for src in (o for o in to_copy if s3_sync.copy_method(o, threshold) == "multipart"):
+                try:
+                    upload_id, ranges = self.start_multipart(src)
+                except (BotoCoreError, ClientError) as e:
+                    self.failure(src["key"], e)
+                    continue
+                futures = [pool.submit(self.copy_part, src, upload_id, n, r) for n, r in ranges]
+                multipart.append((src, upload_id, futures))
+            single = {
+                pool.submit(self.copy_single, src): src
+                for src in to_copy
+                if s3_sync.copy_method(src, threshold) == "single"
+            }
+            for src, upload_id, futures in multipart:
+                try:
+                    self.finish_multipart(src, upload_id, futures)
+                    done.append(src)
+                except (BotoCoreError, ClientError) as e:
+                    self.failure(src["key"], e)
+            for future in concurrent.futures.as_completed(single):
+                try:
+                    future.result()
+                    done.append(single[future])
+                except (BotoCoreError, ClientError) as e:
+                    self.failure(single[future]["key"], e)
+        self.result["copied"] = len(done)
+        self.result["copied_bytes"] = sum(o["size"] for o in done)
+
+    def delete_all(self, to_delete):
+        params = self.params
+        keys = [params["dest_prefix"] + o["key"] for o in to_delete]
+        for start in range(0, len(keys), 1000):
+            batch = keys[start:start + 1000]
+            try:
+                answer = self.dest.delete_objects(
+                    Bucket=params["dest_bucket"],
+                    Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True},
+                    aws_retry=True,
+                )
+            except (BotoCoreError, ClientError) as e:
+                for key in batch:
+                    self.failure(key, e)
+                continue
+            errors = answer.get("Errors", [])
+            self.result["failed_objects"] += [{"key": e["Key"], "code": e.get("Code"), "message": e.get("Message")} for e in errors]
+            self.result["deleted"] += len(batch) - len(errors)
+
+    # -- the run ---------------------------------------------------------------------------------------------
+
+    def exit(self, **extra):
+        self.result.update(extra, finished=s3_sync.iso(now()))
+        if self.result["failed_objects"]:
+            self.module.fail_json(
+                msg=f"{len(self.result['failed_objects'])} objects could not be synced (see failed_objects); re-run to retry them",
+                **self.result,
+            )
+        if self.result["verification"] and not self.result["verification"]["ok"]:
+            self.module.fail_json(
+                msg=f"Verification failed: {self.result['verification']['mismatch_count']} keys differ after the sync",
+                **self.result,
+            )
+        self.module.exit_json(**self.result)
+
+    def report_unavailable_source(self, dest):
+        if not dest:
+            self.module.fail_json(
+                msg=f"The source is unreachable and the destination s3://{self.params['dest_bucket']}/"
+                f"{self.params['dest_prefix']} holds no objects: there is nothing to recover from",
+                **self.result,
+            )
+        self.exit(
+            source_unavailable=True,
+            rpo_seconds=None,
+            rpo_explanation=RPO_UNAVAILABLE,
+            newest_dest_object=s3_sync.newest(dest),
+            plan=s3_sync.summary({"copy": [], "delete": [], "unchanged": []}, 0),
+            verification={"objects_dest": len(dest), "bytes_dest": sum(o["size"] for o in dest), "ok": True},
+        )
+
+    def sync(self):
+        params, limit = self.params, self.params["report_keys"]
+        source, dest = self.list_both()
+        if source is None:
+            self.report_unavailable_source(dest)
+        problems = s3_sync.validate(params, source_empty=not source, dest_count=len(dest))
+        if problems:
+            self.module.fail_json(msg=s3_sync.format_problems(problems), problems=problems, **self.result)
+
+        the_plan = s3_sync.plan(source, dest, params["delete"])
+        if the_plan["check"]:
+            dest_by_key = {d["key"]: d for d in dest}
+            with concurrent.futures.ThreadPoolExecutor(params["workers"]) as pool:
+                list(pool.map(self.recorded_source_etag, [dest_by_key[o["key"]] for o in the_plan["check"]]))
+            the_plan = s3_sync.plan(source, dest, params["delete"])
+
+        oldest, rpo_seconds = s3_sync.rpo(self.started, the_plan["copy"])
+        self.result.update(
+            plan=s3_sync.summary(the_plan, limit),
+            unchanged=len(the_plan["unchanged"]),
+            newest_source_object=s3_sync.newest(source),
+            newest_dest_object=s3_sync.newest(dest),
+            oldest_missing_at_start=oldest,
+            rpo_seconds=rpo_seconds,
+        )
+        if not the_plan["copy"] and not the_plan["delete"]:
+            self.exit()
+        self.result["changed"] = True
+        if self.module._diff:
+            self.result["diff"] = s3_sync.diff(the_plan, dest, limit)
+        if self.module.check_mode:
+            self.exit()
+
+        self.copy_all(the_plan["copy"])
+        self.delete_all(the_plan["delete"])
+        self.result["changed"] = bool(self.result["copied"] or self.result["deleted"])
+        if params["verify"]:
+            source, dest = self.list_both()
+            for dst in dest:
+                if dst["key"] in self.recorded:
+                    dst["source_etag"] = self.recorded[dst["key"]]
+            self.result["verification"] = s3_sync.verify(source or [], dest, params["delete"], limit)
+        self.exit()
+
+
+def main():
+    argument_spec = dict(
+        source_bucket=dict(type="str", required=True),
+        source_region=dict(type="str"),
+        source_prefix=dict(type="str", default=""),
+        dest_bucket=dict(type="str", required=True),
+        dest_region=dict(type="str"),
+        dest_prefix=dict(type="str", default=""),
+        storage_class=dict(type="str", choices=list(s3_sync.STORAGE_CLASSES), default="STANDARD"),
+        delete=dict(type="bool", default=False),
+        workers=dict(type="int", default=32),
+        multipart_threshold=dict(type="int", default=64 * s3_sync.MIB),
+        part_size=dict(type="int", default=64 * s3_sync.MIB),
+        verify=dict(type="bool", default=True),
+        allow_missing_source=dict(type="bool", default=False),
+        report_keys=dict(type="int", default=100),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    problems = s3_sync.validate(module.params)
+    if problems:
+        module.fail_json(msg=s3_sync.format_problems(problems), problems=problems)
+    S3Sync(module).sync()
+
+
+if __name__ == "__main__":
+    main()
