@@ -3,7 +3,7 @@
 CLI (what ``make sandbox-*`` calls)::
 
     python sandbox/sandboxctl.py up|down|status|reset [--port N]
-    python sandbox/sandboxctl.py config [--latency-ms N] [--fault-rate F] [--fault-kinds K] [--seed S]
+    python sandbox/sandboxctl.py config [--latency-ms N] [--fault-rate F] [--fault-kinds K] [--seed S] [--down-regions R]
     python sandbox/sandboxctl.py stats [--reset]
 
 Importable API (tests load this file by path with importlib)::
@@ -245,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     config.add_argument("--fault-rate", type=float)
     config.add_argument("--fault-kinds", help="comma list of: throttle,5xx")
     config.add_argument("--seed", type=int)
+    config.add_argument("--down-regions", help="comma list of regions in simulated outage ('' for none)")
     stats_parser = sub.add_parser("stats", help="print request statistics as JSON", parents=[after])
     stats_parser.add_argument("--reset", action="store_true", help="zero the counters after printing")
     args = parser.parse_args(argv)
@@ -283,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
                 print("sandbox state and stats reset")
             elif args.command == "config":
                 changes = {k: v for k, v in {"latency_ms": args.latency_ms, "fault_rate": args.fault_rate,
-                                             "fault_kinds": args.fault_kinds, "seed": args.seed}.items()
+                                             "fault_kinds": args.fault_kinds, "seed": args.seed,
+                                             "down_regions": args.down_regions}.items()
                            if v is not None}
                 print(json.dumps(configure(url, **changes) if changes else _request(f"{url}/_nova/config"),
                                  indent=2))

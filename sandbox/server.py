@@ -191,6 +191,46 @@ def patch_service_quotas() -> None:
     ServiceQuotasResponse.get_aws_default_service_quota = get_aws_default_service_quota
 
 
+def patch_bucket_policy_secure_transport() -> None:
+    """Bucket policies: evaluate ``aws:SecureTransport`` as true.
+
+    Every request to AWS from botocore travels over TLS, so a policy that denies non-TLS access
+    (as the storage role sets, CIS 2.1.1) never blocks it. The sandbox listens on plain HTTP on
+    loopback and moto, which knows no request context for conditions, treated the deny as matching
+    and refused every object request (403) to such a bucket.
+    """
+    from moto.iam import policy_conditions
+    from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def bool_operation(expected: Any, actual: str) -> bool:
+        values = expected if isinstance(expected, list) else [expected]
+        return str(actual).lower() in [str(v).lower() for v in values]
+
+    # moto skips condition operators it does not know, which made every Bool condition match.
+    policy_conditions.CONDITION_OPERATIONS.setdefault("Bool", bool_operation)
+
+    # A statement whose condition does not match does not apply (AWS); moto answered DENIED for it.
+    original_statement_check = IAMPolicyStatement.is_action_permitted
+
+    def statement_is_action_permitted(self: Any, action: str, resource: str = "*", principal: Any = None,
+                                      incoming_condition_values: Any = None) -> Any:
+        if self._statement.get("Condition") and not self._check_conditions(incoming_condition_values):
+            return PermissionResult.NEUTRAL
+        return original_statement_check(self, action, resource, principal, incoming_condition_values)
+
+    IAMPolicyStatement.is_action_permitted = statement_is_action_permitted
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(self.policy.decode()).is_action_permitted(
+            action, resource, incoming_condition_values={"aws:SecureTransport": "true"}
+        )
+
+    FakeBucket.get_permission = get_permission
+
+
 def enable_aws_validations() -> None:
     """Refuse unknown AMIs and key pairs (InvalidAMIID.NotFound, InvalidKeyPair.NotFound) as AWS does.
 
@@ -210,6 +250,7 @@ def apply_aws_alignment_patches() -> None:
     patch_launch_template_metadata_options()
     patch_launch_template_tags()
     patch_service_quotas()
+    patch_bucket_policy_secure_transport()
 
 
 # --------------------------------------------------------------------------
@@ -433,6 +474,8 @@ class Settings:
     fault_rate: float = 0.0
     fault_kinds: list[str] = field(default_factory=lambda: list(FAULT_KINDS))
     seed: int | None = None
+    # Regions in outage: every request scoped to them is answered 503 ServiceUnavailable (DR drills).
+    down_regions: list[str] = field(default_factory=list)
     rng: random.Random = field(default_factory=random.Random, repr=False)
 
     @classmethod
@@ -444,13 +487,14 @@ class Settings:
                 "fault_rate": env.get("NOVA_SANDBOX_FAULT_RATE", "0"),
                 "fault_kinds": env.get("NOVA_SANDBOX_FAULT_KINDS", ",".join(FAULT_KINDS)),
                 "seed": env.get("NOVA_SANDBOX_SEED") or None,
+                "down_regions": env.get("NOVA_SANDBOX_DOWN_REGIONS", ""),
             }
         )
         return settings
 
     def update(self, changes: dict[str, Any]) -> None:
         """Validate and apply changes; raises ValueError without applying anything on bad input."""
-        unknown = set(changes) - {"latency_ms", "fault_rate", "fault_kinds", "seed"}
+        unknown = set(changes) - {"latency_ms", "fault_rate", "fault_kinds", "seed", "down_regions"}
         if unknown:
             raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         latency = int(changes.get("latency_ms", self.latency_ms))
@@ -460,6 +504,9 @@ class Settings:
             kinds = [k.strip() for k in kinds.split(",") if k.strip()]
         seed = changes.get("seed")
         seed = None if seed is None else int(seed)
+        down = changes.get("down_regions", self.down_regions)
+        if isinstance(down, str):
+            down = [r.strip() for r in down.split(",") if r.strip()]
         if latency < 0:
             raise ValueError("latency_ms must be >= 0")
         if not 0.0 <= rate <= 1.0:
@@ -467,6 +514,7 @@ class Settings:
         if not kinds or any(k not in FAULT_KINDS for k in kinds):
             raise ValueError(f"fault_kinds must be a non-empty subset of {', '.join(FAULT_KINDS)}")
         self.latency_ms, self.fault_rate, self.fault_kinds = latency, rate, list(kinds)
+        self.down_regions = list(down)
         if "seed" in changes:
             self.seed = seed
             self.rng.seed(seed)
@@ -477,6 +525,7 @@ class Settings:
             "fault_rate": self.fault_rate,
             "fault_kinds": self.fault_kinds,
             "seed": self.seed,
+            "down_regions": self.down_regions,
         }
 
     def draw_fault(self, protocol: str) -> tuple[str, int, str, str] | None:
@@ -517,6 +566,8 @@ class SandboxApp:
         with self.lock:
             latency_ms = self.settings.latency_ms
             fault = self.settings.draw_fault(call.protocol)
+            if call.region in self.settings.down_regions:
+                fault = ("outage", 503, "ServiceUnavailable", f"{call.region} is unavailable (simulated outage)")
         if latency_ms:
             time.sleep(latency_ms / 1000)  # the point of the latency feature
         if fault:

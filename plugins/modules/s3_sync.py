@@ -95,8 +95,9 @@ options:
     default: true
   allow_missing_source:
     description:
-      - When listing the source fails with a connection error (its region unreachable, as in a regional outage), do
-        not fail but report RV(source_unavailable=true), copy nothing, and check that the destination holds objects.
+      - When listing the source fails with a connection error or with server errors (5xx) that outlast every retry
+        (its region unreachable or impaired, as in a regional outage), do not fail but report
+        RV(source_unavailable=true), copy nothing, and check that the destination holds objects.
       - Without it such an error fails the module.
     type: bool
     default: false
@@ -432,7 +433,14 @@ class S3Sync:
                     self.module.warn(f"Source bucket {params['source_bucket']} unreachable ({e}): nothing copied")
                     return None, dest
                 fail_aws(self.module, e, f"Failed to list source bucket {params['source_bucket']}")
-            except (BotoCoreError, ClientError) as e:  # pylint: disable=duplicate-except
+            except ClientError as e:
+                # A regional outage also shows as 5xx answers that outlast every retry.
+                status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+                if params["allow_missing_source"] and status >= 500:
+                    self.module.warn(f"Source bucket {params['source_bucket']} unavailable ({e}): nothing copied")
+                    return None, dest
+                fail_aws(self.module, e, f"Failed to list source bucket {params['source_bucket']}")
+            except BotoCoreError as e:  # pylint: disable=duplicate-except
                 fail_aws(self.module, e, f"Failed to list source bucket {params['source_bucket']}")
 
     def recorded_source_etag(self, dst):

@@ -324,3 +324,36 @@ def test_ec2_dry_run_answers_dry_run_operation_and_writes_nothing(url):
         ec2.create_vpc(CidrBlock="10.9.0.0/16", DryRun=True)
     assert caught.value.response["Error"]["Code"] == "DryRunOperation"
     assert [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]] == before
+
+
+def test_tls_only_bucket_policy_does_not_block_requests_as_on_aws(url):
+    """Requests to AWS travel over TLS, so a deny on aws:SecureTransport=false never applies to them."""
+    s3 = client(url, "s3")
+    bucket = "tls-only-bucket"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    statement = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+    s3.put_object(Bucket=bucket, Key="allowed", Body=b"1")
+    statement["Condition"] = {"Bool": {"aws:SecureTransport": "true"}}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+    with pytest.raises(ClientError):
+        s3.put_object(Bucket=bucket, Key="denied", Body=b"1")
+
+
+def test_down_region_answers_service_unavailable(url):
+    sandboxctl.configure(url, down_regions="us-west-2")
+    try:
+        with pytest.raises(ClientError) as caught:
+            client(url, "ec2").describe_vpcs()
+        assert caught.value.response["Error"]["Code"] == "ServiceUnavailable"
+        east = boto3.client("ec2", region_name="us-east-1", endpoint_url=url,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+        east.describe_vpcs()
+    finally:
+        sandboxctl.configure(url, down_regions="")
