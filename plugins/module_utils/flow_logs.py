@@ -25,6 +25,7 @@ from typing import Sequence
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.nova.infra.plugins.module_utils import problems as _problems
 
 RESOURCE_PREFIXES = {"VPC": "vpc", "Subnet": "subnet", "NetworkInterface": "eni"}
 
@@ -72,19 +73,12 @@ S3_ARN_FIX = (
 )
 
 
-def _problem(field: str, value: Any, problem: str, fix: str) -> Dict[str, Any]:
-    return {"field": field, "value": value, "problem": problem, "fix": fix}
-
-
-def format_problem(record: Dict[str, Any]) -> str:
-    value = record["value"] if record["value"] not in ("", None) else "(empty)"
-    return f"{record['field']}: {value} \u2014 {record['problem']}. Fix: {record['fix']}"
+_problem = _problems.problem
+format_problem = _problems.format_problem
 
 
 def format_problems(records: Sequence[Dict[str, Any]]) -> str:
-    count = len(records)
-    head = f"{count} problem{'s' if count != 1 else ''} in the flow log settings, nothing was changed in AWS:"
-    return " ".join([head] + [f"({i}) {format_problem(r)}" for i, r in enumerate(records, 1)])
+    return _problems.format_problems(records, "flow log", "changed")
 
 
 def resource_type_for(resource_id: str) -> Optional[str]:

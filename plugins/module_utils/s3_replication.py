@@ -25,6 +25,7 @@ from typing import List
 from typing import Optional
 from typing import Sequence
 from typing import Tuple
+from ansible_collections.nova.infra.plugins.module_utils import problems as _problems
 
 # Storage classes S3 replication can write to (Destination.StorageClass); the API enum also lists
 # classes of other products (SNOW, FSX_*, EXPRESS_ONEZONE...) that a replication rule cannot use.
@@ -54,19 +55,12 @@ ACCOUNT_ID = re.compile(r"^\d{12}$")
 ENABLED = {"Status": "Enabled"}
 
 
-def problem(field: str, value: Any, what: str, fix: str) -> Dict[str, Any]:
-    return {"field": field, "value": value, "problem": what, "fix": fix}
-
-
-def format_problem(record: Dict[str, Any]) -> str:
-    value = record["value"] if record["value"] not in ("", None) else "(empty)"
-    return f"{record['field']}: {value} \u2014 {record['problem']}. Fix: {record['fix']}"
+problem = _problems.problem
+format_problem = _problems.format_problem
 
 
 def format_problems(records: Sequence[Dict[str, Any]]) -> str:
-    count = len(records)
-    head = f"{count} problem{'s' if count != 1 else ''} in the replication settings, nothing was changed in AWS:"
-    return " ".join([head] + [f"({i}) {format_problem(r)}" for i, r in enumerate(records, 1)])
+    return _problems.format_problems(records, "replication", "changed")
 
 
 def role_partition(role: Optional[str]) -> str:
