@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
+from botocore.config import Config
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -97,13 +98,18 @@ def run_playbook(
 
 
 def aws(port: int, service: str, region: str = "us-west-2"):
-    """An independent boto3 reader of the sandbox (not the code under test)."""
+    """An independent boto3 reader of the sandbox (not the code under test).
+
+    S3 Control names the account in the host (123456789012.127.0.0.1): it goes through the sandbox as a proxy.
+    """
+    url = f"http://127.0.0.1:{port}"
     return boto3.client(
         service,
         region_name=region,
-        endpoint_url=f"http://127.0.0.1:{port}",
+        endpoint_url=url,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
+        config=Config(proxies={"http": url}) if service == "s3control" else None,
     )
 
 

@@ -230,6 +230,16 @@ def test_every_bucket_is_private_encrypted_versioned_and_tls_only(converged, por
     assert all(tags.get(k) == v for k, v in COMMON_TAGS.items())
 
 
+def test_account_level_block_public_access_is_on(converged, port):
+    config = aws(port, "s3control").get_public_access_block(AccountId="123456789012")["PublicAccessBlockConfiguration"]
+    assert config == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+
+
 @pytest.mark.parametrize("bucket", [b for b, region in BUCKETS if region == "us-west-2"])
 def test_buckets_replicate_to_us_east_1_as_standard_ia(converged, port, bucket):
     config = aws(port, "s3").get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]
@@ -362,6 +372,9 @@ def test_teardown_removes_everything_in_both_regions_and_a_second_teardown_is_a_
     assert aws(port, "cloudwatch").describe_alarms()["MetricAlarms"] == []
     for region in ("us-west-2", "us-east-1"):
         assert aws(port, "s3", region).list_buckets()["Buckets"] == []
+    # Account-wide protection outlives the stack: teardown leaves it on.
+    account_block = aws(port, "s3control").get_public_access_block(AccountId="123456789012")
+    assert all(account_block["PublicAccessBlockConfiguration"].values())
     again = run_playbook(port, "teardown.yml")
     assert again.returncode == 0, again.failure_messages()
     assert again.changed == 0, again.changed_tasks()

@@ -1,0 +1,285 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: nova.infra engineers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: s3_account_public_access_block
+version_added: 0.1.0
+short_description: Manage the account-level S3 Block Public Access settings
+description:
+  - Sets, or removes, the four S3 Block Public Access flags of a whole AWS account (S3 Control
+    C(PutPublicAccessBlock), C(DeletePublicAccessBlock)), idempotently, and always returns the settings in place.
+  - The account-level flags apply to every bucket and access point of the account, existing and future, on top of
+    each bucket's own settings, so a bucket made public by mistake later (a policy, an ACL) stays private.
+  - Mind that this is account-wide. Before turning the flags on in an account that serves public content from S3
+    (a static website, public downloads), move that content behind CloudFront with origin access control, or it
+    stops being reachable. Run with C(--check --diff) first.
+  - An account whose permissions (for example an organization's service control policy) do not allow
+    C(s3:PutAccountPublicAccessBlock) fails with the cause and fix, or with O(on_access_denied=warn) is reported
+    as a warning and RV(access_denied) without failing.
+author:
+  - nova.infra engineers (!UNKNOWN)
+options:
+  account_id:
+    description:
+      - The 12-digit ID of the account.
+      - When omitted, the account of the caller (C(sts:GetCallerIdentity)).
+    type: str
+  state:
+    description:
+      - V(present) sets the four flags to the values of the options below.
+      - V(absent) deletes the account's configuration, which leaves every flag off. The flag options are then ignored.
+    type: str
+    choices: [present, absent]
+    default: present
+  block_public_acls:
+    description:
+      - Refuse requests that add a public ACL to a bucket or object of the account.
+    type: bool
+    default: true
+  ignore_public_acls:
+    description:
+      - Ignore every public ACL on the account's buckets and objects.
+    type: bool
+    default: true
+  block_public_policy:
+    description:
+      - Refuse bucket and access point policies that grant public access.
+    type: bool
+    default: true
+  restrict_public_buckets:
+    description:
+      - Restrict access to buckets with a public policy to AWS services and the bucket owner's account.
+    type: bool
+    default: true
+  on_access_denied:
+    description:
+      - What to do when the caller may not read or change the account's settings (C(AccessDenied)).
+      - V(fail) fails the task with the missing permission and how to get it.
+      - V(warn) leaves the account as it is, returns RV(access_denied=true) and a warning.
+    type: str
+    choices: [fail, warn]
+    default: fail
+notes:
+  - Supports check mode and diff mode.
+  - S3 Control puts the account ID in front of the endpoint's host name (V(123456789012.s3-control.us-west-2.amazonaws.com)).
+    Against an endpoint reached by IP address (an emulator, a test proxy) that name does not resolve; route the
+    request with O(aws_config) (for example C({"proxies": {"http": "http://127.0.0.1:4590"}}) when the endpoint also
+    answers as an HTTP proxy, as the nova.infra sandbox does).
+  - "IAM permissions: C(s3:GetAccountPublicAccessBlock), C(s3:PutAccountPublicAccessBlock) (also for
+    O(state=absent)), and C(sts:GetCallerIdentity) when O(account_id) is omitted."
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+# Note: These examples do not set authentication details, see the AWS Guide for details.
+- name: Block public access to every bucket of the account
+  nova.infra.s3_account_public_access_block:
+    region: us-west-2
+
+- name: Block public access where the account allows, warn where an SCP forbids it
+  nova.infra.s3_account_public_access_block:
+    region: us-west-2
+    on_access_denied: warn
+  register: account_bpa
+
+- name: Keep public policies possible (an account that serves a public website), block everything else
+  nova.infra.s3_account_public_access_block:
+    region: us-west-2
+    account_id: "123456789012"
+    block_public_policy: false
+    restrict_public_buckets: false
+
+- name: Remove the account-level settings
+  nova.infra.s3_account_public_access_block:
+    region: us-west-2
+    state: absent
+"""
+
+RETURN = r"""
+account_id:
+  description: The account whose settings were read or changed.
+  type: str
+  returned: always
+  sample: "123456789012"
+public_access_block:
+  description:
+    - The account's four flags after the task (in check mode, the flags that would be set). All V(false) when the
+      account has no configuration. Empty when RV(access_denied).
+  type: dict
+  returned: always
+  contains:
+    block_public_acls:
+      description: Whether new public ACLs are refused.
+      type: bool
+    ignore_public_acls:
+      description: Whether public ACLs are ignored.
+      type: bool
+    block_public_policy:
+      description: Whether public policies are refused.
+      type: bool
+    restrict_public_buckets:
+      description: Whether buckets with public policies are restricted to the owner and AWS services.
+      type: bool
+  sample:
+    block_public_acls: true
+    ignore_public_acls: true
+    block_public_policy: true
+    restrict_public_buckets: true
+access_denied:
+  description: Whether the caller was denied reading or changing the settings (only with O(on_access_denied=warn)).
+  type: bool
+  returned: always
+  sample: false
+diff:
+  description: The flags before and after, in the form of RV(public_access_block).
+  type: dict
+  returned: when the settings changed or would change
+"""
+
+try:
+    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import ClientError
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.nova.infra.plugins.module_utils.problems import format_problems
+from ansible_collections.nova.infra.plugins.module_utils.problems import problem
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
+
+# S3 Control throttles like S3 (SlowDown) and answers transient failures with 500 / 503.
+RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["SlowDown", "ServiceUnavailable", "InternalError"])
+
+# Ansible option name -> S3 Control field name, in the order AWS documents them.
+FLAGS = {
+    "block_public_acls": "BlockPublicAcls",
+    "ignore_public_acls": "IgnorePublicAcls",
+    "block_public_policy": "BlockPublicPolicy",
+    "restrict_public_buckets": "RestrictPublicBuckets",
+}
+ALL_OFF = dict.fromkeys(FLAGS, False)
+DENIED = ("AccessDenied", "AccessDeniedException")
+
+
+def account_id_problems(account_id):
+    if account_id is None or (len(account_id) == 12 and account_id.isdigit()):
+        return []
+    return [
+        problem(
+            "account_id",
+            account_id,
+            "is not a 12-digit AWS account ID",
+            "give the ID as a quoted string of 12 digits (e.g. \"012345678901\"), or omit it for the caller's account",
+        )
+    ]
+
+
+class AccountPublicAccessBlockManager:
+    def __init__(self, module):
+        self.module = module
+        self.account_id = module.params["account_id"]
+        self.client = module.client("s3control", retry_decorator=RETRY)
+        self.current = dict(ALL_OFF)
+        self.configured = False
+
+    def denied(self, exception, action):
+        """Fail, or with on_access_denied=warn leave the account alone and say so."""
+        if self.module.params["on_access_denied"] == "fail":
+            fail_aws(self.module, exception, f"Not allowed to {action} of account {self.account_id}")
+        self.module.warn(
+            f"Account-level S3 Block Public Access was not {'read' if action.startswith('read') else 'changed'}:"
+            f" the caller may not {action} of account {self.account_id} (AccessDenied; an organization's service"
+            " control policy or a missing s3:GetAccountPublicAccessBlock / s3:PutAccountPublicAccessBlock permission)."
+            " Each bucket's own Block Public Access settings still apply."
+        )
+        self.module.exit_json(changed=False, account_id=self.account_id, public_access_block={}, access_denied=True)
+
+    def resolve_account(self):
+        if self.account_id:
+            return
+        try:
+            sts = self.module.client("sts", retry_decorator=RETRY)
+            self.account_id = sts.get_caller_identity(aws_retry=True)["Account"]
+        except (BotoCoreError, ClientError) as e:
+            fail_aws(self.module, e, "Failed to find the caller's account ID (sts:GetCallerIdentity)")
+
+    def read(self):
+        try:
+            answer = self.client.get_public_access_block(AccountId=self.account_id, aws_retry=True)
+        except is_boto3_error_code("NoSuchPublicAccessBlockConfiguration"):
+            return
+        except is_boto3_error_code(DENIED) as e:
+            self.denied(e, "read the Block Public Access settings")
+        except (BotoCoreError, ClientError) as e:  # pylint: disable=duplicate-except
+            fail_aws(self.module, e, f"Failed to read the Block Public Access settings of account {self.account_id}")
+        config = answer["PublicAccessBlockConfiguration"]
+        self.current = {option: bool(config.get(field, False)) for option, field in FLAGS.items()}
+        self.configured = True
+
+    def exit(self, flags, changed=False):
+        result = dict(changed=changed, account_id=self.account_id, public_access_block=flags, access_denied=False)
+        if changed:
+            result["diff"] = dict(before=self.current, after=flags)
+        self.module.exit_json(**result)
+
+    def ensure_present(self):
+        desired = {option: self.module.params[option] for option in FLAGS}
+        # No configuration reads as all flags off, so asking for all off changes nothing.
+        if desired == self.current:
+            self.exit(self.current)
+        if not self.module.check_mode:
+            try:
+                self.client.put_public_access_block(
+                    AccountId=self.account_id,
+                    PublicAccessBlockConfiguration={field: desired[option] for option, field in FLAGS.items()},
+                    aws_retry=True,
+                )
+            except is_boto3_error_code(DENIED) as e:
+                self.denied(e, "change the Block Public Access settings")
+            except (BotoCoreError, ClientError) as e:  # pylint: disable=duplicate-except
+                fail_aws(self.module, e, f"Failed to set the Block Public Access settings of account {self.account_id}")
+        self.exit(desired, changed=True)
+
+    def ensure_absent(self):
+        if not self.configured:
+            self.exit(self.current)
+        if not self.module.check_mode:
+            try:
+                self.client.delete_public_access_block(AccountId=self.account_id, aws_retry=True)
+            except is_boto3_error_code(DENIED) as e:
+                self.denied(e, "remove the Block Public Access settings")
+            except (BotoCoreError, ClientError) as e:  # pylint: disable=duplicate-except
+                fail_aws(self.module, e, f"Failed to remove the Block Public Access settings of account {self.account_id}")
+        self.exit(dict(ALL_OFF), changed=True)
+
+
+def main():
+    argument_spec = dict(
+        account_id=dict(type="str"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        on_access_denied=dict(type="str", choices=["fail", "warn"], default="fail"),
+        **{option: dict(type="bool", default=True) for option in FLAGS},
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    problems = account_id_problems(module.params["account_id"])
+    if problems:
+        module.fail_json(msg=format_problems(problems, "account Block Public Access", "changed"), problems=problems)
+    manager = AccountPublicAccessBlockManager(module)
+    manager.resolve_account()
+    manager.read()
+    if module.params["state"] == "absent":
+        manager.ensure_absent()
+    manager.ensure_present()
+
+
+if __name__ == "__main__":
+    main()
