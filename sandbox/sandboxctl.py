@@ -3,12 +3,14 @@
 CLI (what ``make sandbox-*`` calls)::
 
     python sandbox/sandboxctl.py up|down|status|reset [--port N]
+    python sandbox/sandboxctl.py up --strict
     python sandbox/sandboxctl.py config [--latency-ms N] [--fault-rate F] [--fault-kinds K] [--seed S] [--down-regions R]
+                                        [--strict|--no-strict] [--nat-pending-seconds S] [--nat-deleting-seconds S]
     python sandbox/sandboxctl.py stats [--reset]
 
 Importable API (tests load this file by path with importlib)::
 
-    handle = start(port=None, state_dir=tmp)   # port=None: a free port
+    handle = start(port=None, state_dir=tmp)   # port=None: a free port; strict=None: $NOVA_SANDBOX_STRICT
     url = endpoint(handle)
     configure(url, fault_rate=0.2, seed=7); stats(url); reset(url)
     stop(handle)
@@ -92,7 +94,8 @@ def health(url: str) -> dict | None:
 
 
 def configure(url: str, **settings: object) -> dict:
-    """Change fault injection/latency at run time: latency_ms, fault_rate, fault_kinds, seed."""
+    """Change settings at run time: latency_ms, fault_rate, fault_kinds, seed, down_regions, strict,
+    nat_pending_seconds, nat_deleting_seconds."""
     return _request(f"{url}/_nova/config", "POST", settings)
 
 
@@ -137,10 +140,13 @@ def _log_tail(log: Path, lines: int = 30) -> str:
         return "(no log)"
 
 
-def start(port: int | None = None, state_dir: Path | str | None = None, env: dict | None = None) -> Handle:
+def start(port: int | None = None, state_dir: Path | str | None = None, env: dict | None = None,
+          strict: bool | None = None) -> Handle:
     """Start a sandbox (detached, own session) and wait until healthy; reuse one already healthy at ``port``.
 
     ``port=None`` picks a free port. ``env`` adds NOVA_SANDBOX_* settings for the server.
+    ``strict`` switches strict mode on/off (also on a reused sandbox); None leaves it to
+    NOVA_SANDBOX_STRICT (in ``env`` or the environment), so a test run can turn it on from outside.
     Raises SandboxError if the port is taken by something else or the server never gets healthy.
     """
     state = Path(state_dir) if state_dir else default_state_dir()
@@ -148,6 +154,8 @@ def start(port: int | None = None, state_dir: Path | str | None = None, env: dic
     url = endpoint(port)
     running = health(url)
     if running:
+        if strict is not None:
+            configure(url, strict=strict)
         return Handle(pid=running["pid"], port=port, state_dir=state)
     if _port_in_use(port):
         raise SandboxError(f"port {port} on {HOST} is in use by something that is not a nova sandbox")
@@ -159,7 +167,8 @@ def start(port: int | None = None, state_dir: Path | str | None = None, env: dic
     with open(log, "ab") as log_file:
         process = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-            start_new_session=True, env={**os.environ, **(env or {})}, cwd=REPO,
+            start_new_session=True, cwd=REPO,
+            env={**os.environ, **(env or {}), **({} if strict is None else {"NOVA_SANDBOX_STRICT": str(int(strict))})},
         )
     handle = Handle(pid=process.pid, port=port, state_dir=state, process=process)
     (state / "sandbox.pid").write_text(f"{process.pid}\n")
@@ -239,13 +248,20 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     for name, text in [("up", "start the sandbox"), ("down", "stop the sandbox"),
                        ("status", "show whether it runs (exit 3 if not)"), ("reset", "wipe emulated AWS state")]:
-        sub.add_parser(name, help=text, parents=[after])
+        command = sub.add_parser(name, help=text, parents=[after])
+        if name == "up":
+            command.add_argument("--strict", action="store_true", default=None,
+                                 help="start in strict mode (default: $NOVA_SANDBOX_STRICT)")
     config = sub.add_parser("config", help="change fault injection / latency at run time", parents=[after])
     config.add_argument("--latency-ms", type=int)
     config.add_argument("--fault-rate", type=float)
     config.add_argument("--fault-kinds", help="comma list of: throttle,5xx")
     config.add_argument("--seed", type=int)
     config.add_argument("--down-regions", help="comma list of regions in simulated outage ('' for none)")
+    config.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
+                        help="refuse what AWS refuses for resources in use; NAT gateway phases")
+    config.add_argument("--nat-pending-seconds", type=float, help="strict mode: NAT gateway 'pending' phase")
+    config.add_argument("--nat-deleting-seconds", type=float, help="strict mode: NAT gateway 'deleting' phase")
     stats_parser = sub.add_parser("stats", help="print request statistics as JSON", parents=[after])
     stats_parser.add_argument("--reset", action="store_true", help="zero the counters after printing")
     args = parser.parse_args(argv)
@@ -257,10 +273,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "up":
             already = health(url)
             if already:
-                print(f"sandbox already running at {url} (pid {already['pid']})")
+                if args.strict:
+                    configure(url, strict=True)
+                print(f"sandbox already running at {url} (pid {already['pid']})"
+                      f"{'; strict mode switched on' if args.strict else ''}")
                 return 0
-            handle = start(port, state)
-            print(f"sandbox running at {url} (pid {handle.pid}); state in {state}")
+            handle = start(port, state, strict=args.strict)
+            print(f"sandbox running at {url} (pid {handle.pid}); state in {state}"
+                  f"{'; strict' if (health(url) or {}).get('strict') else ''}")
         elif args.command == "down":
             handle = _find(port, state)
             if handle is None:
@@ -285,7 +305,9 @@ def main(argv: list[str] | None = None) -> int:
             elif args.command == "config":
                 changes = {k: v for k, v in {"latency_ms": args.latency_ms, "fault_rate": args.fault_rate,
                                              "fault_kinds": args.fault_kinds, "seed": args.seed,
-                                             "down_regions": args.down_regions}.items()
+                                             "down_regions": args.down_regions, "strict": args.strict,
+                                             "nat_pending_seconds": args.nat_pending_seconds,
+                                             "nat_deleting_seconds": args.nat_deleting_seconds}.items()
                            if v is not None}
                 print(json.dumps(configure(url, **changes) if changes else _request(f"{url}/_nova/config"),
                                  indent=2))

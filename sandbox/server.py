@@ -8,16 +8,22 @@ Why a middleware instead of plain ``moto_server``:
 * fault injection and latency -- real AWS throttles and has bad moments; the
   collection's retry behaviour is only tested if the emulator does too;
 * AWS alignment -- moto 5.2.5 differs from AWS in a few places the collection
-  depends on; those are patched here, at start-up, and nowhere else.
+  depends on; those are patched here, at start-up, and nowhere else;
+* strict mode -- moto lets through deletions AWS refuses (a security group, subnet or
+  Elastic IP still in use, an internet gateway with public IPs mapped) and has NAT
+  gateways available/deleted at once; with ``strict`` on it refuses them with AWS's
+  errors and gives NAT gateways their pending/deleting phases, so teardown order and
+  waiting are tested.
 
 Run: ``python sandbox/server.py --port N [--host 127.0.0.1] [--request-log FILE]``.
-Fault/latency settings come from ``NOVA_SANDBOX_*`` environment variables and can
+Fault/latency/strict settings come from ``NOVA_SANDBOX_*`` environment variables and can
 be changed at run time through ``POST /_nova/config``.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import io
 import json
 import os
@@ -27,8 +33,11 @@ import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
 from urllib.parse import parse_qs
 
 import moto
@@ -200,7 +209,9 @@ def patch_bucket_policy_secure_transport() -> None:
     and refused every object request (403) to such a bucket.
     """
     from moto.iam import policy_conditions
-    from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionResult
+    from moto.iam.access_control import IAMPolicy
+    from moto.iam.access_control import IAMPolicyStatement
+    from moto.iam.access_control import PermissionResult
     from moto.s3.models import FakeBucket
 
     def bool_operation(expected: Any, actual: str) -> bool:
@@ -231,6 +242,43 @@ def patch_bucket_policy_secure_transport() -> None:
     FakeBucket.get_permission = get_permission
 
 
+def patch_instance_network_interfaces_on_termination() -> None:
+    """TerminateInstances: delete the network interfaces created at launch; disassociate Elastic IPs.
+
+    On AWS an interface that RunInstances creates is deleted with the instance (DeleteOnTermination
+    defaults to true unless the request sets it false), and an Elastic IP of the instance is
+    disassociated. moto keeps those interfaces (and their addresses) forever, so the subnet and
+    security groups of a terminated instance would stay "in use" for strict mode.
+    """
+    from moto.ec2.models.instances import Instance
+
+    original_prep_nics = Instance.prep_nics
+    original_terminate = Instance.terminate
+
+    def prep_nics(self: Any, nic_spec: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
+        existing = set(self.ec2_backend.enis)
+        result = original_prep_nics(self, nic_spec, *args, **kwargs)
+        kept = {int(spec.get("DeviceIndex", 0)) for spec in nic_spec
+                if str(spec.get("DeleteOnTermination")).lower() == "false"}
+        for index, nic in self.nics.items():
+            if nic.id not in existing and index not in kept:
+                nic.delete_on_termination = True
+        return result
+
+    def terminate(self: Any) -> Any:
+        if self._state.name == "terminated":
+            # AWS accepts terminating a terminated instance; moto would delete its interfaces twice.
+            return copy.copy(self._state)
+        nic_ids = {nic.id for nic in self.nics.values()}
+        for eip in list(self.ec2_backend.addresses):
+            if eip.eni is not None and eip.eni.id in nic_ids:
+                self.ec2_backend.disassociate_address(address=eip.public_ip)
+        return original_terminate(self)
+
+    Instance.prep_nics = prep_nics
+    Instance.terminate = terminate
+
+
 def enable_aws_validations() -> None:
     """Refuse unknown AMIs and key pairs (InvalidAMIID.NotFound, InvalidKeyPair.NotFound) as AWS does.
 
@@ -251,6 +299,212 @@ def apply_aws_alignment_patches() -> None:
     patch_launch_template_tags()
     patch_service_quotas()
     patch_bucket_policy_secure_transport()
+    patch_instance_network_interfaces_on_termination()
+
+
+# --------------------------------------------------------------------------
+# Strict mode: refuse what AWS refuses, and give NAT gateways a life cycle
+# --------------------------------------------------------------------------
+
+# Serialises the NAT gateway phase changes (the server is threaded; a phase must end exactly once).
+_NAT_LOCK = threading.RLock()
+
+
+def _ec2_error(code: str, message: str) -> Exception:
+    from moto.ec2.exceptions import EC2ClientError
+
+    return EC2ClientError(code, message)
+
+
+def _live_nat_gateways(backend: Any) -> list[Any]:
+    return [nat for nat in list(backend.nat_gateways.values()) if nat.state != "deleted"]
+
+
+def _is_terminated(instance: Any) -> bool:
+    return instance._state.name == "terminated"
+
+
+def _finish_nat_deletion(nat: Any) -> None:
+    """What AWS does once a NAT gateway is ``deleted``: its Elastic IP is free and its interface gone."""
+    backend = nat.ec2_backend
+    eni = nat._eni
+    for eip in list(backend.addresses):
+        if eip.eni is eni:
+            backend.disassociate_address(address=eip.public_ip)
+    if eni.id in backend.enis:
+        eni.delete()
+
+
+def _nat_state(nat: Any) -> str:
+    """The NAT gateway's state now; ends its phase (with the effects of deletion) once its time is up.
+
+    Derived whenever the state is read, so DescribeNatGateways (and every check) sees
+    pending -> available and deleting -> deleted at the right moment without a background thread.
+    """
+    with _NAT_LOCK:
+        phase = nat.__dict__.get("_nova_phase")
+        if phase and time.monotonic() < phase[1]:
+            return phase[0]
+        if phase:
+            nat._nova_phase = None
+            if phase[0] == "deleting":
+                _finish_nat_deletion(nat)
+                nat._nova_state = "deleted"
+            else:
+                nat._nova_state = "available"
+        return nat._nova_state
+
+
+def install_strict_mode(settings: Settings) -> None:
+    """Patch moto so that, while ``settings.strict`` is on, EC2 answers as AWS does for resources in use.
+
+    Each refusal carries AWS's error code and message. Off (the default), moto behaves as before.
+    """
+    from moto.ec2.models import EC2Backend
+    from moto.ec2.models.nat_gateways import NatGateway
+
+    def set_state(self: Any, value: str) -> None:
+        self._nova_state = value
+
+    NatGateway.state = property(_nat_state, set_state)
+
+    original_create_nat = EC2Backend.create_nat_gateway
+    original_delete_nat = EC2Backend.delete_nat_gateway
+
+    def create_nat_gateway(self: Any, *args: Any, **kwargs: Any) -> Any:
+        nat = original_create_nat(self, *args, **kwargs)
+        if settings.strict and settings.nat_pending_seconds > 0:
+            nat._nova_phase = ("pending", time.monotonic() + settings.nat_pending_seconds)
+        return nat
+
+    def delete_nat_gateway(self: Any, nat_gateway_id: str) -> Any:
+        nat = self.nat_gateways.get(nat_gateway_id)
+        if not settings.strict or nat is None:
+            return original_delete_nat(self, nat_gateway_id)
+        with _NAT_LOCK:
+            if nat.state not in ("deleting", "deleted"):
+                nat._nova_phase = ("deleting", time.monotonic() + settings.nat_deleting_seconds)
+                _nat_state(nat)  # a zero-second phase ends here
+        return nat
+
+    # DeleteSecurityGroup: AWS refuses while an interface or a live instance uses the group, or
+    # another group's rule references it (a group's rules referencing itself do not count).
+    original_delete_sg = EC2Backend.delete_security_group
+
+    def delete_security_group(self: Any, name: str | None = None, group_id: str | None = None) -> Any:
+        group = self.get_security_group_from_id(group_id) if group_id else (
+            self.get_security_group_by_name_or_id(name) if name else None)
+        if settings.strict and group is not None:
+            settle(self)
+            in_use = any(group.id in {getattr(g, "id", g) for g in eni.group_set}
+                         for eni in list(self.enis.values()))
+            in_use = in_use or any(
+                group.id in {getattr(g, "id", g) for g in instance.security_groups} and not _is_terminated(instance)
+                for instance in self.all_instances())
+            for other in [g for groups in list(self.groups.values()) for g in list(groups.values())]:
+                if other.id == group.id:
+                    continue
+                for rule in [*other.ingress_rules, *other.egress_rules]:
+                    ref = rule.source_group or {}
+                    if ref.get("GroupId") == group.id or (ref.get("GroupName") == group.name
+                                                          and other.vpc_id == group.vpc_id):
+                        in_use = True
+            if in_use:
+                raise _ec2_error("DependencyViolation", f"resource {group.id} has a dependent object")
+        return original_delete_sg(self, name=name, group_id=group_id)
+
+    # DeleteSubnet: refused while a NAT gateway (not yet deleted), a live instance or any network
+    # interface is in the subnet.
+    original_delete_subnet = EC2Backend.delete_subnet
+
+    def delete_subnet(self: Any, subnet_id: str) -> Any:
+        if settings.strict:
+            settle(self)
+            in_use = (
+                any(nat.subnet_id == subnet_id for nat in _live_nat_gateways(self))
+                or any(instance.subnet_id == subnet_id and not _is_terminated(instance)
+                       for instance in self.all_instances())
+                or any(eni.subnet.id == subnet_id for eni in list(self.enis.values()))
+            )
+            if in_use:
+                raise _ec2_error("DependencyViolation",
+                                 f"The subnet '{subnet_id}' has dependencies and cannot be deleted.")
+        return original_delete_subnet(self, subnet_id)
+
+    # ReleaseAddress of an associated Elastic IP: AWS answers AuthFailure when a NAT gateway holds
+    # it (also while the gateway is pending or deleting), InvalidIPAddress.InUse otherwise.
+    original_release = EC2Backend.release_address
+
+    def release_address(self: Any, address: str | None = None, allocation_id: str | None = None) -> Any:
+        if settings.strict:
+            settle(self)
+            eips = [e for e in list(self.addresses)
+                    if (address and e.public_ip == address) or (allocation_id and e.allocation_id == allocation_id)]
+            for eip in eips:
+                if any(nat._eni is eip.eni and eip.eni is not None for nat in self.nat_gateways.values()):
+                    raise _ec2_error("AuthFailure", "You do not have permission to access the specified resource.")
+                if eip.eni is not None or eip.instance is not None:
+                    raise _ec2_error("InvalidIPAddress.InUse", f"Address {eip.public_ip} is in use.")
+        return original_release(self, address=address, allocation_id=allocation_id)
+
+    # DetachInternetGateway: refused while any interface in the VPC has a public address (Elastic
+    # IPs of NAT gateways and instances, auto-assigned public IPs of live instances).
+    original_detach = EC2Backend.detach_internet_gateway
+
+    def detach_internet_gateway(self: Any, internet_gateway_id: str, vpc_id: str) -> Any:
+        if settings.strict:
+            settle(self)
+            mapped = any(
+                eni.subnet.vpc_id == vpc_id and eni.public_ip
+                and not (eni.instance is not None and _is_terminated(eni.instance))
+                for eni in list(self.enis.values())
+            )
+            if mapped:
+                raise _ec2_error(
+                    "DependencyViolation",
+                    f"Network {vpc_id} has some mapped public address(es). "
+                    "Please unmap those public address(es) before detaching the gateway.",
+                )
+        return original_detach(self, internet_gateway_id, vpc_id)
+
+    # DeleteVpc: moto checks subnets, VPN gateways and route tables; AWS also refuses while an
+    # internet gateway is attached or a non-default security group or an interface remains.
+    original_delete_vpc = EC2Backend.delete_vpc
+
+    def delete_vpc(self: Any, vpc_id: str) -> Any:
+        if settings.strict:
+            settle(self)
+            in_use = (
+                any(igw.vpc is not None and igw.vpc.id == vpc_id for igw in list(self.internet_gateways.values()))
+                or any(not sg.is_default and sg.name != "default" for sg in self.groups.get(vpc_id, {}).values())
+                or any(eni.subnet.vpc_id == vpc_id for eni in list(self.enis.values()))
+            )
+            if in_use:
+                raise _ec2_error("DependencyViolation", f"The vpc '{vpc_id}' has dependencies and cannot be deleted.")
+        return original_delete_vpc(self, vpc_id)
+
+    EC2Backend.create_nat_gateway = create_nat_gateway
+    EC2Backend.delete_nat_gateway = delete_nat_gateway
+    EC2Backend.delete_security_group = delete_security_group
+    EC2Backend.delete_subnet = delete_subnet
+    EC2Backend.release_address = release_address
+    EC2Backend.detach_internet_gateway = detach_internet_gateway
+    EC2Backend.delete_vpc = delete_vpc
+
+
+def settle(backend: Any) -> None:
+    """End every NAT gateway phase whose time is up, with its effects (Elastic IP freed, interface gone)."""
+    for nat in list(backend.nat_gateways.values()):
+        _nat_state(nat)
+
+
+def settle_all() -> None:
+    """``settle`` every EC2 backend in use, so any EC2 request (DescribeAddresses too) sees the effects."""
+    from moto.ec2.models import ec2_backends
+
+    for account in list(ec2_backends.values()):
+        for backend in list(account.values()):
+            settle(backend)
 
 
 # --------------------------------------------------------------------------
@@ -476,6 +730,10 @@ class Settings:
     seed: int | None = None
     # Regions in outage: every request scoped to them is answered 503 ServiceUnavailable (DR drills).
     down_regions: list[str] = field(default_factory=list)
+    # Strict mode (see install_strict_mode): AWS's refusals for resources in use, NAT gateway phases.
+    strict: bool = False
+    nat_pending_seconds: float = 2.0
+    nat_deleting_seconds: float = 2.0
     rng: random.Random = field(default_factory=random.Random, repr=False)
 
     @classmethod
@@ -488,13 +746,17 @@ class Settings:
                 "fault_kinds": env.get("NOVA_SANDBOX_FAULT_KINDS", ",".join(FAULT_KINDS)),
                 "seed": env.get("NOVA_SANDBOX_SEED") or None,
                 "down_regions": env.get("NOVA_SANDBOX_DOWN_REGIONS", ""),
+                "strict": env.get("NOVA_SANDBOX_STRICT", "0"),
+                "nat_pending_seconds": env.get("NOVA_SANDBOX_NAT_PENDING_SECONDS", "2"),
+                "nat_deleting_seconds": env.get("NOVA_SANDBOX_NAT_DELETING_SECONDS", "2"),
             }
         )
         return settings
 
     def update(self, changes: dict[str, Any]) -> None:
         """Validate and apply changes; raises ValueError without applying anything on bad input."""
-        unknown = set(changes) - {"latency_ms", "fault_rate", "fault_kinds", "seed", "down_regions"}
+        unknown = set(changes) - {"latency_ms", "fault_rate", "fault_kinds", "seed", "down_regions", "strict",
+                                  "nat_pending_seconds", "nat_deleting_seconds"}
         if unknown:
             raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         latency = int(changes.get("latency_ms", self.latency_ms))
@@ -507,6 +769,19 @@ class Settings:
         down = changes.get("down_regions", self.down_regions)
         if isinstance(down, str):
             down = [r.strip() for r in down.split(",") if r.strip()]
+        strict = changes.get("strict", self.strict)
+        if isinstance(strict, str):
+            if strict.strip().lower() not in ("0", "1", "true", "false", ""):
+                raise ValueError("strict must be true/false (or 1/0)")
+            strict = strict.strip().lower() in ("1", "true")
+        elif isinstance(strict, int) and strict in (0, 1):
+            strict = bool(strict)
+        if not isinstance(strict, bool):
+            raise ValueError("strict must be true/false (or 1/0)")
+        pending = float(changes.get("nat_pending_seconds", self.nat_pending_seconds))
+        deleting = float(changes.get("nat_deleting_seconds", self.nat_deleting_seconds))
+        if pending < 0 or deleting < 0:
+            raise ValueError("nat_pending_seconds and nat_deleting_seconds must be >= 0")
         if latency < 0:
             raise ValueError("latency_ms must be >= 0")
         if not 0.0 <= rate <= 1.0:
@@ -515,6 +790,7 @@ class Settings:
             raise ValueError(f"fault_kinds must be a non-empty subset of {', '.join(FAULT_KINDS)}")
         self.latency_ms, self.fault_rate, self.fault_kinds = latency, rate, list(kinds)
         self.down_regions = list(down)
+        self.strict, self.nat_pending_seconds, self.nat_deleting_seconds = strict, pending, deleting
         if "seed" in changes:
             self.seed = seed
             self.rng.seed(seed)
@@ -526,6 +802,9 @@ class Settings:
             "fault_kinds": self.fault_kinds,
             "seed": self.seed,
             "down_regions": self.down_regions,
+            "strict": self.strict,
+            "nat_pending_seconds": self.nat_pending_seconds,
+            "nat_deleting_seconds": self.nat_deleting_seconds,
         }
 
     def draw_fault(self, protocol: str) -> tuple[str, int, str, str] | None:
@@ -587,6 +866,11 @@ class SandboxApp:
             self.record(call, 412, None)
             start_response(status_line, headers)
             return [body]
+
+        if call.protocol == "ec2" and self.settings.strict:
+            # Phases that ended since the last request take effect now (e.g. a deleted NAT gateway's
+            # Elastic IP shows as unassociated in DescribeAddresses).
+            settle_all()
 
         seen: dict[str, int] = {}
 
@@ -667,7 +951,9 @@ class SandboxApp:
 def build_app(settings: Settings, request_log: str | None = None) -> SandboxApp:
     """Patch moto, then wrap its dispatcher exactly as ``ThreadedMotoServer`` builds it."""
     apply_aws_alignment_patches()
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    install_strict_mode(settings)
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+    from moto.moto_server.werkzeug_app import create_backend_app
 
     return SandboxApp(DomainDispatcherApplication(create_backend_app), settings, request_log)
 
