@@ -21,8 +21,9 @@ sandboxctl = _load_sandboxctl()
 
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory):
-    """A sandbox on a free port, private to this test session, stopped at the end."""
-    handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox"))
+    """A strict sandbox (AWS's DependencyViolation refusals, NAT pending/deleting phases) on a free port,
+    private to this test session, stopped at the end."""
+    handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox"), strict=True)
     try:
         yield handle
     finally:
