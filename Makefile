@@ -43,8 +43,14 @@ site: sandbox-up
 teardown: sandbox-up
 	$(BIN)/ansible-playbook teardown.yml
 
+# The diagram tests render the stack's HTML page in Debian's chromium (installed with apt: root or sudo).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	$$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	$$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 # Tests run the sandbox in strict mode (AWS's dependency refusals and NAT phases), scenarios included.
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	NOVA_SANDBOX_STRICT=1 $(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+import diagram_checks
 from helpers import aws, inventory_snapshot, run_playbook, stack_vpcs, tags_of
 
 pytestmark = pytest.mark.integration
@@ -307,12 +308,38 @@ def test_check_mode_on_a_converged_stack_reports_no_change(converged, port):
     assert run.changed == 0, run.changed_tasks()
 
 
-def test_validate_passes_on_the_fresh_stack(converged, port, tmp_path):
-    run = run_playbook(port, "validate.yml", "-e", f"nova_report_dir={tmp_path}")
+@pytest.fixture(scope="module")
+def fresh_reports(converged, port, tmp_path_factory):
+    """validate.yml's report directory on the fresh stack."""
+    reports = tmp_path_factory.mktemp("fresh-reports")
+    run = run_playbook(port, "validate.yml", "-e", f"nova_report_dir={reports}")
     assert run.returncode == 0, run.failure_messages()
-    report = json.loads((tmp_path / "audit-us-west-2.json").read_text())
+    return reports
+
+
+def test_validate_passes_on_the_fresh_stack(fresh_reports):
+    report = json.loads((fresh_reports / "audit-us-west-2.json").read_text())
     assert report["summary"]["findings"] == 0, report["findings"]
-    assert (tmp_path / "audit-us-west-2.md").read_text().startswith("#")
+    assert (fresh_reports / "audit-us-west-2.md").read_text().startswith("#")
+    assert sorted(p.name for p in fresh_reports.iterdir()) == [
+        "audit-us-west-2.json",
+        "audit-us-west-2.md",
+        "stack-us-west-2.html",
+    ]
+
+
+def test_the_diagram_is_self_contained(fresh_reports):
+    page = (fresh_reports / "stack-us-west-2.html").read_text()
+    assert "<svg" in page
+    assert "<script" not in page and "<link" not in page and "https://" not in page
+
+
+def test_the_diagram_shows_both_azs_four_subnets_two_nats_and_the_bastion_in_chromium(fresh_reports, port, tmp_path):
+    diagram_checks.check_the_dom_shows_the_stack_as_aws_has_it(fresh_reports / "stack-us-west-2.html", port, tmp_path)
+
+
+def test_the_diagram_screenshot_is_a_picture_not_a_blank_page(fresh_reports, tmp_path):
+    diagram_checks.check_the_screenshot_is_a_picture(fresh_reports / "stack-us-west-2.html", tmp_path)
 
 
 def _break_the_stack(port: int) -> None:
@@ -338,14 +365,31 @@ def _break_the_stack(port: int) -> None:
     ec2.delete_flow_logs(FlowLogIds=flow_logs)
 
 
-def test_validate_names_each_problem_of_a_stack_broken_by_hand(converged, port, tmp_path):
+@pytest.fixture(scope="module")
+def broken_validation(converged, port, tmp_path_factory):
+    """validate.yml on the stack broken by hand: (its report directory, the run)."""
     _break_the_stack(port)
-    run = run_playbook(port, "validate.yml", "-e", f"nova_report_dir={tmp_path}")
+    reports = tmp_path_factory.mktemp("broken-reports")
+    return reports, run_playbook(port, "validate.yml", "-e", f"nova_report_dir={reports}")
+
+
+def test_validate_names_each_problem_of_a_stack_broken_by_hand(broken_validation):
+    _, run = broken_validation
     assert run.returncode != 0
     message = "\n".join(run.failure_messages())
     for check_id in ("NOVA-SG-003", "NOVA-S3-002", "NOVA-NET-006", "NOVA-LOG-001"):
         assert check_id in message, message
     assert "0.0.0.0/0" in message and "nova-production-backup-123456789012-us-west-2" in message
+
+
+def test_the_diagram_marks_the_finding_on_the_security_group_it_concerns(broken_validation, ec2, tmp_path):
+    reports, _ = broken_validation
+    (group,) = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["nova-production-bastion-sg"]}])[
+        "SecurityGroups"
+    ]
+    diagram_checks.check_the_finding_is_marked_on_its_security_group(
+        reports / "stack-us-west-2.html", group["GroupId"], "NOVA-SG-003", tmp_path
+    )
 
 
 def test_site_repairs_the_drift_and_validate_passes_again(converged, port, tmp_path):
