@@ -182,6 +182,8 @@ def validate_options(params: Dict[str, Any]) -> Dict[str, Any]:
             )
             continue
         quota_defaults[key] = number
+    if params.get("iam_policy") is not None:
+        problems.extend(validate_iam_policy(params["iam_policy"]))
     unknown = [a for a in params.get("permission_checks") or [] if a not in PERMISSION_PROBES]
     if unknown:
         problems.append(
@@ -443,6 +445,104 @@ def evaluate_permissions(outcomes: Dict[str, Optional[Dict[str, Any]]]) -> Tuple
             results,
         )
     return check("permissions", WARN if unverified else PASS, detail), results
+
+
+# IAM policy simulation (iam_policy): the playbook's least-privilege policy (docs/iam/<playbook>.json)
+# evaluated against the caller's own policies with iam:SimulatePrincipalPolicy, so a missing action is
+# found before the build and not half-way through it.
+
+IAM_POLICY_FIX = (
+    "grant the denied actions to the identity running the playbook: attach the playbook's least-privilege policy "
+    "(docs/iam/<playbook>.json) or add them to its own policy; mind permission boundaries and SCPs, which also deny"
+)
+
+
+def iam_principal(arn: str) -> Tuple[Optional[str], Optional[str]]:
+    """(the ARN SimulatePrincipalPolicy takes for the caller, None) or (None, why the caller cannot be simulated)."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return None, f"{arn!r} is not an ARN"
+    partition, service, account, resource = parts[1], parts[2], parts[4], parts[5]
+    if service == "iam" and resource.split("/", 1)[0] in ("user", "role"):
+        return arn, None
+    if service == "sts" and resource.startswith("assumed-role/"):
+        # STS drops the role's path; roles with a path (AWS SSO's aws-reserved/...) are then not found.
+        return f"arn:{partition}:iam::{account}:role/{resource.split('/')[1]}", None
+    if service == "iam" and resource == "root":
+        return None, "the root user cannot be simulated (it may do everything; use an IAM user or role for automation)"
+    return None, f"{arn} (a federated user or another kind of session) cannot be simulated"
+
+
+def _listed(value: Any) -> List[Any]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def validate_iam_policy(policy: Any) -> List[Dict[str, Any]]:
+    """Problems with the iam_policy option: a policy document whose Allow statements name service:Action strings."""
+    fix = "pass an IAM policy document, e.g. \"{{ lookup('ansible.builtin.file', 'docs/iam/site.json') | from_json }}\""
+    statements = policy.get("Statement") if isinstance(policy, dict) else None
+    if not isinstance(statements, (list, dict)) or not statements:
+        return [option_problem("iam_policy", policy, "has no Statement list", fix)]
+    problems = []
+    for number, statement in enumerate(statements if isinstance(statements, list) else [statements], 1):
+        actions = _listed(statement.get("Action")) if isinstance(statement, dict) else []
+        bad = [a for a in actions if not isinstance(a, str) or a.count(":") != 1 or not all(a.split(":"))]
+        if not actions or bad:
+            problems.append(
+                option_problem(
+                    "iam_policy",
+                    f"Statement {number}: {statement!r}",
+                    "needs an Action of service:Action names" + (f" (not {bad})" if bad else ""),
+                    fix,
+                )
+            )
+    return problems
+
+
+def simulation_batches(policy: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """One ``{"actions", "resources"}`` per Allow statement; resources is empty for "*" (the API's default)."""
+    statements = policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
+    batches = []
+    for statement in statements:
+        if statement.get("Effect", "Allow") != "Allow":
+            continue
+        resources = [r for r in _listed(statement.get("Resource", "*")) if r != "*"]
+        batches.append({"actions": sorted(set(_listed(statement["Action"]))), "resources": resources})
+    return batches
+
+
+def evaluate_iam_policy(
+    decisions: Dict[str, str], error: Optional[Dict[str, Any]] = None, unsimulated: Optional[str] = None
+) -> Dict[str, Any]:
+    """The iam_permissions check from ``{action: EvalDecision}``, or from why the simulation could not run.
+
+    Not being able to simulate is a warning, never a problem: the DryRun probes and the build itself still
+    find a missing permission, only later.
+    """
+    if unsimulated is not None:
+        return check("iam_permissions", WARN, f"not verified: {unsimulated}")
+    if error is not None:
+        code = error.get("code")
+        if code in ("AccessDenied", "AccessDeniedException"):
+            why = "the identity may not call iam:SimulatePrincipalPolicy (add it, as in docs/iam/preflight.json)"
+        elif code == "NoSuchEntity":
+            why = "IAM does not know the identity as a user or role (a role with a path, e.g. AWS SSO's?)"
+        else:
+            why = "iam:SimulatePrincipalPolicy is not available at this endpoint"
+        return check("iam_permissions", WARN, f"not verified: {why} ({code}: {error.get('message')})")
+    denied = sorted(action for action, decision in decisions.items() if decision != "allowed")
+    detail = f"{len(decisions) - len(denied)} of {len(decisions)} actions of iam_policy allowed (SimulatePrincipalPolicy)"
+    if not denied:
+        return check("iam_permissions", PASS, detail)
+    named = ", ".join(f"{action} ({decisions[action]})" for action in denied)
+    return check(
+        "iam_permissions",
+        FAIL,
+        f"denied: {named}; {detail}",
+        cause="The identity running the playbook is not allowed these actions; the run would stop half-way "
+        "with AccessDenied or UnauthorizedOperation.",
+        fix=IAM_POLICY_FIX,
+    )
 
 
 def problems_of(checks: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:

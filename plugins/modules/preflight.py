@@ -24,6 +24,10 @@ description:
   - C(cidr_conflicts) - no existing VPC in the region overlaps O(vpc_cidr) (one problem per overlapping VPC).
   - C(key_pair) - whether the key pair O(key_name) exists; a problem only with O(key_must_exist=true).
   - C(permissions) - every EC2 action of O(permission_checks) is allowed, tested with C(DryRun=true).
+  - C(iam_permissions) - only with O(iam_policy) - every action of that policy document is allowed to the caller,
+    evaluated by IAM with C(iam:SimulatePrincipalPolicy) (the caller's identity and permission policies; SCPs and
+    resource policies are not part of it). When the simulation cannot run (the API is denied or not available,
+    the identity cannot be simulated) the check is a warning naming the cause, never a problem.
   - Read-only. The permission probes ask AWS with C(DryRun=true), which AWS answers without acting, and name
     placeholder resources only. The module never changes anything and C(changed) is always V(false).
 author:
@@ -38,8 +42,8 @@ options:
     type: str
   labels:
     description:
-      - Maps option names to the caller's variable names used in messages, for example
-        C({vpc_cidr: network_vpc_cidr}), so a problem names the variable the operator has to edit.
+      - "Maps option names to the caller's variable names used in messages, for example
+        C({vpc_cidr: network_vpc_cidr}), so a problem names the variable the operator has to edit."
     type: dict
     default: {}
   min_azs:
@@ -101,6 +105,15 @@ options:
     elements: str
     default: [CreateVpc, CreateSubnet, CreateInternetGateway, AllocateAddress, CreateNatGateway, CreateRouteTable,
               CreateSecurityGroup, AuthorizeSecurityGroupIngress, ImportKeyPair, CreateLaunchTemplate, CreateFlowLogs]
+  iam_policy:
+    description:
+      - An IAM policy document whose Allow statements list the actions a playbook needs, normally that playbook's
+        least-privilege policy from C(docs/iam/), for example
+        V("{{ lookup('ansible.builtin.file', 'docs/iam/site.json') | from_json }}").
+      - Each statement's actions are simulated on its C(Resource) (V(*) when it names none), with the context key
+        C(aws:RequestedRegion) set to the module's region.
+      - When omitted, C(iam_permissions) is not checked.
+    type: dict
   quota_defaults:
     description:
       - The quotas to assume when Service Quotas cannot answer (access denied, or the quota not known there);
@@ -120,7 +133,8 @@ notes:
     detail. Cause: ... Fix: ... (2) ...)."
   - "IAM permissions used: C(sts:GetCallerIdentity), C(ec2:DescribeAvailabilityZones), C(ec2:DescribeVpcs),
     C(ec2:DescribeAddresses), C(ec2:DescribeKeyPairs), C(servicequotas:GetServiceQuota),
-    C(servicequotas:GetAWSDefaultServiceQuota) and the actions probed with C(DryRun)."
+    C(servicequotas:GetAWSDefaultServiceQuota), C(iam:SimulatePrincipalPolicy) (with O(iam_policy)) and the
+    actions probed with C(DryRun)."
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -153,6 +167,12 @@ EXAMPLES = r"""
     key_name: ops-bastion
     key_must_exist: true
     permission_checks: [CreateVpc, CreateSubnet, CreateInternetGateway, AllocateAddress, CreateNatGateway]
+
+- name: Check that the caller may run every action site.yml calls (the policy the playbook ships)
+  nova.infra.preflight:
+    region: us-west-2
+    vpc_cidr: 10.0.0.0/16
+    iam_policy: "{{ lookup('ansible.builtin.file', 'docs/iam/site.json') | from_json }}"
 
 - name: Report without failing, and print the failed checks
   nova.infra.preflight:
@@ -198,7 +218,7 @@ report:
         name:
           description: >-
             C(credentials), C(availability_zones), C(required_azs), C(quota_vpcs), C(quota_eips), C(cidr_conflicts),
-            C(key_pair) or C(permissions).
+            C(key_pair), C(permissions) or C(iam_permissions).
           type: str
           sample: quota_eips
         status:
@@ -328,6 +348,12 @@ report:
       description: The result of each DryRun probe, C(allowed), C(denied) or C(unverified), keyed by IAM action.
       type: dict
       sample: {"ec2:CreateVpc": allowed, "ec2:CreateSubnet": unverified}
+    iam_permissions:
+      description: >-
+        Only with O(iam_policy). The simulated decision for each of its actions, C(allowed), C(implicitDeny) or
+        C(explicitDeny); empty when the simulation could not run.
+      type: dict
+      sample: {"ec2:CreateVpc": allowed, "s3:PutReplicationConfiguration": implicitDeny}
     problems:
       description: The same as RV(problems).
       type: list
@@ -350,6 +376,7 @@ problems:
 
 try:
     import botocore
+    import botocore.parsers
     from botocore import xform_name
 except ImportError:
     pass  # Handled by AnsibleAWSModule
@@ -376,13 +403,20 @@ def paginate(client, operation, key):
     return client.get_paginator(operation).paginate().build_full_result()[key]
 
 
+@RETRY
+def simulate(iam, **request):
+    return iam.get_paginator("simulate_principal_policy").paginate(**request).build_full_result()["EvaluationResults"]
+
+
 def attempt(function, *args, **kwargs):
     """(result, None), or (None, {"code", "message"}): a failed read is an observation, not the end of the run."""
     try:
         return function(*args, **kwargs), None
     except botocore.exceptions.ClientError as e:
         return None, {"code": error_code(e), "message": e.response.get("Error", {}).get("Message")}
-    except botocore.exceptions.BotoCoreError as e:
+    except (botocore.exceptions.BotoCoreError, botocore.parsers.ResponseParserError) as e:
+        # ResponseParserError: the endpoint answered with something other than AWS's format (an HTML error page
+        # of a proxy, or of an emulator that lacks the API).
         return None, {"code": type(e).__name__, "message": str(e)}
 
 
@@ -411,7 +445,8 @@ class PreflightGate:
         identity, error = attempt(call, self.module.client("sts").get_caller_identity)
         self.report["checks"].append(preflight.evaluate_credentials(identity, error))
         if error is not None:
-            self.report["checks"] += preflight.skipped(LATER_CHECKS)
+            later = LATER_CHECKS + (("iam_permissions",) if self.params["iam_policy"] is not None else ())
+            self.report["checks"] += preflight.skipped(later)
         else:
             self.report.update(account=identity["Account"], arn=identity["Arn"], user_id=identity["UserId"])
             ec2 = self.module.client("ec2")
@@ -419,6 +454,8 @@ class PreflightGate:
             self.check_vpcs_and_eips(ec2, self.module.client("service-quotas"))
             self.check_key_pair(ec2)
             self.check_permissions(ec2)
+            if self.params["iam_policy"] is not None:
+                self.check_iam_policy(identity["Arn"])
         self.report["problems"] = preflight.problems_of(self.report["checks"])
         return self.report
 
@@ -505,6 +542,28 @@ class PreflightGate:
         checked, self.report["permissions"] = preflight.evaluate_permissions(outcomes)
         self.report["checks"].append(checked)
 
+    def check_iam_policy(self, caller_arn):
+        principal, unsimulated = preflight.iam_principal(caller_arn)
+        decisions, error = {}, None
+        if principal is not None:
+            iam = self.module.client("iam")
+            context = [
+                {"ContextKeyName": "aws:RequestedRegion", "ContextKeyValues": [self.region], "ContextKeyType": "string"}
+            ]
+            for batch in preflight.simulation_batches(self.params["iam_policy"]):
+                request = dict(PolicySourceArn=principal, ActionNames=batch["actions"], ContextEntries=context)
+                if batch["resources"]:
+                    request["ResourceArns"] = batch["resources"]
+                results, error = attempt(simulate, iam, **request)
+                if error is not None:
+                    break
+                for result in results:
+                    # An action in several statements is only as allowed as its most restricted resource.
+                    if decisions.get(result["EvalActionName"], "allowed") == "allowed":
+                        decisions[result["EvalActionName"]] = result["EvalDecision"]
+        self.report["iam_permissions"] = decisions if error is None and unsimulated is None else {}
+        self.report["checks"].append(preflight.evaluate_iam_policy(decisions, error, unsimulated))
+
     @staticmethod
     def tags(resource):
         return boto3_tag_list_to_ansible_dict(resource.get("Tags", []))
@@ -523,6 +582,7 @@ def main():
         key_name=dict(type="str"),
         key_must_exist=dict(type="bool", default=False),
         permission_checks=dict(type="list", elements="str", default=preflight.DEFAULT_PERMISSION_CHECKS),
+        iam_policy=dict(type="dict"),
         quota_defaults=dict(type="dict", default=preflight.DEFAULT_QUOTAS),
         fail_on_problems=dict(type="bool", default=True),
     )
