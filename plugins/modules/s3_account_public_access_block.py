@@ -66,8 +66,8 @@ notes:
   - Supports check mode and diff mode.
   - S3 Control puts the account ID in front of the endpoint's host name (V(123456789012.s3-control.us-west-2.amazonaws.com)).
     Against an endpoint reached by IP address (an emulator, a test proxy) that name does not resolve; route the
-    request with O(aws_config) (for example C({"proxies": {"http": "http://127.0.0.1:4590"}}) when the endpoint also
-    answers as an HTTP proxy, as the nova.infra sandbox does).
+    request with O(aws_config), whose C(proxies) key names an HTTP proxy that reaches the endpoint (the nova.infra
+    sandbox answers as one itself, so the sandbox inventory sets it to the sandbox's own address).
   - "IAM permissions: C(s3:GetAccountPublicAccessBlock), C(s3:PutAccountPublicAccessBlock) (also for
     O(state=absent)), and C(sts:GetCallerIdentity) when O(account_id) is omitted."
 extends_documentation_fragment:
