@@ -63,7 +63,7 @@ def measure(latency_ms: int) -> dict:
                 ("noop_teardown", "teardown.yml", ()),
             ):
                 ctl.stats(url, reset=True)
-                seconds, _, recap = _run_playbook(handle.port, playbook, *extra)
+                seconds, _returncode, recap = _run_playbook(handle.port, playbook, *extra)
                 counted = ctl.stats(url)
                 rows[name] = {
                     "seconds": round(seconds, 2),

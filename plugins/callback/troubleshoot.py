@@ -121,10 +121,10 @@ def _field(result, name):
 
 
 def _render(guidance, context, task):
-    lines = ["AWS error %s (%s, task: %s)" % (guidance["code"], context, task)]
+    lines = [f"AWS error {guidance['code']} ({context}, task: {task})"]
     if not guidance["known"]:
         lines[0] += " - not in the nova.infra catalogue"
-    lines.append("  Cause: %s" % guidance["cause"])
+    lines.append(f"  Cause: {guidance['cause']}")
     lines.append("  Fix:")
-    lines.extend("    %d. %s" % (number, step) for number, step in enumerate(guidance["fix"], 1))
+    lines.extend(f"    {number}. {step}" for number, step in enumerate(guidance["fix"], 1))
     return "\n".join(lines)

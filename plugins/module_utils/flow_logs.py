@@ -25,6 +25,7 @@ from typing import Sequence
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
 from ansible_collections.nova.infra.plugins.module_utils import problems as _problems
 
 RESOURCE_PREFIXES = {"VPC": "vpc", "Subnet": "subnet", "NetworkInterface": "eni"}

@@ -25,6 +25,7 @@ from typing import List
 from typing import Optional
 from typing import Sequence
 from typing import Tuple
+
 from ansible_collections.nova.infra.plugins.module_utils import problems as _problems
 
 # Storage classes S3 replication can write to (Destination.StorageClass); the API enum also lists

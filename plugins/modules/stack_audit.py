@@ -541,7 +541,7 @@ class StackAuditor:
                 "http_tokens": i.get("MetadataOptions", {}).get("HttpTokens"),
                 "tags": tags_of(i),
             }
-            for _, i in sorted(instances.items())
+            for _instance_id, i in sorted(instances.items())
         ]
         found = read(self.ec2, "describe_launch_templates", LaunchTemplateNames=[f"{self.prefix}-bastion-lt"])
         if found and found["LaunchTemplates"]:

@@ -16,7 +16,10 @@ import subprocess
 
 import pytest
 
-from helpers import BIN, REPO, aws, run_playbook
+from helpers import BIN
+from helpers import REPO
+from helpers import aws
+from helpers import run_playbook
 
 _spec = importlib.util.spec_from_file_location("sandboxctl", REPO / "sandbox" / "sandboxctl.py")
 sandboxctl = importlib.util.module_from_spec(_spec)
@@ -97,7 +100,7 @@ def stack(sandbox):
     west, east = aws(sandbox.port, "ec2"), aws(sandbox.port, "ec2", "us-east-1")
     vpc_west, public_west, private_west = _network(west, "10.0.0.0/16")
     vpc_east, public_east, private_east = _network(east, "10.1.0.0/16")
-    vpc_orphan, _, private_orphan = _network(east, "10.2.0.0/16")
+    vpc_orphan, _public_orphan, private_orphan = _network(east, "10.2.0.0/16")
     stopped = _app(west, private_west, "stopped")
     west.stop_instances(InstanceIds=[stopped["InstanceId"]])
     foreign = _instance(west, private_west, {"Name": "other-app", "Stack": "other", "Role": "app"})

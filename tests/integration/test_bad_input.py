@@ -7,7 +7,11 @@ import json
 import pytest
 import yaml
 
-from helpers import REPO, aws, inventory_snapshot, run_playbook, stack_vpcs
+from helpers import REPO
+from helpers import aws
+from helpers import inventory_snapshot
+from helpers import run_playbook
+from helpers import stack_vpcs
 
 pytestmark = pytest.mark.integration
 

@@ -6,9 +6,10 @@ import os
 import subprocess
 
 import pytest
-
 from conftest import sandboxctl
-from helpers import BIN, REPO
+
+from helpers import BIN
+from helpers import REPO
 
 pytestmark = [pytest.mark.integration, pytest.mark.molecule]
 

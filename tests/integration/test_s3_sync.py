@@ -15,10 +15,14 @@ import subprocess
 import time
 
 import pytest
+
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.modules import s3_sync
-from helpers import BIN, REPO, aws
+
+from helpers import BIN
+from helpers import REPO
+from helpers import aws
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,8 @@ import json
 
 import pytest
 
-from helpers import aws, run_playbook
+from helpers import aws
+from helpers import run_playbook
 
 pytestmark = pytest.mark.integration
 

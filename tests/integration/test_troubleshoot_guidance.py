@@ -6,9 +6,10 @@ import socket
 
 import pytest
 
-from helpers import aws, run_playbook
-
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import CATALOGUE
+
+from helpers import aws
+from helpers import run_playbook
 
 pytestmark = pytest.mark.integration
 

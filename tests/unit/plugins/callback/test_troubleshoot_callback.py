@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from ansible import constants as C
 from ansible.executor.task_result import CallbackTaskResult
 from ansible.inventory.host import Host
@@ -86,7 +87,7 @@ def test_failed_task_prints_code_cause_and_numbered_fixes(callback):
     assert text.splitlines()[0] == "AWS error InvalidParameterValue (localhost, task: Create the subnets)"
     assert "  Cause: " + entry["cause"] in text
     for number, step in enumerate(entry["fix"], 1):
-        assert "    %d. %s" % (number, step) in text
+        assert f"    {number}. {step}" in text
     assert cb._display.calls[0]["stderr"] is False
 
 

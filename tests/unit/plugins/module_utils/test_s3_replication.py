@@ -163,7 +163,7 @@ def test_no_purge_keeps_unlisted_rules_sorted_by_priority():
 def test_no_purge_reports_a_priority_taken_by_a_kept_rule():
     clash = {"id": "new", "priority": 5, "destination": {"bucket": "dst"}}
 
-    _, problems = s3_replication.plan(ROLE, [clash], CURRENT, purge_rules=False)
+    _desired, problems = s3_replication.plan(ROLE, [clash], CURRENT, purge_rules=False)
 
     assert [p["field"] for p in problems] == ["purge_rules"]
     assert "priority 5 is also the priority of rule 'new'" in problems[0]["problem"]
@@ -175,14 +175,14 @@ def test_no_purge_reports_a_kept_v1_rule():
                                   "Destination": {"Bucket": "arn:aws:s3:::dst"}}]}
     )
 
-    _, problems = s3_replication.plan(ROLE, [MINE], current, purge_rules=False)
+    _desired, problems = s3_replication.plan(ROLE, [MINE], current, purge_rules=False)
 
     assert [p["field"] for p in problems] == ["purge_rules"]
     assert "legacy V1 schema" in problems[0]["problem"]
 
 
 def test_no_rule_left_is_a_problem():
-    _, problems = s3_replication.plan(ROLE, [], {}, purge_rules=True)
+    _desired, problems = s3_replication.plan(ROLE, [], {}, purge_rules=True)
 
     assert [p["field"] for p in problems] == ["rules"]
     assert "state: absent" in problems[0]["fix"]
@@ -194,13 +194,13 @@ def test_v1_configuration_differs_from_its_v2_rewrite():
                                   "Destination": {"Bucket": "arn:aws:s3:::dst"}}]}
     )
 
-    desired, _ = s3_replication.plan(ROLE, [{"id": "a", "priority": 1, "destination": {"bucket": "dst"}}], current)
+    desired, _problems = s3_replication.plan(ROLE, [{"id": "a", "priority": 1, "destination": {"bucket": "dst"}}], current)
 
     assert desired != current
 
 
 def test_role_change_is_a_difference():
-    desired, _ = s3_replication.plan("arn:aws:iam::123456789012:role/other", [MINE], CURRENT)
+    desired, _problems = s3_replication.plan("arn:aws:iam::123456789012:role/other", [MINE], CURRENT)
 
     assert desired["Role"] != CURRENT["Role"]
 

@@ -6,8 +6,9 @@ import json
 
 import boto3
 import pytest
-from ansible.module_utils.testing import patch_module_args
 from moto import mock_aws
+
+from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.modules import cidr_validate
 

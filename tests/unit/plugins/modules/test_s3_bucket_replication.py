@@ -9,12 +9,13 @@ from pathlib import Path
 
 import boto3
 import pytest
-from ansible.module_utils.testing import patch_module_args
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core.responses import ActionResult
 from moto.s3.exceptions import ReplicationConfigurationNotFoundError
 from moto.s3.responses import S3Response
+
+from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.modules import s3_bucket_replication
 
@@ -321,7 +322,6 @@ def test_filters_delete_markers_and_sse_kms_are_idempotent(run_module, s3, monke
     failed, again = run_module({**BASE, "rules": list(reversed(rules))})
 
     assert (failed, again["changed"]) == (False, False), again
-
 
 
 @pytest.fixture(scope="module")

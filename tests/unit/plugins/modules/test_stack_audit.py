@@ -12,6 +12,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.module_utils import audit
@@ -205,7 +206,7 @@ def audit_args(url, stack, **extra):
         "region": REGION,
         "access_key": "testing",
         "secret_key": "testing",
-        "buckets": [{"name": name, "region": region} for (_, region), name in buckets.items()],
+        "buckets": [{"name": name, "region": region} for (_kind, region), name in buckets.items()],
         "replicated_buckets": [
             {"source": buckets[kind, REGION], "destination": buckets[kind, DR], "destination_region": DR}
             for kind in ("app-logs", "backup")
@@ -243,9 +244,9 @@ def test_good_stack_passes_every_check(url, stack, run_module):
 
 def test_audit_only_reads_and_check_mode_is_the_same(url, stack, run_module):
     sandboxctl.stats(url, reset=True)
-    _, normal = run_module(audit_args(url, stack))
+    _failed, normal = run_module(audit_args(url, stack))
     actions = sandboxctl.stats(url)["by_action"]
-    _, checked = run_module({**audit_args(url, stack), "_ansible_check_mode": True})
+    _failed, checked = run_module({**audit_args(url, stack), "_ansible_check_mode": True})
 
     writes = [a for a in actions if not a.split(":")[1].startswith(("Describe", "Get", "List", "Head"))]
     assert writes == []

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.modules import vpc_flow_log
