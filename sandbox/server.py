@@ -89,8 +89,8 @@ def patch_flow_log_s3_prefix() -> None:
         destination = kwargs.get("log_destination")
         if kwargs.get("log_destination_type") != "s3" or not destination:
             return original(self, *args, **kwargs)
-        prefix_arn, _, resource = destination.partition(":::")
-        bucket, slash, _ = resource.partition("/")
+        prefix_arn, _unused, resource = destination.partition(":::")
+        bucket, slash, _unused = resource.partition("/")
         if not slash:
             return original(self, *args, **kwargs)
         # moto's own duplicate check would compare the bare bucket ARN; do it
@@ -591,7 +591,7 @@ def _s3_bucket_and_key(environ: dict[str, Any]) -> tuple[str, str]:
     virtual_hosted = dot and (rest == "localhost" or rest.startswith("s3.") or rest.startswith("s3-"))
     if virtual_hosted:
         return first_label, path.lstrip("/")
-    bucket, _, key = path.lstrip("/").partition("/")
+    bucket, _unused, key = path.lstrip("/").partition("/")
     return bucket, key
 
 
@@ -972,7 +972,7 @@ def main(argv: list[str] | None = None) -> None:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGTERM, lambda *_unused: sys.exit(0))
     print(f"nova sandbox (moto {moto.__version__}) listening on http://{args.host}:{args.port}", flush=True)
     try:
         server.serve_forever()

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Least-privilege IAM policies of the nova playbooks, derived from what they really call.
 
     .venv/bin/python docs/iam/generate.py record [--out DIR]     run the playbooks against a fresh sandbox

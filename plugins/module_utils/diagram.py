@@ -305,7 +305,7 @@ def _svg_shape(el, marks):
     attrs = {"id": el["dom_id"], "class": f"el {el['css']}", "data-kind": el["kind"], "data-id": el["data_id"]}
     attrs.update(el["attrs"])
     mine = marks.get(el["dom_id"], [])
-    title = "\n".join(t for t, _ in el["lines"] if t)
+    title = "\n".join(t for t, _unused in el["lines"] if t)
     stroke = ""
     if mine:
         attrs["data-findings"] = " ".join(str(f["number"]) for f in mine)
@@ -443,7 +443,7 @@ def build_scene(snapshot: Dict[str, Any], findings: Sequence[Dict[str, Any]]):
         lines += [(text, "rule") for text in _rule_lines(group)]
         sg_cards.append((n, group, lines))
     sg_row_h = {}
-    for n, _, lines in sg_cards:
+    for n, _unused, lines in sg_cards:
         sg_row_h[n // sg_cols] = max(sg_row_h.get(n // sg_cols, 0), len(lines) * LINE + 10)
     sg_rows_y, yy = {}, sg_top
     for row_n in sorted(sg_row_h):

@@ -117,7 +117,7 @@ options:
   quota_defaults:
     description:
       - The quotas to assume when Service Quotas cannot answer (access denied, or the quota not known there);
-        RV(report.quotas.vpcs.source) is then V(default).
+        the quota's C(source) is then V(default).
       - Keys C(vpcs_per_region) and C(eips_per_region); missing keys take AWS's documented defaults.
     type: dict
     default: {vpcs_per_region: 5, eips_per_region: 5}
@@ -286,7 +286,7 @@ report:
           type: int
           sample: 1
         needed:
-          description: How many the build still has to create, RV(report.quotas.vpcs.requested) less those owned.
+          description: How many the build still has to create, C(requested) less those owned.
           type: int
           sample: 0
         available:

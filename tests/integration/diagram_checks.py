@@ -120,11 +120,11 @@ def check_the_dom_shows_the_stack_as_aws_has_it(page: Path, port: int, tmp: Path
     # Each private subnet routes to the NAT gateway of its own AZ; the public ones to the internet gateway.
     nat_az = {n["NatGatewayId"]: drawn[n["SubnetId"]][0] for n in nats}
     routes = [(drawn[e["data-from"]], e["data-to"]) for e in dom_.of("route")]
-    assert sorted(az for (az, row, _), to in routes if row == "private" and nat_az.get(to) == az) == [
+    assert sorted(az for (az, row, _unused), to in routes if row == "private" and nat_az.get(to) == az) == [
         "us-west-2a",
         "us-west-2b",
     ]
-    assert len([1 for (_, row, _), to in routes if row == "public" and to.startswith("igw-")]) == 2
+    assert len([1 for (_unused, row, _unused), to in routes if row == "public" and to.startswith("igw-")]) == 2
     assert len(dom_.of("replication")) == 2
     assert dom_.of("no-findings")
 

@@ -74,7 +74,7 @@ def test_a_policy_missing_a_called_action_fails(recording, tmp_path):
 
 def test_extras_are_explained_and_the_only_uncalled_actions(recording):
     mapping = generate.load_mapping()
-    wanted, _ = generate.expected_policies(recording, {**mapping, "extras": []})
+    wanted, _unused = generate.expected_policies(recording, {**mapping, "extras": []})
     for extra in mapping["extras"]:
         assert extra["why"] and set(extra["playbooks"]) <= set(generate.PLAYBOOKS), extra
         held = generate.policy_actions(json.loads((REPO / "docs" / "iam" / f"{extra['playbooks'][0]}.json").read_text()))

@@ -5,10 +5,14 @@ from __future__ import annotations
 import ipaddress
 import json
 
+import diagram_checks
 import pytest
 
-import diagram_checks
-from helpers import aws, inventory_snapshot, run_playbook, stack_vpcs, tags_of
+from helpers import aws
+from helpers import inventory_snapshot
+from helpers import run_playbook
+from helpers import stack_vpcs
+from helpers import tags_of
 
 pytestmark = pytest.mark.integration
 
@@ -374,7 +378,7 @@ def broken_validation(converged, port, tmp_path_factory):
 
 
 def test_validate_names_each_problem_of_a_stack_broken_by_hand(broken_validation):
-    _, run = broken_validation
+    _unused, run = broken_validation
     assert run.returncode != 0
     message = "\n".join(run.failure_messages())
     for check_id in ("NOVA-SG-003", "NOVA-S3-002", "NOVA-NET-006", "NOVA-LOG-001"):
@@ -383,7 +387,7 @@ def test_validate_names_each_problem_of_a_stack_broken_by_hand(broken_validation
 
 
 def test_the_diagram_marks_the_finding_on_the_security_group_it_concerns(broken_validation, ec2, tmp_path):
-    reports, _ = broken_validation
+    reports, _unused = broken_validation
     (group,) = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["nova-production-bastion-sg"]}])[
         "SecurityGroups"
     ]

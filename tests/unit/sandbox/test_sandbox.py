@@ -224,7 +224,7 @@ def test_faulted_request_never_reaches_moto(url):
 def test_calls_succeed_through_moderate_faults_with_standard_retries(url):
     sandboxctl.configure(url, fault_rate=0.3, seed=3)
     sts = client(url, "sts", attempts=10)
-    for _ in range(10):
+    for _unused in range(10):
         assert sts.get_caller_identity()["Account"]
     assert sandboxctl.stats(url)["faults_injected"] > 0
 
@@ -233,7 +233,7 @@ def test_seed_makes_fault_sequence_reproducible(url):
     def outcomes():
         sandboxctl.configure(url, fault_rate=0.5, seed=42)
         sts, result = client(url, "sts"), []
-        for _ in range(20):
+        for _unused in range(20):
             try:
                 sts.get_caller_identity()
                 result.append(None)
@@ -277,7 +277,7 @@ def network(url):
 
 
 def test_nat_gateway_and_eip_tags_use_aws_resource_types(network):
-    ec2, _, subnet = network
+    ec2, _unused, subnet = network
     allocation = ec2.allocate_address(
         Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": "eip"}]}]
     )["AllocationId"]
@@ -299,7 +299,7 @@ def test_nat_gateway_and_eip_tags_use_aws_resource_types(network):
 
 
 def test_flow_log_to_s3_with_key_prefix(url, network):
-    ec2, vpc, _ = network
+    ec2, vpc, _unused = network
     make_bucket(client(url, "s3"), "nova-flow-logs")
     destination = "arn:aws:s3:::nova-flow-logs/AWSLogs/"
     created = ec2.create_flow_logs(

@@ -191,7 +191,7 @@ def kinds(groups, kind):
 
 def test_the_design_stack_is_drawn_with_every_element():
     page = diagram.render_html(stack())
-    _, groups = svg_of(page["html"])
+    _unused, groups = svg_of(page["html"])
 
     assert sorted(g.get("data-id") for g in kinds(groups, "az")) == ["us-west-2a", "us-west-2b"]
     subnets = kinds(groups, "subnet")
@@ -246,7 +246,7 @@ def test_the_design_stack_is_drawn_with_every_element():
 
 
 def test_route_arrows_run_private_to_own_nat_and_public_to_the_igw():
-    root, _ = svg_of(diagram.render_html(stack())["html"])
+    root, _unused = svg_of(diagram.render_html(stack())["html"])
     routes = sorted(
         (g.get("data-from"), g.get("data-to"), g.get("data-route-table"), g.get("class"))
         for g in root.iter(f"{SVG_NS}g")
@@ -267,7 +267,7 @@ def test_route_arrows_run_private_to_own_nat_and_public_to_the_igw():
 
 
 def test_layout_keeps_things_inside_their_containers():
-    scene, _, width, height = diagram.build_scene(stack(), [])
+    scene, _unused, width, height = diagram.build_scene(stack(), [])
     boxes = scene.boxes
 
     def inside(inner, outer):
@@ -324,7 +324,7 @@ def test_layout_keeps_things_inside_their_containers():
 def test_findings_are_marked_on_the_element_they_name(resource, drawn_on):
     page = diagram.render_html(stack(), [finding(resource)])
     assert page["findings"][0]["drawn_on"] == drawn_on
-    _, groups = svg_of(page["html"])
+    _unused, groups = svg_of(page["html"])
     assert sorted(d for d, g in groups.items() if g.get("data-findings") == "1") == sorted(drawn_on)
     row = re.search(r'<tr id="finding-1"[^>]*>', page["html"]).group(0)
     assert f'data-drawn="{"yes" if drawn_on else "no"}"' in row
@@ -424,7 +424,7 @@ def test_a_stack_without_a_vpc_still_draws_its_buckets():
         snap[key] = []
     snap["vpc"], snap["asg"], snap["launch_template"] = None, None, None
     page = diagram.render_html(snap, [finding("nova-production-vpc", "critical")])
-    _, groups = svg_of(page["html"])
+    _unused, groups = svg_of(page["html"])
     assert groups["vpc-missing"].get("data-findings") == "1"
     assert len(kinds(groups, "bucket")) == 4
     assert "no VPC found" in page["html"]

@@ -15,6 +15,7 @@ from pathlib import Path
 import boto3
 import botocore.session
 import pytest
+
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.module_utils import preflight as logic
@@ -299,7 +300,7 @@ def test_permissions_denied_is_one_problem_naming_every_action():
 
 
 def test_unverified_permissions_are_a_warning_only():
-    check, _ = logic.evaluate_permissions(
+    check, _unused = logic.evaluate_permissions(
         {"CreateVpc": {"code": "DryRunOperation"}, "CreateSubnet": {"code": "InvalidVpcID.NotFound"}}
     )
 
@@ -603,7 +604,7 @@ def test_vpc_quota_reached_is_a_vpc_limit_problem(run_module, aws):
 
 def test_eips_at_quota_is_an_address_limit_problem(run_module, aws):
     ec2 = aws("ec2")
-    for _ in range(5):
+    for _unused in range(5):
         ec2.allocate_address(Domain="vpc")
 
     failed, result = run_module({"permission_checks": []})
@@ -626,7 +627,7 @@ def test_rerun_over_the_built_stack_needs_nothing_new(run_module, aws):
     for az in ("us-west-2a", "us-west-2b"):
         eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
         tag(ec2, eip, {**OWN_TAGS, "Name": f"nova-production-nat-eip-{az}"})
-    for _ in range(3):
+    for _unused in range(3):
         ec2.allocate_address(Domain="vpc")
 
     failed, result = run_module({"vpc_cidr": "10.0.0.0/16", "own_vpc_tags": OWN_TAGS, "permission_checks": []})
@@ -642,7 +643,7 @@ def test_every_problem_is_reported_at_once(run_module, aws):
     ec2 = aws("ec2")
     for i in range(4):
         ec2.create_vpc(CidrBlock=f"10.{i}.0.0/16")
-    for _ in range(4):
+    for _unused in range(4):
         ec2.allocate_address(Domain="vpc")
 
     failed, result = run_module(

@@ -7,9 +7,10 @@ import json
 import boto3
 import botocore.client
 import pytest
-from ansible.module_utils.testing import patch_module_args
 from botocore.exceptions import ClientError
 from moto import mock_aws
+
+from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.modules import s3_account_public_access_block
 

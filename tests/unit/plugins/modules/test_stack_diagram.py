@@ -145,7 +145,7 @@ def test_draws_what_the_audit_read_back_and_marks_its_findings(audited, run, tmp
 
 
 def test_second_run_changes_nothing_and_a_new_finding_changes_the_page(audited, run, tmp_path):
-    _, audit = audited
+    _unused, audit = audited
     args = {
         "snapshot": audit["snapshot"],
         "findings": audit["findings"],
@@ -166,7 +166,7 @@ def test_second_run_changes_nothing_and_a_new_finding_changes_the_page(audited, 
 
 
 def test_check_mode_writes_nothing_and_diff_shows_the_page(audited, run, tmp_path):
-    _, audit = audited
+    _unused, audit = audited
     dest = tmp_path / "s.html"
     args = {"snapshot": audit["snapshot"], "findings": audit["findings"], "dest": str(dest)}
     result = run(stack_diagram, dict(args, _ansible_check_mode=True, _ansible_diff=True))
@@ -182,7 +182,7 @@ def test_check_mode_writes_nothing_and_diff_shows_the_page(audited, run, tmp_pat
 
 
 def test_absent_removes_the_page_once(audited, run, tmp_path):
-    _, audit = audited
+    _unused, audit = audited
     dest = tmp_path / "s.html"
     run(stack_diagram, {"snapshot": audit["snapshot"], "dest": str(dest)})
     assert run(stack_diagram, {"dest": str(dest), "state": "absent", "_ansible_check_mode": True})["changed"] is True
@@ -201,7 +201,7 @@ def test_absent_removes_the_page_once(audited, run, tmp_path):
     ],
 )
 def test_bad_input_fails_naming_the_option_and_writes_nothing(audited, run, tmp_path, args, fragment):
-    _, audit = audited
+    _unused, audit = audited
     base = {"snapshot": audit["snapshot"], "findings": [], "dest": str(tmp_path / "s.html")}
     if args.get("snapshot") == "AUDIT":
         # The whole registered result instead of its snapshot, the likely slip.
