@@ -1,15 +1,17 @@
 """Objects/s, wall time and S3 requests of nova.infra.s3_sync against `aws s3 sync`, on the sandbox.
 
-Run: .venv/bin/python bench/s3_sync.py [--latencies 0,100] [--out bench/results/s3_sync.json]
+Run: .venv/bin/python bench/s3_sync.py [--latencies 0,100] [--repeat 3] [--out bench/results/s3_sync.json]
 Needs awscli (v1) in the venv: .venv/bin/pip install awscli==1.46.3
 
 A sandbox of its own (free port) holds one us-west-2 source bucket: 1,000 objects of 1-8 KiB and 50 of 1 MiB.
 Each method syncs it to a fresh us-east-1 bucket (full), then again after 1 % of the small objects changed
-(incremental), then once more (no change), at each injected per-request latency. nova.infra.s3_sync runs as a user
-runs it, `ansible localhost -m nova.infra.s3_sync` (wall time with ansible's start-up of about 1.5-2 s, and the
-module's own time from its started/finished results); `aws s3 sync` runs
-as `aws s3 sync s3://SRC s3://DST --source-region us-west-2 --region us-east-1`, both sides pointed at the sandbox
-with AWS_ENDPOINT_URL_S3. Request counts come from the sandbox's accounting, per service:Action.
+(incremental), then once more (no change), at each injected per-request latency, --repeat times (medians reported).
+nova.infra.s3_sync runs as a user runs it: `ansible-playbook -i localhost, sync.yml`, a one-task play with
+gather_facts: false, the repository's ansible.cfg and ANSIBLE_STDOUT_CALLBACK=minimal (wall time, and the module's
+own time from its started/finished results); ansible's floor is the same play without tasks. `aws s3 sync` runs as
+`aws s3 sync s3://SRC s3://DST --source-region us-west-2 --region us-east-1`, both sides pointed at the sandbox with
+AWS_ENDPOINT_URL_S3. Request counts come from the sandbox's accounting, per service:Action; the no-change re-sync
+is checked against the sandbox's request log (list calls only, nothing copied) and the run stops otherwise.
 Prints a Markdown table for docs/benchmarks.md.
 """
 
@@ -23,6 +25,7 @@ import json
 import os
 import platform
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,16 +69,52 @@ def change_source(url, round_number):
         client.put_object(Bucket=SOURCE, Key=f"small/{i * 97:05d}.bin", Body=os.urandom(2000 + round_number))
 
 
-def run_s3_sync(url, dest):
-    args = (f"source_bucket={SOURCE} source_region=us-west-2 dest_bucket={dest} dest_region=us-east-1 "
-            f"endpoint_url={url} region=us-west-2 access_key=testing secret_key=testing")
-    command = [str(BIN / "ansible"), "localhost", "-c", "local", "-i", "localhost,", "-o",
-               "-e", f"ansible_python_interpreter={sys.executable}", "-m", "nova.infra.s3_sync", "-a", args]
-    env = {**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_LOAD_CALLBACK_PLUGINS": "0"}
-    return command, env
+PLAYBOOK = """- name: Sync a bucket to the DR region
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+{tasks}
+"""
+SYNC_TASK = """    - name: Sync
+      nova.infra.s3_sync:
+        source_bucket: {source}
+        source_region: us-west-2
+        dest_bucket: "{{{{ dest }}}}"
+        dest_region: us-east-1
+        endpoint_url: "{{{{ url }}}}"
+        region: us-west-2
+        access_key: testing
+        secret_key: testing
+"""
 
 
-def run_aws(url, dest):
+def write_playbooks(directory):
+    """The sync as a user writes it (one task, no facts), and the same play without tasks: ansible's own floor."""
+    directory = Path(directory)
+    (directory / "sync.yml").write_text(PLAYBOOK.format(tasks=SYNC_TASK.format(source=SOURCE)))
+    (directory / "empty.yml").write_text(PLAYBOOK.format(tasks="    []"))
+    return directory
+
+
+def ansible_env():
+    # The repository's ansible.cfg as a user has it; the `minimal` output callback prints the module's result as JSON.
+    return {**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_STDOUT_CALLBACK": "minimal",
+            "ANSIBLE_CALLBACK_RESULT_FORMAT": "json", "ANSIBLE_PYTHON_INTERPRETER": sys.executable}
+
+
+def run_playbook(playbook, **extra_vars):
+    command = [str(BIN / "ansible-playbook"), "-i", "localhost,", str(playbook)]
+    for name, value in extra_vars.items():
+        command += ["-e", f"{name}={value}"]
+    return command, ansible_env()
+
+
+def run_s3_sync(url, dest, playbooks):
+    return run_playbook(playbooks / "sync.yml", url=url, dest=dest)
+
+
+def run_aws(url, dest, playbooks=None):
     command = [str(BIN / "aws"), "s3", "sync", f"s3://{SOURCE}", f"s3://{dest}", "--source-region", "us-west-2",
                "--region", "us-east-1", "--only-show-errors"]
     # awscli v1 sends --endpoint-url only to the destination side; the env variable covers both.
@@ -86,14 +125,29 @@ def run_aws(url, dest):
 
 
 METHODS = {"nova.infra.s3_sync": run_s3_sync, "aws s3 sync": run_aws}
+READS = {"ListObjectsV2", "ListObjects", "HeadBucket", "GetBucketLocation"}
 
 
-def measure(ctl, url, method, dest, objects):
-    command, env = METHODS[method](url, dest)
-    ctl.stats(url, reset=True)
+def timed(command, env):
     started = time.perf_counter()
     proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
+    return proc, time.perf_counter() - started
+
+
+def request_log_actions(log, skip):
+    """{action: count} of the sandbox request log's lines after the first `skip` (the run's own requests)."""
+    counts = {}
+    for line in log.read_text().splitlines()[skip:]:
+        entry = json.loads(line)
+        counts[entry["action"]] = counts.get(entry["action"], 0) + 1
+    return counts
+
+
+def measure(ctl, url, log, method, dest, objects, playbooks):
+    command, env = METHODS[method](url, dest, playbooks)
+    ctl.stats(url, reset=True)
+    skip = len(log.read_text().splitlines())
+    proc, seconds = timed(command, env)
     if proc.returncode != 0:
         raise SystemExit(f"{method} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     stats = ctl.stats(url)
@@ -102,7 +156,7 @@ def measure(ctl, url, method, dest, objects):
         # The module's own started/finished: the sync without ansible's start-up.
         result = json.loads(proc.stdout[proc.stdout.index("{"):])
         module_seconds = (_moment(result["finished"]) - _moment(result["started"])).total_seconds()
-        row = {"module_seconds": round(module_seconds, 2),
+        row = {"module_seconds": round(module_seconds, 2), "module_copied": result["copied"],
                "module_objects_per_second": round(objects / module_seconds, 1) if objects else None}
     return {
         **row,
@@ -111,6 +165,7 @@ def measure(ctl, url, method, dest, objects):
         "objects_per_second": round(objects / seconds, 1) if objects else None,
         "requests": stats["requests"],
         "by_action": dict(sorted(stats["by_action"].items())),
+        "request_log_actions": request_log_actions(log, skip),
     }
 
 
@@ -128,68 +183,144 @@ def dest_in_sync(url, dest):
     return entries(src, SOURCE) == entries(dst, dest)
 
 
-def bench(latencies):
+def check_no_change(row):
+    """A no-change re-sync copies nothing and makes only list calls, by the sandbox's request log."""
+    writes = {a: n for a, n in row["request_log_actions"].items() if a not in READS}
+    if writes or row.get("module_copied", 0):
+        raise SystemExit(f"{row['method']}: the no-change re-sync made {writes} (copied {row.get('module_copied')})")
+
+
+def floor(playbooks, repeat):
+    """Wall time of ansible-playbook on a play without tasks: what any one-task playbook costs before its module."""
+    command, env = run_playbook(playbooks / "empty.yml")
+    times = []
+    for _unused in range(repeat):
+        proc, seconds = timed(command, env)
+        if proc.returncode != 0:
+            raise SystemExit(f"empty playbook failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+        times.append(round(seconds, 2))
+    return times
+
+
+def bench(latencies, repeat, workdir):
     ctl = _sandboxctl()
+    playbooks = write_playbooks(workdir)
     results = []
-    with tempfile.TemporaryDirectory() as state:
-        handle = ctl.start(port=None, state_dir=state)
-        url = ctl.endpoint(handle)
-        try:
-            fill_source(url)
-            for round_number, latency in enumerate(latencies):
-                ctl.configure(url, latency_ms=latency, fault_rate=0)
+    state = Path(workdir) / "sandbox"
+    handle = ctl.start(port=None, state_dir=state)
+    url = ctl.endpoint(handle)
+    log = state / "requests.jsonl"
+    try:
+        fill_source(url)
+        round_number = 0
+        for latency in latencies:
+            ctl.configure(url, latency_ms=latency, fault_rate=0)
+            for attempt in range(repeat):
+                round_number += 1
                 dests = {}
                 for n, method in enumerate(METHODS):
-                    dests[method] = f"nova-bench-dest-{latency}-{n}"
+                    dests[method] = f"nova-bench-dest-{latency}-{attempt}-{n}"
                     s3(url, "us-east-1").create_bucket(Bucket=dests[method])
                 for scenario, objects in (("full", SMALL + LARGE), ("incremental_1pct", CHANGED), ("no_change", 0)):
                     if scenario == "incremental_1pct":
                         change_source(url, round_number)
                     for method in METHODS:
-                        row = measure(ctl, url, method, dests[method], objects)
-                        row.update(method=method, scenario=scenario, latency_ms=latency,
+                        row = measure(ctl, url, log, method, dests[method], objects, playbooks)
+                        row.update(method=method, scenario=scenario, latency_ms=latency, attempt=attempt,
                                    in_sync=dest_in_sync(url, dests[method]))
-                        print(json.dumps({k: row[k] for k in ("method", "scenario", "latency_ms", "seconds",
-                                                               "objects_per_second", "requests")}), flush=True)
+                        if not row["in_sync"]:
+                            raise SystemExit(f"{method} {scenario} at {latency} ms left the destination out of sync")
+                        if scenario == "no_change":
+                            check_no_change(row)
+                        shown = ("method", "scenario", "latency_ms", "attempt", "seconds", "module_seconds",
+                                 "objects_per_second", "requests")
+                        print(json.dumps({k: row.get(k) for k in shown}), flush=True)
                         results.append(row)
-        finally:
-            ctl.stop(handle)
+    finally:
+        ctl.stop(handle)
     return results
 
 
-def table(results):
-    lines = [
-        "| Latency | Scenario | Method | Wall time (s) | Objects/s | Module time (s) | Module objects/s | Requests "
-        "| Requests by action |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+def summarise(results):
+    """Median, min and max per (latency, scenario, method), and nova/awscli ratios of the medians."""
+    groups = {}
     for r in results:
-        actions = ", ".join(f"{k.split(':', 1)[1]} {v}" for k, v in r["by_action"].items())
-        lines.append(f"| {r['latency_ms']} ms | {r['scenario']} | {r['method']} | {r['seconds']} | "
-                     f"{r['objects_per_second'] or '-'} | {r.get('module_seconds', '-')} | "
-                     f"{r.get('module_objects_per_second') or '-'} | {r['requests']} | {actions} |")
+        groups.setdefault((r["latency_ms"], r["scenario"], r["method"]), []).append(r)
+    summary = []
+    for (latency, scenario, method), rows in groups.items():
+        seconds = [r["seconds"] for r in rows]
+        entry = {"latency_ms": latency, "scenario": scenario, "method": method, "runs": len(rows),
+                 "seconds_median": statistics.median(seconds), "seconds_min": min(seconds),
+                 "seconds_max": max(seconds), "requests": rows[0]["requests"],
+                 "by_action": rows[0]["by_action"]}
+        if rows[0]["objects_copied"]:
+            entry["objects_per_second_median"] = round(rows[0]["objects_copied"] / entry["seconds_median"], 1)
+        if "module_seconds" in rows[0]:
+            entry["module_seconds_median"] = statistics.median(r["module_seconds"] for r in rows)
+            if rows[0]["objects_copied"]:
+                entry["module_objects_per_second_median"] = round(
+                    rows[0]["objects_copied"] / entry["module_seconds_median"], 1)
+        summary.append(entry)
+    ratios = {}
+    for e in summary:
+        if e["method"] == "nova.infra.s3_sync" and e["scenario"] == "full":
+            aws_entry = next(a for a in summary if a["method"] == "aws s3 sync" and a["scenario"] == "full"
+                             and a["latency_ms"] == e["latency_ms"])
+            ratios[f"{e['latency_ms']} ms"] = {
+                "wall": round(aws_entry["seconds_median"] / e["seconds_median"], 2),
+                "module": round(aws_entry["seconds_median"] / e["module_seconds_median"], 2),
+            }
+    return summary, ratios
+
+
+def table(summary, ratios, floor_times):
+    lines = [
+        "| Latency | Scenario | Method | Wall time (s), median [min-max] | Objects/s | Module time (s) "
+        "| Module objects/s | Requests by action |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for e in summary:
+        actions = ", ".join(f"{k.split(':', 1)[1]} {v}" for k, v in e["by_action"].items())
+        lines.append(f"| {e['latency_ms']} ms | {e['scenario']} | {e['method']} | {e['seconds_median']} "
+                     f"[{e['seconds_min']}-{e['seconds_max']}] | {e.get('objects_per_second_median', '-')} | "
+                     f"{e.get('module_seconds_median', '-')} | {e.get('module_objects_per_second_median', '-')} | "
+                     f"{actions} |")
+    lines.append("")
+    lines.append(f"Empty playbook (ansible's floor): median {statistics.median(floor_times)} s "
+                 f"[{min(floor_times)}-{max(floor_times)}] over {len(floor_times)} runs")
+    for latency, ratio in ratios.items():
+        lines.append(f"Full sync at {latency}: nova.infra.s3_sync / aws s3 sync objects/s = {ratio['wall']}x by wall "
+                     f"time, {ratio['module']}x by module time")
     return "\n".join(lines)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latencies", default="0,100", help="injected per-request latencies, ms (comma list)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each scenario (medians are reported)")
     parser.add_argument("--out", default=str(REPO / "bench" / "results" / "s3_sync.json"))
     args = parser.parse_args()
-    results = bench([int(x) for x in args.latencies.split(",")])
+    with tempfile.TemporaryDirectory() as workdir:
+        floor_times = floor(write_playbooks(workdir), max(args.repeat, 3))
+        results = bench([int(x) for x in args.latencies.split(",")], args.repeat, workdir)
+    summary, ratios = summarise(results)
     document = {
         "benchmark": "s3_sync",
         "source": {"small_objects": SMALL, "small_size": "1-8 KiB", "large_objects": LARGE, "large_size": "1 MiB",
                    "changed_objects": CHANGED},
-        "s3_sync_run_as": "ansible localhost -m nova.infra.s3_sync (ansible start-up included), default options",
-        "aws_cli": subprocess.run([str(BIN / "aws"), "--version"], capture_output=True, text=True).stdout.strip(),
+        "s3_sync_run_as": "ansible-playbook -i localhost, sync.yml (one task, gather_facts: false; "
+                          "ANSIBLE_STDOUT_CALLBACK=minimal), default options",
+        "aws_cli": subprocess.run([str(BIN / "aws"), "--version"], capture_output=True, text=True, check=False).stdout.strip(),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
+        "empty_playbook_seconds": floor_times,
+        "ratios_full_sync": ratios,
+        "summary": summary,
         "results": results,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(document, indent=2) + "\n")
-    print(table(results))
+    print(table(summary, ratios, floor_times))
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ def validate(params, source_empty=None, dest_count=0):
         problems.append({"option": option, "value": value, "problem": text, "fix": fix})
 
     if params["workers"] < 1 or params["workers"] > 256:
-        problem("workers", params["workers"], "must be between 1 and 256", "use 16-64 for S3 (default 32)")
+        problem("workers", params["workers"], "must be between 1 and 256", "use 16-128 for S3 (default 64)")
     part_size = params["part_size"]
     if not MIN_PART_SIZE <= part_size <= MAX_PART_SIZE:
         problem(
@@ -262,6 +262,13 @@ def newest(listing):
         return None
     obj = max(listing, key=lambda o: o["last_modified"])
     return {"key": obj["key"], "last_modified": iso(obj["last_modified"])}
+
+
+def age(started: datetime, listing):
+    """Seconds from the newest object's LastModified to `started` (the age of the last copy), None when empty."""
+    if not listing:
+        return None
+    return max(0, round((started - max(o["last_modified"] for o in listing)).total_seconds(), 3))
 
 
 def rpo(started: datetime, to_copy):

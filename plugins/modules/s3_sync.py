@@ -25,10 +25,13 @@ description:
     object overwritten during the run is reported in RV(failed_objects) rather than copied half old, half new.
   - A no-change run makes only C(ListObjectsV2) calls (plus the C(HeadObject) calls above).
   - Never deletes unless O(delete=true).
-  - Single-object failures are retried with jittered backoff; objects that still fail are reported by key in
-    RV(failed_objects) and fail the module, after all other objects were copied. Re-running resumes, copying only what is
-    still missing.
-  - After copying, O(verify=true) lists both sides again and compares counts, bytes, sizes and (source) ETags.
+  - Throttling (C(SlowDown)), server errors and connection errors are retried by botocore alone, within the budget of
+    O(aws_config) C(retries) (default here C(standard) mode, C(max_attempts) 10), so a dead region fails a call after those
+    attempts rather than after botocore's attempts times a second retry layer. Objects that still fail are reported by
+    key in RV(failed_objects) and fail the module, after all other objects were copied. Re-running resumes, copying
+    only what is still missing.
+  - After copying, O(verify=true) lists the destination again and compares it with the source listing the plan was
+    made from (counts, bytes, sizes and source ETags).
   - Returns recovery point data (RV(rpo_seconds)) for the DR runbook, and with O(allow_missing_source=true) reports an
     unreachable source region instead of failing.
 author:
@@ -72,10 +75,10 @@ options:
     default: false
   workers:
     description:
-      - The number of copy requests in flight. Each request to S3 takes tens of milliseconds or more, so throughput
-        grows with this up to S3's per-prefix request rates (3,500 writes/s).
+      - The number of copy requests in flight. Each request to S3 takes tens of milliseconds or more (a cross-region
+        C(CopyObject) 100 ms and up), so throughput grows with this up to S3's per-prefix request rates (3,500 writes/s).
     type: int
-    default: 32
+    default: 64
   multipart_threshold:
     description:
       - Single-part source objects of this size in bytes or more are copied in parts of O(part_size) in parallel
@@ -99,8 +102,18 @@ options:
         (its region unreachable or impaired, as in a regional outage), do not fail but report
         RV(source_unavailable=true), copy nothing, and check that the destination holds objects.
       - Without it such an error fails the module.
+      - Such a failure takes the full retry budget of O(aws_config) (about a minute with C(max_attempts) 10). Where the source
+        region's state is known beforehand, for example from a probe at the start of a failover, give
+        O(source_available=false) instead.
     type: bool
     default: false
+  source_available:
+    description:
+      - V(false) declares the source region unavailable (as a failover playbook decides with one bounded probe of it);
+        the source is not contacted at all, nothing is copied, and the destination is reported as with
+        O(allow_missing_source=true) (RV(source_unavailable=true)); the module fails when the destination is empty.
+    type: bool
+    default: true
   report_keys:
     description: At most this many keys are listed in RV(plan), RV(verification.mismatches) and the diff.
     type: int
@@ -228,7 +241,8 @@ plan:
   sample: {to_copy: 2, to_delete: 0, unchanged: 998, bytes_to_copy: 8192, to_copy_keys: [a.txt, b.txt], to_delete_keys: []}
 verification:
   description:
-    - The comparison of both sides listed again after the copy; V(null) in check mode, with O(verify=false) or when
+    - The comparison of the destination, listed again after the copy, with the source listing of the plan; V(null)
+      in check mode, with O(verify=false) or when
       nothing was to be done.
     - With RV(source_unavailable=true), only the destination's RV(verification.objects_dest) and
       RV(verification.bytes_dest).
@@ -297,7 +311,8 @@ rpo_seconds:
     - The recovery point at the start of the run, in seconds - RV(started) minus RV(oldest_missing_at_start), V(0)
       when the destination was already in sync. It is how much recent data the destination region would have lacked
       had the source region been lost when the run began.
-    - V(null) with RV(source_unavailable=true) (see RV(rpo_explanation)).
+    - With RV(source_unavailable=true), the age of the newest destination object at the start of the run (the last
+      replication or sync; an upper bound of the data lost, see RV(rpo_explanation)).
   type: float
   returned: always
   sample: 3000.0
@@ -334,23 +349,23 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.nova.infra.plugins.module_utils import s3_sync
+from ansible_collections.nova.infra.plugins.module_utils.retry_policy import NonTransientRetry
+from ansible_collections.nova.infra.plugins.module_utils.retry_policy import client_config
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import error_code
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
 
-# S3 sheds load with SlowDown (503) and answers transient trouble with 500/503 and RequestTimeout (400).
-# HeadObject errors have no body, so botocore names them by HTTP status alone.
-RETRY = AWSRetry.jittered_backoff(
-    catch_extra_error_codes=[
-        "SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "Throttling", "500", "503"
-    ]
-)
+# SlowDown, 500/503, RequestTimeout and connection errors are botocore's to retry (retry_policy.DEFAULT_RETRIES
+# unless aws_config sets retries); retrying them here as well would multiply the attempts against a dead region.
+# OperationAborted (409, a conflicting operation on the key) is retryable by S3's own word but not by botocore.
+RETRY = NonTransientRetry.jittered_backoff(retries=5, catch_extra_error_codes=["OperationAborted"])
 
 RPO_UNAVAILABLE = (
     "The source could not be reached, so nothing was copied: the destination is as fresh as the last replication "
-    "or sync (newest_dest_object); the data lost is everything written to the source after that."
+    "or sync. rpo_seconds is the age, at the start of this run, of the newest destination object "
+    "(newest_dest_object): everything written to the source after it is lost. It is an upper bound when the "
+    "source had no writes for a while before the outage."
 )
 RPO_MEASURED = (
     "Seconds between the start of this run and the oldest source change the destination lacked then; "
@@ -368,7 +383,7 @@ class S3Sync:
         params = module.params
         self.params = params
         # botocore keeps 10 connections per client by default, which would cap the worker pool.
-        config = botocore.config.Config(max_pool_connections=params["workers"] + 4)
+        config = client_config(max_pool_connections=params["workers"] + 4)
         self.source = module.client(
             "s3", retry_decorator=RETRY, region=params["source_region"] or module.region, config=config
         )
@@ -423,6 +438,9 @@ class S3Sync:
     def list_both(self):
         """(source, dest) listings, read in parallel; source None when unreachable and allow_missing_source."""
         params = self.params
+        if not params["source_available"]:
+            self.module.warn(f"Source bucket {params['source_bucket']} declared unavailable: not contacted, nothing copied")
+            return None, self.list_dest()
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             source = pool.submit(self.list_objects, self.source, params["source_bucket"], params["source_prefix"])
             dest = self.list_dest()
@@ -613,7 +631,7 @@ class S3Sync:
             )
         self.exit(
             source_unavailable=True,
-            rpo_seconds=None,
+            rpo_seconds=s3_sync.age(self.started, dest),
             rpo_explanation=RPO_UNAVAILABLE,
             newest_dest_object=s3_sync.newest(dest),
             plan=s3_sync.summary({"copy": [], "delete": [], "unchanged": []}, 0),
@@ -657,11 +675,12 @@ class S3Sync:
         self.delete_all(the_plan["delete"])
         self.result["changed"] = bool(self.result["copied"] or self.result["deleted"])
         if params["verify"]:
-            source, dest = self.list_both()
+            # Against the source as planned: objects written to it during the run are the next run's work.
+            dest = self.list_dest()
             for dst in dest:
                 if dst["key"] in self.recorded:
                     dst["source_etag"] = self.recorded[dst["key"]]
-            self.result["verification"] = s3_sync.verify(source or [], dest, params["delete"], limit)
+            self.result["verification"] = s3_sync.verify(source, dest, params["delete"], limit)
         self.exit()
 
 
@@ -675,12 +694,13 @@ def main():
         dest_prefix=dict(type="str", default=""),
         storage_class=dict(type="str", choices=list(s3_sync.STORAGE_CLASSES), default="STANDARD"),
         delete=dict(type="bool", default=False),
-        workers=dict(type="int", default=32),
+        workers=dict(type="int", default=64),
         multipart_threshold=dict(type="int", default=64 * s3_sync.MIB),
         part_size=dict(type="int", default=64 * s3_sync.MIB),
         verify=dict(type="bool", default=True),
         allow_missing_source=dict(type="bool", default=False),
-        report_keys=dict(type="int", default=100),
+        source_available=dict(type="bool", default=True),
+        report_keys=dict(type="int", default=100, no_log=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     problems = s3_sync.validate(module.params)

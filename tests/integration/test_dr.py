@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from helpers import aws, run_playbook, stack_vpcs
+from helpers import aws
+from helpers import run_playbook
+from helpers import stack_vpcs
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +57,7 @@ def test_every_object_is_copied_intact(failed_over, port, name):
 
 
 def test_report_figures_are_consistent_with_the_run(failed_over):
-    _, reports = failed_over
+    _unused, reports = failed_over
     report = json.loads((reports / "dr-us-east-1.json").read_text())
     assert report["objects_copied"] == 50
     assert report["rto_met"] and report["rpo_met"]

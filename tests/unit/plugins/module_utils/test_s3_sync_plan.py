@@ -2,14 +2,16 @@
 
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 
 from ansible_collections.nova.infra.plugins.module_utils import s3_sync
 
 MIB = s3_sync.MIB
-T0 = datetime(2025, 1, 1, 3, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 1, 1, 3, 0, tzinfo=UTC)
 
 
 def obj(key, size=10, etag="a" * 32, age=0, **extra):
@@ -157,6 +159,11 @@ def test_verify(source, dest, delete, expected):
 def test_rpo_is_the_age_of_the_oldest_missing_change():
     assert s3_sync.rpo(T0, [obj("a", age=60), obj("b", age=3600)]) == ("2025-01-01T02:00:00Z", 3600)
     assert s3_sync.rpo(T0, []) == (None, 0)
+
+
+def test_age_is_that_of_the_newest_object():
+    assert s3_sync.age(T0, [obj("a", age=60), obj("b", age=3600)]) == 60
+    assert s3_sync.age(T0, []) is None
 
 
 def test_newest():
