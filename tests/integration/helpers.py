@@ -6,7 +6,9 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 import boto3
@@ -61,10 +63,15 @@ def run_playbook(
 ) -> PlaybookRun:
     """Run a playbook from the repository root against the sandbox on `port`.
 
+    The key pair, ssh_config and reports default to $PWD/.secrets and $PWD/reports; PWD is pointed at a
+    directory of this sandbox's own, so test sessions running side by side never share them.
     env_overrides: variables to set (a value of None removes the variable).
     """
+    workdir = Path(tempfile.gettempdir()) / f"nova-tests-{port}"
+    workdir.mkdir(exist_ok=True)
     env = dict(os.environ)
     env.update(
+        PWD=str(workdir),
         NOVA_SANDBOX_PORT=str(port),
         ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
         ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
