@@ -140,3 +140,29 @@ def inventory_snapshot(ec2) -> dict:
         "route_tables": sorted(r["RouteTableId"] for r in ec2.describe_route_tables()["RouteTables"]),
         "security_groups": sorted(g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]),
     }
+
+
+def run_molecule(scenario: str, tmp_path: Path, free_port: int) -> None:
+    """`molecule test -s <scenario>` end to end on a sandbox of its own (the scenario starts and stops it):
+    every step must pass; on failure the failed step's output is shown and the whole log kept in tmp_path."""
+    env = dict(os.environ)
+    env.update(
+        NOVA_SANDBOX_PORT=str(free_port),
+        NOVA_SANDBOX_DIR=str(tmp_path / "sandbox"),
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        ANSIBLE_NOCOLOR="1",
+        NO_COLOR="1",
+    )
+    molecule = str(BIN / "molecule")
+    subprocess.run([molecule, "reset", "-s", scenario], cwd=REPO, env=env, capture_output=True, check=False)
+    proc = subprocess.run(
+        [molecule, "test", "-s", scenario], cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    output = proc.stdout + proc.stderr
+    log = tmp_path / "molecule.log"
+    log.write_text(output)
+    # Idempotence names the tasks that changed; otherwise the first fatal task says why.
+    failed_at = max(output.find("Idempotence test failed"), output.rfind("fatal:"), 0)
+    assert proc.returncode == 0, f"{log}:\n{output[failed_at : failed_at + 2000]}\n...\n{output[-1500:]}"
+    for step in ("create", "converge", "idempotence", "verify", "destroy"):
+        assert f"{step}: Executed: Successful" in output, f"{step} did not run:\n{output[-4000:]}"
