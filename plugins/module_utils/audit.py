@@ -18,12 +18,15 @@ what it found, and raises ``NotApplicable`` when the snapshot lacks what it chec
 """
 
 import ipaddress
+import re
 from typing import Any
 from typing import Callable
 from typing import Dict
 from typing import List
 from typing import Optional
 from typing import Sequence
+
+from ansible_collections.nova.infra.plugins.module_utils import s3_replication
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 FAIL_ON_CHOICES = SEVERITIES + ("none",)
@@ -43,6 +46,8 @@ PORT_PROTOCOLS = {"tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp"}
 RESERVED_PER_SUBNET = 5
 BPA_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 DESIGN = "docs/design.md"
+# The roles' rule for nova_name_prefix: every name of the stack starts with it.
+NAME_PREFIX = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,38}[A-Za-z0-9])?$")
 
 DEFAULT_REQUIRED_TAGS = {
     "Project": "nova",
@@ -1031,7 +1036,42 @@ def validate_settings(settings: Dict[str, Any]) -> List[str]:
             problems.append(
                 f"skip_checks[{index}]: {value!r} is not a check id. Fix: use one of {', '.join(CHECK_IDS)}"
             )
+    storage_class = settings.get("replication_storage_class")
+    if storage_class not in s3_replication.STORAGE_CLASSES:
+        hint = ""
+        if str(storage_class).upper() in s3_replication.STORAGE_CLASSES:
+            hint = f"{str(storage_class).upper()} (the names are upper case), or one of "
+        problems.append(
+            f"replication_storage_class: {storage_class!r} is not a storage class S3 replication can write. "
+            f"Fix: use {hint or 'one of '}{', '.join(s3_replication.STORAGE_CLASSES)}"
+        )
     return problems
+
+
+def _record_text(record: Dict[str, Any]) -> str:
+    return f"{record['field']}: {record['value']!r} \u2014 {record['problem']}. Fix: {record['fix']}"
+
+
+def validate_targets(
+    name_prefix: str, buckets: Sequence[Dict[str, Any]], replicated_buckets: Sequence[Dict[str, Any]]
+) -> List[str]:
+    """Problems with what the audit reads (the name prefix, bucket names and regions), before any AWS call."""
+    problems = []
+    if not NAME_PREFIX.match(name_prefix or ""):
+        problems.append(
+            f"name_prefix: {name_prefix!r} is not 1-40 letters, digits and inner hyphens (every name of the stack "
+            "starts with it). Fix: set it to the stack's nova_name_prefix, e.g. nova-production"
+        )
+    records = []
+    for index, bucket in enumerate(buckets or []):
+        records += s3_replication.bucket_name_problems(f"buckets[{index}].name", bucket["name"])
+        records += s3_replication.region_problems(f"buckets[{index}].region", bucket.get("region"))
+    for index, pair in enumerate(replicated_buckets or []):
+        field = f"replicated_buckets[{index}]"
+        records += s3_replication.bucket_name_problems(f"{field}.source", pair["source"])
+        records += s3_replication.bucket_name_problems(f"{field}.destination", pair["destination"])
+        records += s3_replication.region_problems(f"{field}.destination_region", pair.get("destination_region"))
+    return problems + [_record_text(r) for r in records]
 
 
 # ---------------------------------------------------------------- evaluation and reports

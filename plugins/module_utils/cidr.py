@@ -24,6 +24,8 @@ from typing import Optional
 from typing import Sequence
 from typing import Tuple
 
+from ansible_collections.nova.infra.plugins.module_utils import s3_replication
+
 # AWS limits for IPv4 VPC and subnet CIDR blocks (same range for both).
 MIN_PREFIX = 16
 MAX_PREFIX = 28
@@ -500,6 +502,15 @@ def conflict_problems(
             )
         )
     return records
+
+
+def region_problems(regions: Optional[Sequence[str]], labels: Optional[Dict[str, str]] = None) -> List[Dict[str, Any]]:
+    """conflict_regions entries that are not AWS region names (read before any call in those regions)."""
+    field = (labels or {}).get("conflict_regions", "conflict_regions")
+    problems: List[Dict[str, Any]] = []
+    for index, region in enumerate(regions or []):
+        problems += s3_replication.region_problems(f"{field}[{index}]", region)
+    return problems
 
 
 def ingress_cidr_problems(field: str, cidrs: Any, allow_world: bool = False,

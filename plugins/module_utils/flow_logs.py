@@ -27,6 +27,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.nova.infra.plugins.module_utils import problems as _problems
+from ansible_collections.nova.infra.plugins.module_utils.s3_replication import bucket_name_problem
 
 RESOURCE_PREFIXES = {"VPC": "vpc", "Subnet": "subnet", "NetworkInterface": "eni"}
 
@@ -55,8 +56,6 @@ _ID_HEX = r"[0-9a-f]{8}(?:[0-9a-f]{9})?"
 _RESOURCE_ID = re.compile(rf"^(vpc|subnet|eni)-{_ID_HEX}$")
 _FLOW_LOG_ID = re.compile(rf"^fl-{_ID_HEX}$")
 _S3_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:s3:::(?P<bucket>[^/]*)(?:/(?P<prefix>.*))?$")
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _LOG_GROUP_NAME = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
 _LOG_GROUP_ARN = re.compile(
     r"^arn:aws(?:-[a-z]+)*:logs:[a-z0-9-]+:\d{12}:log-group:(?P<name>[.\-_/#A-Za-z0-9]{1,512})(?::\*)?$"
@@ -65,9 +64,25 @@ _ROLE_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512
 _LOG_FORMAT_FIELD = re.compile(r"^\$\{[a-z0-9-]+\}$")
 _ANY_ARN_SERVICE = re.compile(r"^arn:[^:]*:(?P<service>[^:]*):")
 
-# Reserved by S3 for access points, Object Lambda, Multi-Region Access Points and other bucket kinds.
-_BUCKET_BAD_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
-_BUCKET_BAD_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+# The flow log record fields of versions 2 to 8 (VPC User Guide, "Flow log records", available fields): AWS
+# refuses any other ${field} in CreateFlowLogs.
+LOG_FORMAT_FIELDS = (
+    # version 2 (the default format)
+    "version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets",
+    "bytes", "start", "end", "action", "log-status",
+    # version 3
+    "vpc-id", "subnet-id", "instance-id", "tcp-flags", "type", "pkt-srcaddr", "pkt-dstaddr",
+    # version 4
+    "region", "az-id", "sublocation-type", "sublocation-id",
+    # version 5
+    "pkt-src-aws-service", "pkt-dst-aws-service", "flow-direction", "traffic-path",
+    # version 7
+    "ecs-cluster-arn", "ecs-cluster-name", "ecs-container-instance-arn", "ecs-container-instance-id",
+    "ecs-container-id", "ecs-second-container-id", "ecs-service-name", "ecs-task-definition-arn", "ecs-task-arn",
+    "ecs-task-id",
+    # version 8
+    "reject-reason",
+)
 
 S3_ARN_FIX = (
     "use the bucket ARN, optionally with a key prefix, e.g. arn:aws:s3:::my-flow-logs or arn:aws:s3:::my-flow-logs/vpc/"
@@ -91,24 +106,6 @@ def resource_type_for(resource_id: str) -> Optional[str]:
 def log_group_from_arn(arn: Optional[str]) -> Optional[str]:
     match = _LOG_GROUP_ARN.match(arn or "")
     return match.group("name") if match else None
-
-
-def bucket_name_problem(bucket: str) -> Optional[str]:
-    """Why bucket breaks the S3 bucket naming rules, or None when it is a valid name."""
-    if not 3 <= len(bucket) <= 63:
-        return f"the bucket name is {len(bucket)} characters long; S3 bucket names have 3 to 63"
-    if not _BUCKET.match(bucket):
-        return (
-            "S3 bucket names have only lowercase letters, digits, dots and hyphens, "
-            "and start and end with a letter or digit"
-        )
-    if ".." in bucket:
-        return "S3 bucket names cannot have two adjacent dots"
-    if _IPV4.match(bucket):
-        return "S3 bucket names cannot look like an IP address"
-    if bucket.startswith(_BUCKET_BAD_PREFIXES) or bucket.endswith(_BUCKET_BAD_SUFFIXES):
-        return "the bucket name uses a prefix or suffix S3 reserves for other bucket kinds"
-    return None
 
 
 def _validate_s3(params: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -272,16 +269,41 @@ def _validate_log_format(log_format: Optional[str]) -> List[Dict[str, Any]]:
         return []
     fields = log_format.split(" ")
     bad = [f for f in fields if not _LOG_FORMAT_FIELD.match(f)]
-    if not bad:
+    if bad:
+        return [
+            _problem(
+                "log_format",
+                log_format,
+                f"has {', '.join(repr(f) for f in bad)}, "
+                "but a log format is flow log fields as ${field} separated by single spaces",
+                "write it like '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${action}', "
+                "or omit it for the AWS default",
+            )
+        ]
+    unknown = [f[2:-1] for f in fields if f[2:-1] not in LOG_FORMAT_FIELDS]
+    if not unknown:
         return []
     return [
         _problem(
             "log_format",
             log_format,
-            f"has {', '.join(repr(f) for f in bad)}, "
-            "but a log format is flow log fields as ${field} separated by single spaces",
-            "write it like '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${action}', "
-            "or omit it for the AWS default",
+            f"has {', '.join(unknown)}, which {'is' if len(unknown) == 1 else 'are'} not a flow log record field "
+            "(AWS refuses the flow log)",
+            f"use only the fields of the VPC User Guide's flow log records: {', '.join(LOG_FORMAT_FIELDS)}",
+        )
+    ]
+
+
+def _validate_tags(tags: Optional[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    reserved = [k for k in (tags or {}) if str(k).lower().startswith("aws:")]
+    if not reserved:
+        return []
+    return [
+        _problem(
+            "tags",
+            ", ".join(reserved),
+            "tag keys starting with aws: are reserved for AWS, which refuses them",
+            "rename the key without the aws: prefix (e.g. nova:stack), or remove it",
         )
     ]
 
@@ -307,6 +329,7 @@ def validate(params: Dict[str, Any]) -> List[Dict[str, Any]]:
         problems += _validate_cloudwatch(params)
     if params.get("state", "present") == "present":
         problems += _validate_log_format(params.get("log_format"))
+        problems += _validate_tags(params.get("tags"))
     return problems
 
 

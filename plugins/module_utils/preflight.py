@@ -182,6 +182,7 @@ def validate_options(params: Dict[str, Any]) -> Dict[str, Any]:
             )
             continue
         quota_defaults[key] = number
+    problems.extend(key_name_problems(params.get("key_name")))
     if params.get("iam_policy") is not None:
         problems.extend(validate_iam_policy(params["iam_policy"]))
     unknown = [a for a in params.get("permission_checks") or [] if a not in PERMISSION_PROBES]
@@ -195,6 +196,25 @@ def validate_options(params: Dict[str, Any]) -> Dict[str, Any]:
             )
         )
     return {"problems": problems, "warnings": warnings, "quota_defaults": quota_defaults}
+
+
+def key_name_problems(key_name: Optional[str]) -> List[Dict[str, Any]]:
+    """EC2 key pair names are 1-255 ASCII characters without surrounding spaces (None: no key to check)."""
+    if key_name is None:
+        return []
+    if not key_name.strip():
+        what = "is empty"
+    elif key_name != key_name.strip():
+        what = "has leading or trailing spaces, which EC2 key pair names cannot have"
+    elif len(key_name) > 255 or not key_name.isascii():
+        what = "is not 1-255 ASCII characters, as EC2 key pair names are"
+    else:
+        return []
+    fix = (
+        "set key_name to the name of the bastion's key pair, e.g. nova-production-bastion-key, "
+        "or omit it (and key_must_exist) to skip the key pair check"
+    )
+    return [option_problem("key_name", key_name, what, fix)]
 
 
 def evaluate_credentials(identity: Optional[Dict[str, Any]], error: Optional[Dict[str, Any]]) -> Dict[str, Any]:

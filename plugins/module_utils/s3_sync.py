@@ -14,6 +14,8 @@ import math
 from datetime import datetime
 from urllib.parse import quote
 
+from ansible_collections.nova.infra.plugins.module_utils import s3_replication
+
 MIB = 1024**2
 GIB = 1024**3
 MIN_PART_SIZE = 5 * MIB  # S3's smallest part, except the last one
@@ -55,6 +57,12 @@ def validate(params, source_empty=None, dest_count=0):
     def problem(option, value, text, fix):
         problems.append({"option": option, "value": value, "problem": text, "fix": fix})
 
+    for option in ("source_bucket", "dest_bucket"):
+        for record in s3_replication.bucket_name_problems(option, params[option]):
+            problem(option, record["value"], record["problem"], record["fix"])
+    for option in ("source_region", "dest_region"):
+        for record in s3_replication.region_problems(option, params.get(option)):
+            problem(option, record["value"], record["problem"], record["fix"])
     if params["workers"] < 1 or params["workers"] > 256:
         problem("workers", params["workers"], "must be between 1 and 256", "use 16-128 for S3 (default 64)")
     part_size = params["part_size"]

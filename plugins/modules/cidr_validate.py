@@ -412,10 +412,11 @@ def main():
     params = module.params
 
     result = cidr.validate(**{name: params[name] for name in VALIDATE_OPTIONS})
-    problems = result["problems"]
+    region_problems = cidr.region_problems(params["conflict_regions"], params["labels"])
+    problems = result["problems"] + region_problems
     conflicts = []
     # An unparsable VPC block is already a problem; there is nothing to compare then.
-    if params["check_existing_vpcs"] and result["vpc"] is not None:
+    if params["check_existing_vpcs"] and result["vpc"] is not None and not region_problems:
         vpcs = existing_vpcs(module, params["conflict_regions"] or [module.region])
         conflicts = cidr.find_conflicts(result["vpc"]["cidr"], vpcs, own_tags=params["own_vpc_tags"])
         problems += cidr.conflict_problems(result["vpc"]["cidr"], conflicts, vpcs, labels=params["labels"])

@@ -467,6 +467,9 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=argument_spec, required_together=[("role", "rules")], supports_check_mode=True
     )
+    problems = s3_replication.option_problems(module.params["bucket"], module.params["destination_region"])
+    if problems:
+        module.fail_json(msg=s3_replication.format_problems(problems), problems=problems)
     manager = ReplicationManager(module)
     if module.params["state"] == "absent":
         manager.ensure_absent()

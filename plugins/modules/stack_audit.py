@@ -49,6 +49,7 @@ options:
   name_prefix:
     description:
       - The prefix of every name in the stack (the Ansible variable C(nova_name_prefix)).
+      - 1-40 letters, digits and inner hyphens, as the roles require.
     type: str
     default: nova-production
   vpc_cidr:
@@ -621,6 +622,7 @@ class StackAuditor:
     def run(self):
         settings = {k: self.params[k] for k in audit.default_settings()}
         problems = audit.validate_settings(settings)
+        problems += audit.validate_targets(self.prefix, self.params["buckets"], self.params["replicated_buckets"])
         if problems:
             self.module.fail_json(msg=f"{len(problems)} bad option(s), nothing was read: " + " ".join(problems))
         try:

@@ -87,6 +87,7 @@ options:
     description:
       - The fields of each record, as C(${field}) separated by single spaces, for example
         V(${version} ${vpc-id} ${srcaddr} ${dstaddr} ${action}).
+      - Only the record fields of flow log versions 2 to 8 are accepted (AWS refuses others).
       - When omitted, the AWS default format (the version 2 fields). An existing flow log with another format is a
         difference (see O(replace)).
     type: str

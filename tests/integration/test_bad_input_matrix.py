@@ -832,22 +832,7 @@ NO_BAD_VALUE = {
 }
 # Not caught (or not named) by the module today: each owner's to fix; strict, so a fix shows up as XPASS here and
 # the entry is then removed.
-KNOWN_GAPS = {
-    "cidr_validate:conflict_regions": "an unknown region is not refused; the module crashes on the endpoint's error",
-    "preflight:key_name": "an empty key_name with key_must_exist crashes the module (IndexError) instead of failing",
-    "s3_bucket_replication:destination_region": "an unknown region is not refused before the AWS calls",
-    "s3_sync:source_bucket": "bucket names are not validated; AWS's NoSuchBucket/ParamValidation message is shown",
-    "s3_sync:source_region": "an unknown region is not refused before the AWS calls",
-    "s3_sync:dest_bucket": "bucket names are not validated; botocore's parameter validation message is shown",
-    "s3_sync:dest_region": "an unknown region is not refused before the AWS calls",
-    "stack_audit:name_prefix": "an empty name_prefix is not refused; the audit reports missing '-vpc' resources",
-    "stack_audit:buckets.name": "bucket names are not validated; botocore's parameter validation message is shown",
-    "stack_audit:buckets.region": "an unknown region is not refused; the bucket is reported missing",
-    "stack_audit:replicated_buckets.destination_region": "an unknown region is not refused",
-    "stack_audit:replication_storage_class": "not checked against S3's storage classes",
-    "vpc_flow_log:log_format": "unknown ${fields} are not refused; CreateFlowLogs is attempted",
-    "vpc_flow_log:tags": "aws:-prefixed tag keys are not refused; CreateFlowLogs is attempted",
-}
+KNOWN_GAPS = {}
 MODULE_CASE_IDS = [
     (
         pytest.param(case_id, marks=pytest.mark.xfail(reason=KNOWN_GAPS[case_id], strict=True))

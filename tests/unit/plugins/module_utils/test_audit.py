@@ -528,6 +528,8 @@ def test_markdown_report():
         ({"min_free_ip_percent": 120}, "min_free_ip_percent: 120 is not between 0 and 100"),
         ({"required_tags": {"Cost": 5}}, "required_tags.Cost: 5 is not a string"),
         ({"skip_checks": ["NOVA-XYZ-1"]}, "skip_checks[0]: 'NOVA-XYZ-1' is not a check id. Fix: use one of NOVA-NET-001"),
+        ({"replication_storage_class": "CHEAP"}, "replication_storage_class: 'CHEAP' is not a storage class"),
+        ({"replication_storage_class": "glacier_ir"}, "Fix: use GLACIER_IR (the names are upper case)"),
     ],
 )
 def test_bad_settings_name_the_option(settings, fragment):
@@ -540,6 +542,35 @@ def test_bad_settings_name_the_option(settings, fragment):
 
 def test_good_settings_have_no_problems():
     assert audit.validate_settings(audit.default_settings()) == []
+
+
+@pytest.mark.parametrize(
+    "name_prefix, buckets, replicated, fragment",
+    [
+        ("", [], [], "name_prefix: '' is not 1-40 letters, digits and inner hyphens"),
+        ("nova prod", [], [], "name_prefix: 'nova prod'"),
+        (P, [{"name": "Bad Bucket", "region": None}], [], "buckets[0].name: 'Bad Bucket' \u2014 S3 bucket names"),
+        (P, [{"name": "logs", "region": "moon-1"}], [], "buckets[0].region: 'moon-1' \u2014 is not an AWS region"),
+        (P, [], [{"source": "abc", "destination": "s3://def", "destination_region": "us-east-1"}],
+         "replicated_buckets[0].destination: 's3://def'"),
+        (P, [], [{"source": "abc", "destination": "def", "destination_region": "US-EAST-1"}],
+         "replicated_buckets[0].destination_region: 'US-EAST-1' \u2014 is not an AWS region name (they are lower "
+         "case). Fix: use us-east-1"),
+    ],
+)
+def test_bad_targets_name_the_option(name_prefix, buckets, replicated, fragment):
+    problems = audit.validate_targets(name_prefix, buckets, replicated)
+
+    assert len(problems) == 1
+    assert fragment in problems[0]
+    assert "Fix:" in problems[0]
+
+
+def test_good_targets_have_no_problems():
+    buckets = [{"name": f"{P}-backup-123456789012-us-west-2", "region": "us-west-2"}, {"name": "logs", "region": None}]
+    replicated = [{"source": buckets[0]["name"], "destination": "a.b-c", "destination_region": "us-gov-west-1"}]
+
+    assert audit.validate_targets(P, buckets, replicated) == []
 
 
 def test_usable_addresses_reserve_five():

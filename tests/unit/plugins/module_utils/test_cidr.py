@@ -77,6 +77,15 @@ def test_message_names_value_variable_and_fix():
     assert "Fix: use 2 or more distinct AZs" in message
 
 
+def test_conflict_regions_must_be_region_names():
+    problems = cidr.region_problems(["us-west-2", "moon-1"], labels={"conflict_regions": "network_conflict_regions"})
+
+    message = cidr.format_problems(problems)
+    assert message.startswith("1 problem in the network settings")
+    assert "network_conflict_regions[1]: moon-1 \u2014 is not an AWS region name. Fix: use an AWS region name" in message
+    assert cidr.region_problems(None) == [] and cidr.region_problems(["us-east-1", "eu-central-2"]) == []
+
+
 VPCS = [
     {"vpc_id": "vpc-default", "region": "us-west-2", "cidrs": ["172.31.0.0/16"], "name": None, "tags": {}},
     {

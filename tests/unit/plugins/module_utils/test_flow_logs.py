@@ -76,6 +76,11 @@ def test_valid_options_have_no_problem(overrides):
         pytest.param({"log_format": ""}, "log_format", "separated by single spaces", id="empty_format"),
         pytest.param({"log_format": "${version}  ${srcaddr}"}, "log_format", "''", id="double_space"),
         pytest.param({"log_format": "version srcaddr"}, "log_format", "'version'", id="bare_fields"),
+        pytest.param(
+            {"log_format": "${version} ${src-addr} ${bytes}"}, "log_format", "has src-addr, which is not", id="unknown_field"
+        ),
+        pytest.param({"tags": {"Name": "n", "aws:stack": "x"}}, "tags", "aws:stack \u2014 tag keys", id="aws_tag"),
+        pytest.param({"tags": {"AWS:Stack": "x"}}, "tags", "reserved for AWS", id="aws_tag_any_case"),
         pytest.param({**CLOUDWATCH}, "deliver_logs_permission_arn", "is required", id="cw_no_role"),
         pytest.param(
             {**CLOUDWATCH, "deliver_logs_permission_arn": "arn:aws:iam::123456789012:user/bob"},
@@ -126,6 +131,12 @@ def test_invalid_option_is_named_with_value_and_fix(overrides, field, fragment):
     messages = [(p["field"], flow_logs.format_problem(p)) for p in problems]
 
     assert any(f == field and fragment in m and ". Fix: " in m for f, m in messages), messages
+
+
+def test_every_documented_field_is_accepted():
+    log_format = " ".join(f"${{{field}}}" for field in flow_logs.LOG_FORMAT_FIELDS)
+
+    assert flow_logs.validate(params(log_format=log_format, tags={"Name": "n", "awsome": "y"})) == []
 
 
 def test_every_problem_is_reported_at_once():

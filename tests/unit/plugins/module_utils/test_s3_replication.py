@@ -94,6 +94,58 @@ def test_bucket_problems(state, fragment):
     assert "versioning" in record["fix"]
 
 
+@pytest.mark.parametrize(
+    "bucket, fragment",
+    [
+        ("ab", "3 to 63"),
+        ("a" * 64, "3 to 63"),
+        ("Bad_Bucket", "lowercase letters"),
+        ("s3://dest", "lowercase letters"),
+        ("-dest", "start and end"),
+        ("a..b", "two adjacent dots"),
+        ("192.168.5.4", "IP address"),
+        ("xn--dest", "reserves"),
+        ("dest-s3alias", "reserves"),
+    ],
+)
+def test_bucket_name_rules(bucket, fragment):
+    (record,) = s3_replication.bucket_name_problems("dest_bucket", bucket)
+
+    assert (record["field"], record["value"]) == ("dest_bucket", bucket)
+    assert fragment in record["problem"]
+    assert "3-63 lowercase letters" in record["fix"]
+
+
+@pytest.mark.parametrize("bucket", [None, "abc", "nova-production-backup-123456789012-us-west-2", "a.b-c1"])
+def test_valid_bucket_names(bucket):
+    assert s3_replication.bucket_name_problems("bucket", bucket) == []
+
+
+@pytest.mark.parametrize(
+    "region, problems",
+    [
+        (None, 0),
+        ("us-west-2", 0),
+        ("ap-southeast-7", 0),
+        ("us-gov-west-1", 0),
+        ("us-isob-east-1", 0),
+        ("moon-1", 1),
+        ("us-west", 1),
+        ("us_west_2", 1),
+        ("", 1),
+    ],
+)
+def test_region_names(region, problems):
+    assert len(s3_replication.region_problems("destination_region", region)) == problems
+
+
+def test_options_name_bucket_and_region_before_any_call():
+    message = s3_replication.format_problems(s3_replication.option_problems("Bad_Bucket", "US-EAST-1"))
+
+    assert message.startswith("2 problems in the replication settings, nothing was changed in AWS: (1) bucket: Bad_Bucket")
+    assert "(2) destination_region: US-EAST-1 \u2014 is not an AWS region name (they are lower case). Fix: use us-east-1" in message
+
+
 @pytest.mark.parametrize("state", ["Enabled", None])
 def test_versioned_or_unreadable_bucket_is_no_problem(state):
     assert s3_replication.bucket_problems("rules[0].destination.bucket", "dst", state, "destination") == []

@@ -183,6 +183,10 @@ VALIDATE_CASES = [
     ("delete from an empty source", {"delete": True}, True, 5, ["delete"]),
     ("delete from an empty source into an empty destination", {"delete": True}, True, 0, []),
     ("empty source without delete", {}, True, 5, []),
+    ("bucket names", {"source_bucket": "Not A Bucket", "dest_bucket": "s3://dest"}, None, 0,
+     ["source_bucket", "dest_bucket"]),
+    ("region names", {"source_region": "moon-1", "dest_region": "US-EAST-1"}, None, 0, ["source_region", "dest_region"]),
+    ("good region names", {"source_region": "us-west-2", "dest_region": "us-east-1"}, None, 0, []),
 ]
 
 

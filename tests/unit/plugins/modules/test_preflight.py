@@ -365,6 +365,24 @@ def test_every_bad_option_is_reported_with_value_and_fix():
     assert "Fix: use any of CreateVpc, CreateSubnet" in message
 
 
+@pytest.mark.parametrize(
+    "key_name, fragment",
+    [
+        ("", "key_name='' is empty"),
+        ("  ", "key_name='  ' is empty"),
+        (" ops", "leading or trailing spaces"),
+        ("k" * 256, "1-255 ASCII characters"),
+        ("clé", "1-255 ASCII characters"),
+    ],
+)
+def test_bad_key_name_is_refused_before_any_call(key_name, fragment):
+    result = logic.validate_options(params(key_name=key_name, key_must_exist=True))
+    message = logic.format_message(result["problems"])
+
+    assert [p["name"] for p in result["problems"]] == ["option key_name"]
+    assert fragment in message and "Fix: set key_name to the name of the bastion's key pair" in message
+
+
 def test_message_numbers_every_problem_with_cause_and_fix():
     problems = [
         logic.check("a", "fail", "first", cause="because", fix="do this"),
@@ -567,6 +585,14 @@ def test_check_mode_gives_the_same_report(run_module):
     args = {"vpc_cidr": "10.0.0.0/16", "permission_checks": PROBES_MOTO_HONOURS}
 
     assert run_module({**args, "_ansible_check_mode": True}) == run_module(args)
+
+
+def test_empty_key_name_fails_naming_it_before_any_read(run_module):
+    failed, result = run_module({"vpc_cidr": "10.0.0.0/16", "key_name": "", "key_must_exist": True})
+
+    assert failed
+    assert result["msg"].startswith("Pre-flight found 1 problem; nothing was created: (1) [option key_name] key_name=''")
+    assert "report" not in result
 
 
 def test_existing_overlapping_vpc_is_a_conflict(run_module, aws):

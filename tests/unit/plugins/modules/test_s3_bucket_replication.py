@@ -207,6 +207,18 @@ def test_every_problem_reported_before_any_write(run_module, s3):
         s3.get_bucket_replication(Bucket="nova-unversioned")
 
 
+def test_unknown_destination_region_is_refused_before_any_call(run_module, s3):
+    rules = [{"id": "a", "priority": 1, "destination": {"bucket": REPLICA}}]
+
+    failed, result = run_module({**BASE, "rules": rules, "destination_region": "moon-1"})
+
+    assert failed
+    assert [p["field"] for p in result["problems"]] == ["destination_region"]
+    assert "destination_region: moon-1 \u2014 is not an AWS region name. Fix: use an AWS region name" in result["msg"]
+    with pytest.raises(ClientError):
+        s3.get_bucket_replication(Bucket=SOURCE)
+
+
 def test_unversioned_destination_read_in_its_region(run_module, s3):
     make_bucket(DR_REGION, "nova-plain-replica", versioned=False)
     rule = {"id": "a", "priority": 1, "destination": {"bucket": "nova-plain-replica"}}
