@@ -90,6 +90,10 @@ def build_stack(url):
             SubnetId=public[az], AllocationId=allocation["AllocationId"],
             TagSpecifications=tag_spec("natgateway", f"{P}-nat-{az}"),
         )["NatGateway"]["NatGatewayId"]
+    # As on AWS (and the strict sandbox), a NAT gateway is pending for a while after it is created.
+    ec2.get_waiter("nat_gateway_available").wait(
+        NatGatewayIds=list(nat.values()), WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+    )
     public_rt = ec2.create_route_table(
         VpcId=vpc, TagSpecifications=tag_spec("route-table", f"{P}-public-rt", Type="Public")
     )["RouteTable"]["RouteTableId"]
