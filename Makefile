@@ -37,8 +37,10 @@ sandbox-down:
 sandbox-status: $(STAMP)
 	$(BIN)/python sandbox/sandboxctl.py status
 
+# site.yml, then the audit: reports/audit-<region>.{md,json} and the stack's diagram reports/stack-<region>.html.
 site: sandbox-up
 	$(BIN)/ansible-playbook site.yml
+	$(BIN)/ansible-playbook validate.yml
 
 teardown: sandbox-up
 	$(BIN)/ansible-playbook teardown.yml
