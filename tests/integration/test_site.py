@@ -367,6 +367,12 @@ def _break_the_stack(port: int) -> None:
     ec2.create_route(RouteTableId=private_rt, DestinationCidrBlock="198.51.100.0/24", GatewayId=igw)
     flow_logs = [f["FlowLogId"] for f in ec2.describe_flow_logs()["FlowLogs"]]
     ec2.delete_flow_logs(FlowLogIds=flow_logs)
+    # What a retried AllocateAddress leaves on AWS: a second EIP with a NAT EIP's Name, held by nothing.
+    name = next(tags_of(a)["Name"] for a in ec2.describe_addresses()["Addresses"])
+    ec2.allocate_address(
+        Domain="vpc",
+        TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": name}]}],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -396,10 +402,13 @@ def test_the_diagram_marks_the_finding_on_the_security_group_it_concerns(broken_
     )
 
 
-def test_site_repairs_the_drift_and_validate_passes_again(converged, port, tmp_path):
+def test_site_repairs_the_drift_and_validate_passes_again(converged, port, tmp_path, ec2):
     run = run_playbook(port)
     assert run.returncode == 0, run.failure_messages()
     assert run.changed > 0
+    # The stray Elastic IP is released: two remain, each held by its NAT gateway.
+    addresses = ec2.describe_addresses()["Addresses"]
+    assert len(addresses) == 2 and all(a.get("AssociationId") for a in addresses), addresses
     audit = run_playbook(port, "validate.yml", "-e", f"nova_report_dir={tmp_path}")
     assert audit.returncode == 0, audit.failure_messages()
 
