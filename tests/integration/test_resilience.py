@@ -13,8 +13,6 @@ under 30 % throttling and 5xx errors. One strict sandbox for all of it:
 
 from __future__ import annotations
 
-import importlib.util
-import inspect
 import json
 import os
 import signal
@@ -24,6 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import sandboxctl
 
 from helpers import BIN
 from helpers import REPO
@@ -39,28 +38,16 @@ PREFIX = "nova-production"
 REGIONS = ("us-west-2", "us-east-1")
 FAULT_RATE = 0.3
 FAULT_KINDS = "throttle,5xx"
-# One seed per CI run, another one by hand: NOVA_FAULT_SEED=7 pytest tests/integration/test_faults.py
+# One seed per CI run, another one by hand: NOVA_FAULT_SEED=7 pytest tests/integration/test_resilience.py
 SEED = int(os.environ.get("NOVA_FAULT_SEED", "3"))
 SOURCE = "nova-production-{}-123456789012-us-west-2"
 DR = "nova-production-{}-123456789012-us-east-1"
 
 
-def _load_sandboxctl():
-    spec = importlib.util.spec_from_file_location("sandboxctl_interruption", REPO / "sandbox" / "sandboxctl.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-sandboxctl = _load_sandboxctl()
-
-
 @pytest.fixture(scope="module")
 def stack_sandbox(tmp_path_factory):
-    """An empty sandbox of this module; strict (AWS's refusals, NAT pending phase) when sandboxctl supports it."""
-    strict = {"strict": True} if "strict" in inspect.signature(sandboxctl.start).parameters else {}
-    handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox-interruption"), **strict)
-    sandboxctl.reset(sandboxctl.endpoint(handle))
+    """A strict sandbox of this module's own, so faults left on by a failed test never reach another file."""
+    handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox-resilience"), strict=True)
     try:
         yield handle
     finally:
