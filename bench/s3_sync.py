@@ -37,6 +37,8 @@ import boto3
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SOURCE = "nova-bench-source-us-west-2"
+# An empty source: syncing it costs each tool its start-up and two empty listings, nothing else (its floor).
+EMPTY = "nova-bench-empty-us-west-2"
 SMALL, LARGE = 1000, 50
 CHANGED = SMALL // 100
 
@@ -55,6 +57,7 @@ def s3(url, region):
 
 def fill_source(url):
     client = s3(url, "us-west-2")
+    client.create_bucket(Bucket=EMPTY, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
     client.create_bucket(Bucket=SOURCE, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
     rng = random.Random(1)
     objects = [(f"small/{i:05d}.bin", rng.randint(1024, 8192)) for i in range(SMALL)]
@@ -78,11 +81,11 @@ PLAYBOOK = """- name: Sync a bucket to the DR region
 """
 SYNC_TASK = """    - name: Sync
       nova.infra.s3_sync:
-        source_bucket: {source}
+        source_bucket: "{{ src }}"
         source_region: us-west-2
-        dest_bucket: "{{{{ dest }}}}"
+        dest_bucket: "{{ dest }}"
         dest_region: us-east-1
-        endpoint_url: "{{{{ url }}}}"
+        endpoint_url: "{{ url }}"
         region: us-west-2
         access_key: testing
         secret_key: testing
@@ -92,7 +95,7 @@ SYNC_TASK = """    - name: Sync
 def write_playbooks(directory):
     """The sync as a user writes it (one task, no facts), and the same play without tasks: ansible's own floor."""
     directory = Path(directory)
-    (directory / "sync.yml").write_text(PLAYBOOK.format(tasks=SYNC_TASK.format(source=SOURCE)))
+    (directory / "sync.yml").write_text(PLAYBOOK.format(tasks=SYNC_TASK))
     (directory / "empty.yml").write_text(PLAYBOOK.format(tasks="    []"))
     return directory
 
@@ -110,12 +113,12 @@ def run_playbook(playbook, **extra_vars):
     return command, ansible_env()
 
 
-def run_s3_sync(url, dest, playbooks):
-    return run_playbook(playbooks / "sync.yml", url=url, dest=dest)
+def run_s3_sync(url, dest, playbooks, source=SOURCE):
+    return run_playbook(playbooks / "sync.yml", url=url, dest=dest, src=source)
 
 
-def run_aws(url, dest, playbooks=None):
-    command = [str(BIN / "aws"), "s3", "sync", f"s3://{SOURCE}", f"s3://{dest}", "--source-region", "us-west-2",
+def run_aws(url, dest, playbooks=None, source=SOURCE):
+    command = [str(BIN / "aws"), "s3", "sync", f"s3://{source}", f"s3://{dest}", "--source-region", "us-west-2",
                "--region", "us-east-1", "--only-show-errors"]
     # awscli v1 sends --endpoint-url only to the destination side; the env variable covers both.
     env = {**os.environ, "AWS_ENDPOINT_URL_S3": url, "AWS_ACCESS_KEY_ID": "testing",
@@ -143,8 +146,8 @@ def request_log_actions(log, skip):
     return counts
 
 
-def measure(ctl, url, log, method, dest, objects, playbooks):
-    command, env = METHODS[method](url, dest, playbooks)
+def measure(ctl, url, log, method, dest, objects, playbooks, source=SOURCE):
+    command, env = METHODS[method](url, dest, playbooks, source)
     ctl.stats(url, reset=True)
     skip = len(log.read_text().splitlines())
     proc, seconds = timed(command, env)
@@ -173,14 +176,14 @@ def _moment(text):
     return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def dest_in_sync(url, dest):
+def dest_in_sync(url, dest, source=SOURCE):
     src, dst = s3(url, "us-west-2"), s3(url, "us-east-1")
 
     def entries(client, bucket):
         pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
         return {o["Key"]: (o["Size"], o["ETag"]) for page in pages for o in page.get("Contents", [])}
 
-    return entries(src, SOURCE) == entries(dst, dest)
+    return entries(src, source) == entries(dst, dest)
 
 
 def check_no_change(row):
@@ -217,20 +220,25 @@ def bench(latencies, repeat, workdir):
             ctl.configure(url, latency_ms=latency, fault_rate=0)
             for attempt in range(repeat):
                 round_number += 1
-                dests = {}
+                dests, floors = {}, {}
                 for n, method in enumerate(METHODS):
                     dests[method] = f"nova-bench-dest-{latency}-{attempt}-{n}"
+                    floors[method] = f"nova-bench-floor-{latency}-{attempt}-{n}"
                     s3(url, "us-east-1").create_bucket(Bucket=dests[method])
-                for scenario, objects in (("full", SMALL + LARGE), ("incremental_1pct", CHANGED), ("no_change", 0)):
+                    s3(url, "us-east-1").create_bucket(Bucket=floors[method])
+                scenarios = (("floor", 0, EMPTY), ("full", SMALL + LARGE, SOURCE),
+                             ("incremental_1pct", CHANGED, SOURCE), ("no_change", 0, SOURCE))
+                for scenario, objects, source in scenarios:
                     if scenario == "incremental_1pct":
                         change_source(url, round_number)
                     for method in METHODS:
-                        row = measure(ctl, url, log, method, dests[method], objects, playbooks)
+                        dest = floors[method] if scenario == "floor" else dests[method]
+                        row = measure(ctl, url, log, method, dest, objects, playbooks, source)
                         row.update(method=method, scenario=scenario, latency_ms=latency, attempt=attempt,
-                                   in_sync=dest_in_sync(url, dests[method]))
+                                   in_sync=dest_in_sync(url, dest, source))
                         if not row["in_sync"]:
                             raise SystemExit(f"{method} {scenario} at {latency} ms left the destination out of sync")
-                        if scenario == "no_change":
+                        if scenario in ("floor", "no_change"):
                             check_no_change(row)
                         shown = ("method", "scenario", "latency_ms", "attempt", "seconds", "module_seconds",
                                  "objects_per_second", "requests")
@@ -261,16 +269,31 @@ def summarise(results):
                 entry["module_objects_per_second_median"] = round(
                     rows[0]["objects_copied"] / entry["module_seconds_median"], 1)
         summary.append(entry)
+    return summary, ratios_of(summary)
+
+
+def ratios_of(summary):
+    """nova.infra.s3_sync / aws s3 sync objects/s of the full sync, per latency (medians).
+
+    wall: whole commands. module: the module's own time against awscli's whole command. transfer: each tool's
+    time beyond its own floor (the same sync of an empty bucket: process start-up, clients, two empty listings),
+    so start-up is taken out of both sides alike. ceiling: the wall ratio s3_sync would reach with a transfer
+    exactly as fast as awscli's and its floor as measured -- the most that start-up leaves to win.
+    """
+    median = {(e["latency_ms"], e["scenario"], e["method"]): e for e in summary}
     ratios = {}
-    for e in summary:
-        if e["method"] == "nova.infra.s3_sync" and e["scenario"] == "full":
-            aws_entry = next(a for a in summary if a["method"] == "aws s3 sync" and a["scenario"] == "full"
-                             and a["latency_ms"] == e["latency_ms"])
-            ratios[f"{e['latency_ms']} ms"] = {
-                "wall": round(aws_entry["seconds_median"] / e["seconds_median"], 2),
-                "module": round(aws_entry["seconds_median"] / e["module_seconds_median"], 2),
-            }
-    return summary, ratios
+    for latency in sorted({e["latency_ms"] for e in summary}):
+        nova, aws = (median[(latency, "full", m)] for m in METHODS)
+        nova_floor, aws_floor = (median[(latency, "floor", m)]["seconds_median"] for m in METHODS)
+        aws_transfer = aws["seconds_median"] - aws_floor
+        ratios[f"{latency} ms"] = {
+            "wall": round(aws["seconds_median"] / nova["seconds_median"], 2),
+            "module": round(aws["seconds_median"] / nova["module_seconds_median"], 2),
+            "transfer": round(aws_transfer / (nova["seconds_median"] - nova_floor), 2),
+            "ceiling": round(aws["seconds_median"] / (nova_floor + aws_transfer), 2),
+            "floor_seconds": {"nova.infra.s3_sync": nova_floor, "aws s3 sync": aws_floor},
+        }
+    return ratios
 
 
 def table(summary, ratios, floor_times):
@@ -290,7 +313,8 @@ def table(summary, ratios, floor_times):
                  f"[{min(floor_times)}-{max(floor_times)}] over {len(floor_times)} runs")
     for latency, ratio in ratios.items():
         lines.append(f"Full sync at {latency}: nova.infra.s3_sync / aws s3 sync objects/s = {ratio['wall']}x by wall "
-                     f"time, {ratio['module']}x by module time")
+                     f"time, {ratio['module']}x by module time, {ratio['transfer']}x by transfer time (wall less "
+                     f"each tool's own floor: {ratio['floor_seconds']}); ceiling {ratio['ceiling']}x")
     return "\n".join(lines)
 
 
