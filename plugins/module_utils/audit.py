@@ -100,6 +100,8 @@ def empty_snapshot(region: str = "us-west-2", name_prefix: str = "nova-productio
         # {source, destination, destination_region, rules: [AWS replication rules] | None,
         #  destination_exists, destination_actual_region, destination_versioning}
         "replication": [],
+        # {account_id, configured, flags: {flag: bool}, unreadable: why | None}; None when NOVA-S3-006 is skipped
+        "account_public_access_block": None,
     }
 
 
@@ -563,6 +565,26 @@ def rule_bucket_public_access(snapshot, settings):
     return found
 
 
+def rule_account_public_access(snapshot, settings):
+    account = snapshot.get("account_public_access_block")
+    if not account:
+        raise NotApplicable("the account-level settings were not read")
+    if account.get("unreadable"):
+        raise NotApplicable(
+            f"the account-level settings of account {account['account_id']} could not be read: {account['unreadable']}"
+        )
+    flags = account.get("flags") or {}
+    off = [flag for flag in BPA_FLAGS if not flags.get(flag)]
+    if not off:
+        return []
+    detail = (
+        "the account has no Block Public Access configuration: every flag is off"
+        if not account.get("configured")
+        else f"account-level Block Public Access flag(s) off: {', '.join(off)}"
+    )
+    return [(f"account {account['account_id']}", detail)]
+
+
 def rule_bucket_encryption(snapshot, settings):
     found = []
     for bucket in _buckets(snapshot):
@@ -916,6 +938,18 @@ CHECKS: List[Dict[str, Any]] = [
         cis("2.1.4", "Ensure that S3 Buckets are configured with 'Block public access (bucket settings)'"),
     ),
     check(
+        "NOVA-S3-006",
+        "The account blocks public access to every bucket with all four account-level settings",
+        "medium",
+        rule_account_public_access,
+        "run the storage role (storage_account_public_access_block: true), or aws s3control put-public-access-block "
+        "--account-id <id> --public-access-block-configuration "
+        "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true; "
+        "read docs/production.md first in an account that serves public content from S3",
+        f"{DESIGN} Security Validation: 'S3 buckets not publicly accessible' (buckets made outside the stack too)",
+        cis("2.1.4", "Ensure that S3 is configured with 'Block Public Access' enabled (account settings)"),
+    ),
+    check(
         "NOVA-S3-003",
         "Every bucket has default encryption",
         "medium",
@@ -1072,6 +1106,16 @@ def validate_targets(
         records += s3_replication.bucket_name_problems(f"{field}.destination", pair["destination"])
         records += s3_replication.region_problems(f"{field}.destination_region", pair.get("destination_region"))
     return problems + [_record_text(r) for r in records]
+
+
+def validate_account(account_id: Optional[str]) -> List[str]:
+    """Problems with the account-level check's account_id, before any AWS call."""
+    if account_id is None or (len(account_id) == 12 and account_id.isdigit()):
+        return []
+    return [
+        f"account_id: {account_id!r} is not a 12-digit AWS account ID. Fix: give it as a quoted string of "
+        '12 digits (e.g. "012345678901"), or omit it for the caller\'s account'
+    ]
 
 
 # ---------------------------------------------------------------- evaluation and reports

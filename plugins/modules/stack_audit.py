@@ -34,7 +34,9 @@ description:
   - "S3: C(NOVA-S3-001) each bucket of O(buckets) exists in its region; C(NOVA-S3-002) all four Block Public Access
     settings (CIS v3.0.0 2.1.4); C(NOVA-S3-003) default encryption; C(NOVA-S3-004) versioning; C(NOVA-S3-005) each
     pair of O(replicated_buckets) has an C(Enabled) replication rule to the replica with storage class
-    O(replication_storage_class), and the replica exists in its region and is versioned."
+    O(replication_storage_class), and the replica exists in its region and is versioned; C(NOVA-S3-006) the
+    account's own four Block Public Access settings (S3 Control), which cover buckets made outside the stack too
+    (CIS v3.0.0 2.1.4; skipped with the reason when the caller may not read them)."
   - "Tags: C(NOVA-TAG-001) every resource found carries O(required_tags): VPC, subnets, internet gateways, NAT gateways
     and their Elastic IPs, route tables, security groups, flow logs, bastion instances, launch template, Auto Scaling
     group and buckets."
@@ -133,16 +135,31 @@ options:
   skip_checks:
     description:
       - Check ids not to run, for example V(NOVA-EC2-001). They are reported with status V(skip).
+      - A skipped check reads nothing for itself (V(NOVA-S3-006) then makes no S3 Control or STS call).
     type: list
     elements: str
     default: []
+  account_id:
+    description:
+      - The 12-digit ID of the account whose account-level Block Public Access settings C(NOVA-S3-006) reads.
+      - When omitted, the account of the caller (C(sts:GetCallerIdentity)).
+    type: str
+  s3control_aws_config:
+    description:
+      - botocore settings for the S3 Control client of C(NOVA-S3-006) only, merged under O(aws_config).
+      - S3 Control puts the account ID in front of the endpoint's host name, so an O(endpoint_url) given as an IP
+        address needs an HTTP proxy that reaches it, for example C(proxies) set to V(http=http://127.0.0.1:5000)
+        (the nova.infra sandbox answers as one; its inventory sets C(nova_aws_proxies)).
+    type: dict
+    default: {}
 notes:
   - Read-only; C(changed) is always V(false) and check mode behaves the same.
   - Bad options fail before any AWS call, naming the option, the value and the fix.
   - "The AWS calls are ec2:Describe* (VPCs, subnets, internet gateways, NAT gateways, addresses, route tables, security
     groups, flow logs, instances, launch templates and versions), autoscaling:DescribeAutoScalingGroups and, per
     bucket, s3:GetBucketLocation, GetBucketPublicAccessBlock, GetEncryptionConfiguration, GetBucketVersioning,
-    GetBucketTagging and GetReplicationConfiguration."
+    GetBucketTagging and GetReplicationConfiguration; for C(NOVA-S3-006) s3:GetAccountPublicAccessBlock, and
+    sts:GetCallerIdentity when O(account_id) is omitted."
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -300,13 +317,14 @@ markdown:
 snapshot:
   description:
     - What was read from AWS and audited (VPC, subnets, gateways, route tables, security groups, flow logs, bastion,
-      buckets and replication), with tags as dicts.
+      buckets, replication and the account-level Block Public Access settings), with tags as dicts.
   type: dict
   returned: always
 """
 
 try:
     import botocore
+    import botocore.config
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
@@ -331,6 +349,8 @@ MISSING = {
     "get_bucket_versioning": ("NoSuchBucket",),
     "describe_launch_templates": ("InvalidLaunchTemplateName.NotFoundException",),
 }
+# An organization's service control policy, or a missing s3:GetAccountPublicAccessBlock.
+DENIED = ("AccessDenied", "AccessDeniedException")
 
 ROUTE_TARGETS = (
     ("GatewayId", "gateway"),
@@ -392,6 +412,7 @@ class StackAuditor:
         self.ec2 = module.client("ec2")
         self._s3 = {}
         self.vpc_id = None
+        self.s3control_config = None
 
     def s3(self, region):
         if region not in self._s3:
@@ -404,6 +425,7 @@ class StackAuditor:
         self.read_bastion(snap)
         self.read_buckets(snap)
         self.read_replication(snap)
+        self.read_account_public_access_block(snap)
         return snap
 
     def in_vpc(self, operation, key, vpc_filter="vpc-id"):
@@ -619,10 +641,45 @@ class StackAuditor:
                 }
             )
 
+    def read_account_public_access_block(self, snap):
+        """The account's own flags. Not being allowed to read them, or not reaching S3 Control, is recorded (the
+        check then says why it skipped) rather than fatal: the rest of the audit still stands."""
+        if "NOVA-S3-006" in self.params["skip_checks"]:
+            return
+        account = self.params["account_id"] or call(self.module.client("sts"), "get_caller_identity")["Account"]
+        record = {"account_id": account, "configured": False, "flags": {}, "unreadable": None}
+        try:
+            s3control = self.module.client("s3control", config=self.s3control_config)
+            answer = read(s3control, "get_public_access_block", AccountId=account)
+        except botocore.exceptions.ClientError as e:
+            if error_code(e) not in DENIED:
+                raise
+            record["unreadable"] = (
+                f"{error_code(e)}: an organization's service control policy, or no s3:GetAccountPublicAccessBlock "
+                "permission; grant it to audit them"
+            )
+        except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as e:
+            record["unreadable"] = (
+                f"S3 Control was not reached ({e}); it is called at <account>.<endpoint host>: where the endpoint is "
+                "an IP address, set s3control_aws_config proxies to a proxy that reaches it"
+            )
+        else:
+            if answer:
+                record.update(configured=True, flags=dict(answer["PublicAccessBlockConfiguration"]))
+        snap["account_public_access_block"] = record
+
     def run(self):
         settings = {k: self.params[k] for k in audit.default_settings()}
         problems = audit.validate_settings(settings)
         problems += audit.validate_targets(self.prefix, self.params["buckets"], self.params["replicated_buckets"])
+        problems += audit.validate_account(self.params["account_id"])
+        try:
+            self.s3control_config = botocore.config.Config(**self.params["s3control_aws_config"])
+        except (TypeError, ValueError, AttributeError, botocore.exceptions.BotoCoreError) as e:
+            problems.append(
+                f"s3control_aws_config: {e}. Fix: give botocore.config.Config settings, for example "
+                "{proxies: {http: 'http://proxy.example:3128'}}"
+            )
         if problems:
             self.module.fail_json(msg=f"{len(problems)} bad option(s), nothing was read: " + " ".join(problems))
         try:
@@ -668,6 +725,8 @@ def main():
         expect_bastion=dict(type="bool", default=True),
         fail_on=dict(type="str", default="high", choices=list(audit.FAIL_ON_CHOICES)),
         skip_checks=dict(type="list", elements="str", default=[]),
+        account_id=dict(type="str"),
+        s3control_aws_config=dict(type="dict", default={}),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     StackAuditor(module).run()

@@ -724,6 +724,13 @@ MODULE_CASES = {
             "expect_bastion": ({"expect_bastion": "mostly"}, "expect_bastion", "bool"),
             "fail_on": ({"fail_on": "urgent"}, "fail_on", "urgent", "one of"),
             "skip_checks": ({"skip_checks": ["no-such-check"]}, "skip_checks", "no-such-check", "fix"),
+            "account_id": ({"account_id": "12345"}, "account_id", "12345", "12-digit", "fix"),
+            "s3control_aws_config": (
+                {"s3control_aws_config": {"proxy": "http://proxy.example:3128"}},
+                "s3control_aws_config",
+                "proxy",
+                "fix",
+            ),
         },
     },
     "vpc_flow_log": {

@@ -168,6 +168,12 @@ def good_snapshot():
                 "destination_versioning": "Enabled",
             }
         )
+    snap["account_public_access_block"] = {
+        "account_id": "123456789012",
+        "configured": True,
+        "flags": {flag: True for flag in audit.BPA_FLAGS},
+        "unreadable": None,
+    }
     return snap
 
 
@@ -330,6 +336,18 @@ MUTATIONS = [
         ["NOVA-S3-005"],
         "is not versioned",
     ),
+    (
+        "account_bpa_none",
+        lambda s: s["account_public_access_block"].update(configured=False, flags={}),
+        ["NOVA-S3-006"],
+        "the account has no Block Public Access configuration",
+    ),
+    (
+        "account_bpa_flag_off",
+        lambda s: s["account_public_access_block"]["flags"].update(BlockPublicPolicy=False),
+        ["NOVA-S3-006"],
+        "account-level Block Public Access flag(s) off: BlockPublicPolicy",
+    ),
     ("nat_untagged", lambda s: s["nat_gateways"][0]["tags"].pop("Stack"), ["NOVA-TAG-001"], "missing Stack"),
     (
         "bucket_wrong_environment_tag",
@@ -395,6 +413,7 @@ CIS_MAP = {
     "NOVA-SG-004": ("5.3", "Ensure no security groups allow ingress from ::/0 to remote server administration ports"),
     "NOVA-SG-005": ("5.4", "Ensure the default security group of every VPC restricts all traffic"),
     "NOVA-S3-002": ("2.1.4", "Ensure that S3 Buckets are configured with 'Block public access (bucket settings)'"),
+    "NOVA-S3-006": ("2.1.4", "Ensure that S3 is configured with 'Block Public Access' enabled (account settings)"),
     "NOVA-EC2-002": ("5.6", "Ensure that EC2 Metadata Service only allows IMDSv2"),
 }
 
@@ -437,6 +456,32 @@ def test_missing_vpc_skips_the_vpc_checks():
     assert checks["NOVA-NET-007"]["status"] == "skip"
     assert "NOVA-NET-001" in checks["NOVA-NET-007"]["reason"]
     assert checks["NOVA-S3-002"]["status"] == "pass"
+
+
+@pytest.mark.parametrize(
+    "record, fragment",
+    [
+        (None, "were not read"),
+        ({"account_id": "123456789012", "unreadable": "AccessDenied: an organization's SCP"}, "AccessDenied"),
+    ],
+)
+def test_account_settings_not_read_skip_the_account_check(record, fragment):
+    snap = good_snapshot()
+    snap["account_public_access_block"] = record
+    checks = {c["id"]: c for c in audit.evaluate(snap, {})["checks"]}
+
+    assert checks["NOVA-S3-006"]["status"] == "skip" and fragment in checks["NOVA-S3-006"]["reason"]
+    assert checks["NOVA-S3-002"]["status"] == "pass"
+
+
+@pytest.mark.parametrize("account_id", ["12345", "1234567890123", "12345678901a", ""])
+def test_bad_account_id_is_named(account_id):
+    (problem,) = audit.validate_account(account_id)
+    assert f"account_id: {account_id!r} is not a 12-digit AWS account ID. Fix:" in problem
+
+
+def test_good_account_ids_have_no_problems():
+    assert audit.validate_account(None) == [] and audit.validate_account("012345678901") == []
 
 
 def test_no_bastion_expected_skips_bastion_checks():

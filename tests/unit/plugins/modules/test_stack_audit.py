@@ -11,7 +11,10 @@ import json
 from pathlib import Path
 
 import boto3
+import botocore.client
+import botocore.config
 import pytest
+from botocore.exceptions import ClientError
 
 from ansible.module_utils.testing import patch_module_args
 
@@ -55,6 +58,14 @@ def no_real_aws(monkeypatch):
 def client(url, service, region=REGION):
     return boto3.client(
         service, region_name=region, endpoint_url=url, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+
+
+def s3control(url):
+    """S3 Control puts the account in front of the host name: the sandbox answers as the proxy that reaches it."""
+    return boto3.client(
+        "s3control", region_name=REGION, endpoint_url=url, aws_access_key_id="testing",
+        aws_secret_access_key="testing", config=botocore.config.Config(proxies={"http": url}),
     )
 
 
@@ -191,6 +202,9 @@ def build_stack(url):
             for k, v in {**COMMON, "Name": f"{P}-bastion", "Role": "bastion"}.items()
         ],
     )
+    s3control(url).put_public_access_block(
+        AccountId=account, PublicAccessBlockConfiguration={flag: True for flag in audit.BPA_FLAGS}
+    )
     return {
         "account": account, "vpc": vpc, "private_rt": private_rt, "igw": igw,
         "bastion_sg": bastion_sg, "buckets": buckets,
@@ -215,6 +229,7 @@ def audit_args(url, stack, **extra):
             {"source": buckets[kind, REGION], "destination": buckets[kind, DR], "destination_region": DR}
             for kind in ("app-logs", "backup")
         ],
+        "s3control_aws_config": {"proxies": {"http": url}},
         **extra,
     }
 
@@ -272,6 +287,11 @@ def drop_public_access_block(url, stack):
     return name
 
 
+def turn_account_public_access_block_off(url, stack):
+    s3control(url).delete_public_access_block(AccountId=stack["account"])
+    return f"account {stack['account']}"
+
+
 def igw_route_in_private_table(url, stack):
     table = stack["private_rt"]["us-west-2a"]
     client(url, "ec2").create_route(RouteTableId=table, DestinationCidrBlock="198.51.100.0/24", GatewayId=stack["igw"])
@@ -291,6 +311,7 @@ def delete_flow_logs(url, stack):
         pytest.param(open_ssh_to_world, ["NOVA-SG-003", "NOVA-SG-001"], id="ssh_from_world_on_bastion_sg"),
         pytest.param(drop_public_access_block, ["NOVA-S3-002"], id="bucket_without_block_public_access"),
         pytest.param(igw_route_in_private_table, ["NOVA-NET-006"], id="igw_route_in_private_route_table"),
+        pytest.param(turn_account_public_access_block_off, ["NOVA-S3-006"], id="account_without_block_public_access"),
         pytest.param(delete_flow_logs, ["NOVA-LOG-001"], id="flow_logs_deleted"),
     ],
 )
@@ -307,6 +328,47 @@ def test_each_broken_thing_fails_the_audit_naming_it(url, stack, run_module, bre
     assert {c["id"] for c in result["checks"] if c["status"] == "fail"} == set(failed_checks)
     # The report comes back with the failure, so a play can still save it.
     assert result["summary"]["at_or_above_fail_on"] == len(result["findings"])
+
+
+def test_one_account_flag_off_is_named(url, stack, run_module):
+    flags = {flag: flag != "RestrictPublicBuckets" for flag in audit.BPA_FLAGS}
+    s3control(url).put_public_access_block(AccountId=stack["account"], PublicAccessBlockConfiguration=flags)
+
+    failed, result = run_module(audit_args(url, stack, fail_on="none"))
+
+    assert not failed
+    (finding,) = result["findings"]
+    assert finding["id"] == "NOVA-S3-006" and finding["severity"] == "medium"
+    assert finding["resource"] == f"account {stack['account']}"
+    assert finding["detail"] == "account-level Block Public Access flag(s) off: RestrictPublicBuckets"
+    assert finding["cis"]["control"] == "2.1.4"
+
+
+def test_account_settings_the_caller_may_not_read_skip_the_check_saying_why(url, stack, run_module, monkeypatch):
+    real = botocore.client.BaseClient._make_api_call
+
+    def scp(self, operation_name, api_params):
+        if operation_name == "GetPublicAccessBlock" and "AccountId" in api_params:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, operation_name)
+        return real(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", scp)
+    failed, result = run_module(audit_args(url, stack))
+
+    assert not failed, result.get("msg")
+    (check,) = [c for c in result["checks"] if c["id"] == "NOVA-S3-006"]
+    assert check["status"] == "skip"
+    assert "AccessDenied" in check["reason"] and "s3:GetAccountPublicAccessBlock" in check["reason"]
+    assert result["snapshot"]["account_public_access_block"]["unreadable"].startswith("AccessDenied")
+
+
+def test_skipping_the_account_check_reads_no_account_settings(url, stack, run_module):
+    sandboxctl.stats(url, reset=True)
+    failed, result = run_module(audit_args(url, stack, skip_checks=["NOVA-S3-006"], account_id=stack["account"]))
+
+    assert not failed
+    assert result["snapshot"]["account_public_access_block"] is None
+    assert not [a for a in sandboxctl.stats(url)["by_action"] if a.startswith("s3control:")]
 
 
 def test_fail_on_none_reports_without_failing(url, stack, run_module):
@@ -340,6 +402,9 @@ def test_missing_stack_is_reported_not_crashed(url, run_module):
     assert "NOVA-NET-001 [critical] nova-production-vpc: no VPC tagged Name=nova-production-vpc" in result["msg"]
     statuses = {c["id"]: c["status"] for c in result["checks"]}
     assert statuses["NOVA-NET-007"] == "skip" and statuses["NOVA-EC2-001"] == "fail"
+    # Without a proxy S3 Control's <account>.127.0.0.1 is not reached: said, and the rest of the audit stands.
+    (account,) = [c for c in result["checks"] if c["id"] == "NOVA-S3-006"]
+    assert account["status"] == "skip" and "s3control_aws_config" in account["reason"]
 
 
 @pytest.mark.parametrize(
