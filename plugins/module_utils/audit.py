@@ -74,7 +74,7 @@ def empty_snapshot(region: str = "us-west-2", name_prefix: str = "nova-productio
         "vpc": None,
         # ids of further VPCs with the same Name tag
         "duplicate_vpcs": [],
-        # {id, az, cidr, type (the Type tag), available_ips, tags}
+        # {id, az, cidr, type (the Type tag), available_ips, map_public_ip, tags}
         "subnets": [],
         # {id, attached (to the VPC), tags}
         "internet_gateways": [],
@@ -90,7 +90,7 @@ def empty_snapshot(region: str = "us-west-2", name_prefix: str = "nova-productio
         "flow_logs": [],
         # {name, subnet_ids, min_size, desired, instances: [{id, lifecycle_state, health}], tags} or None
         "asg": None,
-        # {id, state, subnet_id, az, http_tokens, tags}: instances of the ASG
+        # {id, state, subnet_id, az, http_tokens, public_ip, tags}: instances of the ASG
         "instances": [],
         # {id, name, http_tokens (default version), tags} or None
         "launch_template": None,
@@ -357,6 +357,35 @@ def rule_private_default_via_nat(snapshot, settings):
     return found
 
 
+def rule_public_route_to_igw(snapshot, settings):
+    _require_vpc(snapshot)
+    public = _typed_subnets(snapshot, "public")
+    if not public:
+        raise NotApplicable("the VPC has no public subnets")
+    attached = {igw["id"] for igw in snapshot["internet_gateways"] if igw.get("attached")}
+    found = []
+    for subnet in public:
+        where = label(subnet["id"], subnet.get("tags"))
+        table = _route_table_of(snapshot, subnet["id"])
+        default = None
+        if table is not None:
+            default = next((r for r in table.get("routes", []) if r.get("destination") == "0.0.0.0/0"), None)
+        if default is None:
+            found.append((where, f"no 0.0.0.0/0 route in its route table {table['id'] if table else '(none)'}"))
+        elif default.get("target") not in attached or default.get("state") == "blackhole":
+            target = f"{default.get('target_type')} {default.get('target')}"
+            found.append((where, f"0.0.0.0/0 goes to {target}, not the VPC's attached internet gateway"))
+        if subnet.get("map_public_ip") is False:
+            found.append(
+                (
+                    where,
+                    "MapPublicIpOnLaunch is off: the bastion launched here gets no public IP address",
+                    f"aws ec2 modify-subnet-attribute --subnet-id {subnet['id']} --map-public-ip-on-launch",
+                )
+            )
+    return found
+
+
 def rule_blackholes(snapshot, settings):
     _require_vpc(snapshot)
     found = []
@@ -465,9 +494,11 @@ def rule_private_ssh(snapshot, settings):
     bastion_id = bastion["id"] if bastion else None
     where = label(group["id"], group.get("tags"))
     found = []
+    reachable = False
     for perm in _rules_covering_port(group.get("ingress", []), SSH_PORT):
         for kind, source in _sources(perm):
             if kind == "group" and source == bastion_id:
+                reachable = True
                 continue
             found.append(
                 (
@@ -475,6 +506,42 @@ def rule_private_ssh(snapshot, settings):
                     f"{_describe_rule(perm)} from {kind} {source} reaches SSH; only the bastion security group "
                     f"{bastion_id or '(missing)'} may",
                     f"revoke the rule from {source}; keep only the source-group rule tcp/22 from the bastion SG",
+                )
+            )
+    if bastion_id and not reachable:
+        found.append(
+            (
+                where,
+                f"no tcp/22 rule from the bastion security group {bastion_id}: private hosts are unreachable over SSH",
+                "add an ingress rule tcp/22 with the bastion security group as its source (run the bastion role)",
+            )
+        )
+    return found
+
+
+def _is_ssh_only(perm):
+    return PORT_PROTOCOLS.get(str(perm.get("IpProtocol", "")).lower()) == "tcp" and (
+        perm.get("FromPort"),
+        perm.get("ToPort"),
+    ) == (SSH_PORT, SSH_PORT)
+
+
+def rule_stack_sg_least_privilege(snapshot, settings):
+    _require_vpc(snapshot)
+    found = []
+    groups = [_find_sg(snapshot, f"{snapshot['name_prefix']}-{kind}-sg") for kind in ("bastion", "private")]
+    if not any(groups):
+        raise NotApplicable("neither the bastion nor the private security group exists")
+    for group in filter(None, groups):
+        for perm in group.get("ingress", []):
+            if _is_ssh_only(perm):
+                continue
+            sources = ", ".join(f"{kind} {value}" for kind, value in _sources(perm)) or "no source"
+            found.append(
+                (
+                    label(group["id"], group.get("tags")),
+                    f"{_describe_rule(perm)} from {sources} is more than the design's tcp/22",
+                    "revoke it; put application rules in a security group of their own, so these two keep only SSH",
                 )
             )
     return found
@@ -771,6 +838,15 @@ def rule_bastion_public(snapshot, settings):
                     "terminate it; the Auto Scaling group replaces it in a public subnet",
                 )
             )
+        elif instance.get("state") == "running" and "public_ip" in instance and not instance["public_ip"]:
+            found.append(
+                (
+                    f"instance {label(instance['id'], instance.get('tags'))}",
+                    "has no public IP address: unreachable over SSH from allowed_ssh_cidrs",
+                    "turn MapPublicIpOnLaunch on for the public subnets (network role), then terminate the instance; "
+                    "the Auto Scaling group replaces it with one that has a public address",
+                )
+            )
     return found
 
 
@@ -851,6 +927,16 @@ CHECKS: List[Dict[str, Any]] = [
         f"{DESIGN} Disaster Recovery, Single AZ failure: 'Automatic failover through multi-AZ design'",
     ),
     check(
+        "NOVA-NET-010",
+        "Every public subnet routes 0.0.0.0/0 to the attached internet gateway and maps public IPs",
+        "high",
+        rule_public_route_to_igw,
+        "run the network role: it associates the public route table (0.0.0.0/0 -> internet gateway) with the public "
+        "subnets and turns MapPublicIpOnLaunch on",
+        f"{DESIGN} Post-Deployment Validation: 'Bastion host accessible via SSH' and 'Internet Gateway and NAT "
+        "Gateways operational' (the NAT gateways reach the internet through the public route)",
+    ),
+    check(
         "NOVA-NET-008",
         "No route in the VPC is a blackhole",
         "high",
@@ -918,6 +1004,14 @@ CHECKS: List[Dict[str, Any]] = [
         "remove every ingress and egress rule from the default security group (the network role does)",
         f"{DESIGN} Security Validation: 'Security group rules follow least privilege'",
         cis("5.4", "Ensure the default security group of every VPC restricts all traffic"),
+    ),
+    check(
+        "NOVA-SG-006",
+        "The bastion and private security groups allow no ingress but SSH",
+        "medium",
+        rule_stack_sg_least_privilege,
+        "revoke the extra rule; give application traffic a security group of its own",
+        f"{DESIGN} Security Validation: 'Security group rules follow least privilege'",
     ),
     check(
         "NOVA-S3-001",
@@ -1001,7 +1095,7 @@ CHECKS: List[Dict[str, Any]] = [
     ),
     check(
         "NOVA-EC2-003",
-        "The bastion runs only in public subnets",
+        "The bastion runs only in public subnets, at a public IP address",
         "medium",
         rule_bastion_public,
         "set the Auto Scaling group's subnets to the public subnets (bastion role)",

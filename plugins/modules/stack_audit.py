@@ -21,13 +21,15 @@ description:
   - "Network: C(NOVA-NET-001) the VPC exists once with O(vpc_cidr); C(NOVA-NET-002) an internet gateway is attached;
     C(NOVA-NET-003) one public and one private subnet (tag C(Type)) in each of O(expected_az_count) AZs;
     C(NOVA-NET-004) every subnet has at least O(min_free_ip_percent) percent of its usable addresses free;
-    C(NOVA-NET-005) one available NAT gateway in each AZ's public subnet; C(NOVA-NET-006) no route table tagged
+    C(NOVA-NET-005) one available NAT gateway in each AZ's public subnet; C(NOVA-NET-010) each public subnet sends
+    V(0.0.0.0/0) to the attached internet gateway and gives its instances public IP addresses; C(NOVA-NET-006) no route table tagged
     C(Type=Private) routes to an internet gateway; C(NOVA-NET-007) each private subnet sends V(0.0.0.0/0) to the NAT
     gateway of its own AZ; C(NOVA-NET-008) no blackhole routes; C(NOVA-NET-009) subnets, available NAT gateways and
     the bastion Auto Scaling group span O(expected_az_count) AZs."
   - "Logging: C(NOVA-LOG-001) an C(ACTIVE) flow log with traffic type C(ALL) on the VPC (CIS v3.0.0 3.7)."
   - "Security groups: C(NOVA-SG-001) the bastion SG allows tcp/22 only from O(allowed_ssh_cidrs) (and does allow it);
-    C(NOVA-SG-002) the private SG allows SSH only from the bastion SG (a source-group rule); C(NOVA-SG-003) and
+    C(NOVA-SG-002) the private SG allows SSH only from the bastion SG (a source-group rule, which must exist);
+    C(NOVA-SG-006) the bastion and private SGs allow no other ingress (least privilege); C(NOVA-SG-003) and
     C(NOVA-SG-004) no SG in the VPC opens port 22 or 3389 (including all-traffic rules and port ranges covering them)
     to V(0.0.0.0/0) (CIS v3.0.0 5.2) or V(::/0) (CIS v3.0.0 5.3); C(NOVA-SG-005) the default SG has no rules
     (CIS v3.0.0 5.4)."
@@ -42,7 +44,7 @@ description:
     group and buckets."
   - "Bastion: C(NOVA-EC2-001) the Auto Scaling group has at least its minimum number of healthy running instances;
     C(NOVA-EC2-002) IMDSv2 required on its launch template's default version and its instances (CIS v3.0.0 5.6);
-    C(NOVA-EC2-003) it launches only into public subnets."
+    C(NOVA-EC2-003) it launches only into public subnets, and its running instances have a public IP address."
   - A check that has nothing to look at (no VPC, no Auto Scaling group, no buckets given) is reported as V(skip)
     with the reason, as are the checks in O(skip_checks).
 author:
@@ -448,6 +450,7 @@ class StackAuditor:
                 "cidr": s["CidrBlock"],
                 "type": tags_of(s).get("Type"),
                 "available_ips": s["AvailableIpAddressCount"],
+                "map_public_ip": bool(s.get("MapPublicIpOnLaunch")),
                 "tags": tags_of(s),
             }
             for s in self.in_vpc("describe_subnets", "Subnets")
@@ -562,6 +565,7 @@ class StackAuditor:
                 "subnet_id": i.get("SubnetId"),
                 "az": i.get("Placement", {}).get("AvailabilityZone"),
                 "http_tokens": i.get("MetadataOptions", {}).get("HttpTokens"),
+                "public_ip": i.get("PublicIpAddress"),
                 "tags": tags_of(i),
             }
             for _instance_id, i in sorted(instances.items())

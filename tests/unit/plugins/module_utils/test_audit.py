@@ -35,6 +35,7 @@ def good_snapshot():
                 "cidr": f"10.0.{i}.0/24",
                 "type": "Public",
                 "available_ips": 250,
+                "map_public_ip": True,
                 "tags": tagged(f"{P}-public-{az}", Type="Public"),
             },
             {
@@ -43,6 +44,7 @@ def good_snapshot():
                 "cidr": f"10.0.{i + 2}.0/24",
                 "type": "Private",
                 "available_ips": 251,
+                "map_public_ip": False,
                 "tags": tagged(f"{P}-private-{az}", Type="Private"),
             },
         ]
@@ -133,6 +135,7 @@ def good_snapshot():
             "subnet_id": "subnet-pub-us-west-2a",
             "az": "us-west-2a",
             "http_tokens": "required",
+            "public_ip": "198.51.100.10",
             "tags": tagged(f"{P}-bastion", Role="bastion"),
         }
     ]
@@ -177,6 +180,10 @@ def good_snapshot():
     return snap
 
 
+def rtb(snap, table_id):
+    return next(t for t in snap["route_tables"] if t["id"] == table_id)
+
+
 def sg(snap, group_id):
     return next(g for g in snap["security_groups"] if g["id"] == group_id)
 
@@ -195,7 +202,54 @@ MUTATIONS = [
     ("no_vpc", lambda s: s.update(vpc=None), ["NOVA-NET-001"], "no VPC tagged Name=nova-production-vpc"),
     ("wrong_vpc_cidr", lambda s: s["vpc"].update(cidr="10.1.0.0/16"), ["NOVA-NET-001"], "expected 10.0.0.0/16"),
     ("duplicate_vpc", lambda s: s.update(duplicate_vpcs=["vpc-2"]), ["NOVA-NET-001"], "a second VPC"),
-    ("igw_detached", lambda s: s["internet_gateways"][0].update(attached=False), ["NOVA-NET-002"], "no internet gateway"),
+    (
+        "igw_detached",
+        lambda s: s["internet_gateways"][0].update(attached=False),
+        ["NOVA-NET-002", "NOVA-NET-010"],
+        "no internet gateway",
+    ),
+    (
+        "public_default_route_deleted",
+        lambda s: rtb(s, "rtb-pub")["routes"].pop(),
+        ["NOVA-NET-010"],
+        "no 0.0.0.0/0 route in its route table rtb-pub",
+    ),
+    (
+        "public_subnet_on_main_table",
+        lambda s: rtb(s, "rtb-pub")["subnet_ids"].remove("subnet-pub-us-west-2b"),
+        ["NOVA-NET-010"],
+        "no 0.0.0.0/0 route in its route table rtb-main",
+    ),
+    (
+        "public_subnet_no_public_ips",
+        lambda s: s["subnets"][0].update(map_public_ip=False),
+        ["NOVA-NET-010"],
+        "MapPublicIpOnLaunch is off",
+    ),
+    (
+        "bastion_without_public_ip",
+        lambda s: s["instances"][0].update(public_ip=None),
+        ["NOVA-EC2-003"],
+        "has no public IP address",
+    ),
+    (
+        "private_ssh_from_bastion_revoked",
+        lambda s: sg(s, "sg-private").update(ingress=[]),
+        ["NOVA-SG-002"],
+        "no tcp/22 rule from the bastion security group sg-bastion",
+    ),
+    (
+        "bastion_sg_https_from_world",
+        lambda s: sg(s, "sg-bastion")["ingress"].append(ssh_from_cidr("0.0.0.0/0", low=443, high=443)),
+        ["NOVA-SG-006"],
+        "tcp/443 from cidr 0.0.0.0/0 is more than the design's tcp/22",
+    ),
+    (
+        "private_sg_ssh_range_from_bastion",
+        lambda s: sg(s, "sg-private")["ingress"][0].update(FromPort=0, ToPort=65535),
+        ["NOVA-SG-006"],
+        "tcp/0-65535 from group sg-bastion is more than the design's tcp/22",
+    ),
     (
         "private_subnet_missing_type",
         lambda s: s["subnets"][3].update(type=None),
@@ -439,10 +493,20 @@ def test_world_ssh_on_bastion_is_critical_and_named():
     assert findings[0]["resource"] == f"sg-bastion ({P}-bastion-sg)"
 
 
-def test_narrower_allowed_cidr_and_udp_rule_are_fine():
+def test_narrower_allowed_cidr_and_other_groups_web_rule_are_fine():
     snap = good_snapshot()
     sg(snap, "sg-bastion")["ingress"] = [ssh_from_cidr("203.0.113.128/25")]
-    sg(snap, "sg-private")["ingress"].append(ssh_from_cidr("0.0.0.0/0", protocol="tcp", low=443, high=443))
+    # An application's own group may serve the web; only the stack's two groups are kept to SSH (NOVA-SG-006).
+    snap["security_groups"].append(
+        {
+            "id": "sg-web",
+            "name": "web",
+            "is_default": False,
+            "ingress": [ssh_from_cidr("0.0.0.0/0", protocol="tcp", low=443, high=443)],
+            "egress": [],
+            "tags": tagged("web"),
+        }
+    )
 
     assert findings_of(snap) == []
 
@@ -495,6 +559,7 @@ def test_no_bastion_expected_skips_bastion_checks():
     assert [i for i, s in statuses.items() if s == "skip"] == [
         "NOVA-SG-001",
         "NOVA-SG-002",
+        "NOVA-SG-006",
         "NOVA-EC2-001",
         "NOVA-EC2-002",
         "NOVA-EC2-003",

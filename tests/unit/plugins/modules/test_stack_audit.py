@@ -88,6 +88,7 @@ def build_stack(url):
             VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=az,
             TagSpecifications=tag_spec("subnet", f"{P}-public-{az}", Type="Public"),
         )["Subnet"]["SubnetId"]
+        ec2.modify_subnet_attribute(SubnetId=public[az], MapPublicIpOnLaunch={"Value": True})
         private[az] = ec2.create_subnet(
             VpcId=vpc, CidrBlock=f"10.0.{i + 2}.0/24", AvailabilityZone=az,
             TagSpecifications=tag_spec("subnet", f"{P}-private-{az}", Type="Private"),
@@ -206,7 +207,7 @@ def build_stack(url):
         AccountId=account, PublicAccessBlockConfiguration={flag: True for flag in audit.BPA_FLAGS}
     )
     return {
-        "account": account, "vpc": vpc, "private_rt": private_rt, "igw": igw,
+        "account": account, "vpc": vpc, "private_rt": private_rt, "igw": igw, "public_rt": public_rt,
         "bastion_sg": bastion_sg, "buckets": buckets,
     }
 
@@ -292,6 +293,11 @@ def turn_account_public_access_block_off(url, stack):
     return f"account {stack['account']}"
 
 
+def public_default_route_deleted(url, stack):
+    client(url, "ec2").delete_route(RouteTableId=stack["public_rt"], DestinationCidrBlock="0.0.0.0/0")
+    return stack["public_rt"]
+
+
 def igw_route_in_private_table(url, stack):
     table = stack["private_rt"]["us-west-2a"]
     client(url, "ec2").create_route(RouteTableId=table, DestinationCidrBlock="198.51.100.0/24", GatewayId=stack["igw"])
@@ -311,6 +317,7 @@ def delete_flow_logs(url, stack):
         pytest.param(open_ssh_to_world, ["NOVA-SG-003", "NOVA-SG-001"], id="ssh_from_world_on_bastion_sg"),
         pytest.param(drop_public_access_block, ["NOVA-S3-002"], id="bucket_without_block_public_access"),
         pytest.param(igw_route_in_private_table, ["NOVA-NET-006"], id="igw_route_in_private_route_table"),
+        pytest.param(public_default_route_deleted, ["NOVA-NET-010"], id="public_default_route_deleted"),
         pytest.param(turn_account_public_access_block_off, ["NOVA-S3-006"], id="account_without_block_public_access"),
         pytest.param(delete_flow_logs, ["NOVA-LOG-001"], id="flow_logs_deleted"),
     ],
