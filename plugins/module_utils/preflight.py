@@ -246,9 +246,19 @@ def skipped(names: Sequence[str]) -> List[Dict[str, Any]]:
 
 
 def evaluate_azs(
-    region: str, zones: Sequence[Dict[str, str]], min_azs: int, required_azs: Optional[Sequence[str]]
+    region: str,
+    zones: Sequence[Dict[str, str]],
+    min_azs: int,
+    required_azs: Optional[Sequence[str]],
+    labels: Optional[Dict[str, str]] = None,
 ) -> List[Dict[str, Any]]:
-    """zones: ``[{"name", "state"}]`` from DescribeAvailabilityZones."""
+    """zones: ``[{"name", "state"}]`` from DescribeAvailabilityZones.
+
+    labels: the caller's variable names for min_azs and required_azs (e.g. network_az_count, network_azs), so the
+    messages name what the operator has to edit.
+    """
+    count_name = (labels or {}).get("min_azs") or "min_azs"
+    names_name = (labels or {}).get("required_azs") or "required_azs"
     available = [z["name"] for z in zones if z["state"] == "available"]
     listed = ", ".join(available) or "none"
     checks = []
@@ -259,11 +269,11 @@ def evaluate_azs(
             check(
                 "availability_zones",
                 FAIL,
-                f"{region} has {len(available)} available AZ(s) ({listed}); min_azs is {min_azs}",
+                f"{region} has {len(available)} available AZ(s) ({listed}); {count_name} is {min_azs}",
                 cause="The stack puts one NAT gateway and one bastion in each AZ so that it survives the loss of "
-                "one AZ; it needs at least min_azs AZs in state available.",
+                f"one AZ; it needs at least {min_azs} AZs ({count_name}) in state available.",
                 fix=f"use a region with {min_azs} or more available AZs "
-                "(`aws ec2 describe-availability-zones --region REGION`), or lower min_azs",
+                f"(`aws ec2 describe-availability-zones --region REGION`), or lower {count_name}",
             )
         )
     if required_azs:
@@ -281,7 +291,7 @@ def evaluate_azs(
                     "; ".join(bad),
                     cause="Subnets in an AZ that is not available fail with InvalidParameterValue "
                     "(availability zone is not supported).",
-                    fix=f"choose required_azs from the available AZs of {region}: {listed}",
+                    fix=f"choose {names_name} from the available AZs of {region}: {listed}",
                 )
             )
         else:

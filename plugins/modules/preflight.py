@@ -43,7 +43,8 @@ options:
   labels:
     description:
       - "Maps option names to the caller's variable names used in messages, for example
-        C({vpc_cidr: network_vpc_cidr}), so a problem names the variable the operator has to edit."
+        C({vpc_cidr: network_vpc_cidr, min_azs: network_az_count, required_azs: network_azs}), so a problem names
+        the variable the operator has to edit. Used for O(vpc_cidr), O(min_azs) and O(required_azs)."
     type: dict
     default: {}
   min_azs:
@@ -467,7 +468,7 @@ class PreflightGate:
         zones = [{"name": z["ZoneName"], "state": z["State"]} for z in described["AvailabilityZones"]]
         self.report["azs"] = [z["name"] for z in zones if z["state"] == "available"]
         self.report["checks"] += preflight.evaluate_azs(
-            self.region, zones, self.params["min_azs"], self.params["required_azs"]
+            self.region, zones, self.params["min_azs"], self.params["required_azs"], self.params["labels"]
         )
 
     def lookup_quota(self, client, kind):
