@@ -101,6 +101,10 @@ def empty_snapshot(region: str = "us-west-2", name_prefix: str = "nova-productio
         #  destination_exists, destination_actual_region, destination_versioning}
         "replication": [],
         # {account_id, configured, flags: {flag: bool}, unreadable: why | None}; None when NOVA-S3-006 is skipped
+        # {name, namespace, metric, dimensions: {name: value}, actions_enabled, actions: [arn]}: the stack's alarms
+        "alarms": [],
+        # {name, arn, exists, confirmed: [protocol:endpoint], pending: [protocol:endpoint]}; None when not read
+        "alarm_topic": None,
         "account_public_access_block": None,
     }
 
@@ -592,6 +596,95 @@ def rule_default_sg(snapshot, settings):
     return found
 
 
+# ---------------------------------------------------------------- rules: monitoring
+
+NAT_METRIC = ("AWS/NATGateway", "BytesOutToDestination", "NatGatewayId")
+BASTION_METRIC = ("AWS/EC2", "CPUUtilization", "AutoScalingGroupName")
+
+
+def _watching(snapshot, metric, value):
+    namespace, name, dimension = metric
+    return [
+        a
+        for a in snapshot["alarms"]
+        if a.get("namespace") == namespace and a.get("metric") == name and a.get("dimensions", {}).get(dimension) == value
+    ]
+
+
+def rule_alarms(snapshot, settings):
+    _require_vpc(snapshot)
+    topic = snapshot.get("alarm_topic")
+    if topic is None:
+        raise NotApplicable("the alarms were not read")
+    found = []
+    watched = []
+    for nat in snapshot["nat_gateways"]:
+        if nat.get("state") not in ("available", "pending"):
+            continue
+        alarms = _watching(snapshot, NAT_METRIC, nat["id"])
+        watched += alarms
+        if not alarms:
+            found.append(
+                (
+                    label(nat["id"], nat.get("tags")),
+                    "no BytesOutToDestination alarm watches this NAT gateway: a traffic spike goes unnoticed",
+                )
+            )
+    if snapshot["asg"] is not None:
+        alarms = _watching(snapshot, BASTION_METRIC, snapshot["asg"]["name"])
+        watched += alarms
+        if not alarms:
+            found.append(
+                (
+                    f"Auto Scaling group {snapshot['asg']['name']}",
+                    "no CPUUtilization alarm watches the bastion's Auto Scaling group",
+                )
+            )
+    nat_ids = {n["id"] for n in snapshot["nat_gateways"]}
+    for alarm in snapshot["alarms"]:
+        nat_id = alarm.get("dimensions", {}).get(NAT_METRIC[2])
+        if alarm.get("metric") == NAT_METRIC[1] and nat_id and nat_id not in nat_ids:
+            found.append(
+                (
+                    f"alarm {alarm['name']}",
+                    f"watches {nat_id}, which is not a NAT gateway of the stack (replaced?): it can never fire",
+                    "run the monitoring role: it points the alarms at the current NAT gateways",
+                )
+            )
+    for alarm in watched:
+        if not alarm.get("actions_enabled") or topic.get("arn") not in alarm.get("actions", []):
+            found.append(
+                (
+                    f"alarm {alarm['name']}",
+                    f"does not notify the alarm topic {topic['name']}"
+                    + ("" if alarm.get("actions_enabled") else " (its actions are disabled)"),
+                    "run the monitoring role: it sets the topic as each alarm's action",
+                )
+            )
+    return found
+
+
+def rule_alarm_subscribers(snapshot, settings):
+    topic = snapshot.get("alarm_topic")
+    if topic is None:
+        raise NotApplicable("the alarm topic was not read")
+    where = f"SNS topic {topic['name']}"
+    if not topic.get("exists"):
+        return [(where, "the alarm topic does not exist: the alarms notify nobody", "run the monitoring role")]
+    if topic.get("confirmed"):
+        return []
+    if topic.get("pending"):
+        return [
+            (
+                where,
+                f"{len(topic['pending'])} subscription(s) pending confirmation ({', '.join(topic['pending'])}): "
+                "until confirmed, the alarms notify nobody",
+                "confirm the subscription from the e-mail AWS sent (or resend it: aws sns subscribe)",
+            )
+        ]
+    return [(where, "the alarm topic has no subscriber: the alarms notify nobody")]
+
+
 # ---------------------------------------------------------------- rules: S3
 
 
@@ -1069,6 +1162,23 @@ CHECKS: List[Dict[str, Any]] = [
         f"{DESIGN} Backup and Recovery Automation: 'S3 Cross-Region Replication' (storage_class STANDARD_IA)",
     ),
     check(
+        "NOVA-MON-001",
+        "Every NAT gateway and the bastion have their alarm, and every alarm notifies the alarm topic",
+        "medium",
+        rule_alarms,
+        "run the monitoring role (site.yml)",
+        f"{DESIGN} Monitoring and Alerting Setup: 'CloudWatch Alarms' (NAT gateway bandwidth, bastion host CPU)",
+    ),
+    check(
+        "NOVA-MON-002",
+        "The alarm topic has a confirmed subscriber",
+        "medium",
+        rule_alarm_subscribers,
+        "set monitoring_alarm_emails (or subscribe the on-call tool to the topic) and run the monitoring role; "
+        "each address must confirm the e-mail AWS sends",
+        f"{DESIGN} Monitoring and Alerting Setup: 'CloudWatch Alarms' (an alarm must reach someone)",
+    ),
+    check(
         "NOVA-TAG-001",
         "Every resource carries the required tags",
         "low",
@@ -1210,6 +1320,25 @@ def validate_account(account_id: Optional[str]) -> List[str]:
         f"account_id: {account_id!r} is not a 12-digit AWS account ID. Fix: give it as a quoted string of "
         '12 digits (e.g. "012345678901"), or omit it for the caller\'s account'
     ]
+
+
+SNS_TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def validate_monitoring(alarm_prefix: Optional[str], alarm_topic: Optional[str]) -> List[str]:
+    """Problems with the alarm options, before any AWS call."""
+    problems = []
+    if alarm_prefix is not None and not 1 <= len(alarm_prefix) <= 200:
+        problems.append(
+            f"alarm_prefix: {alarm_prefix!r} is not 1-200 characters (alarm names are at most 255). Fix: set it to "
+            "the monitoring role's monitoring_alarm_prefix, or omit it for name_prefix"
+        )
+    if alarm_topic is not None and not SNS_TOPIC_NAME.match(alarm_topic):
+        problems.append(
+            f"alarm_topic: {alarm_topic!r} is not an SNS topic name (1-256 letters, digits, hyphens and underscores). "
+            "Fix: set it to the monitoring role's monitoring_alarm_topic, or omit it for <name_prefix>-alarms"
+        )
+    return problems
 
 
 # ---------------------------------------------------------------- evaluation and reports

@@ -39,6 +39,10 @@ description:
     O(replication_storage_class), and the replica exists in its region and is versioned; C(NOVA-S3-006) the
     account's own four Block Public Access settings (S3 Control), which cover buckets made outside the stack too
     (CIS v3.0.0 2.1.4; skipped with the reason when the caller may not read them)."
+  - "Monitoring: C(NOVA-MON-001) each available NAT gateway has a C(BytesOutToDestination) alarm and the bastion
+    Auto Scaling group a C(CPUUtilization) alarm (alarms named from O(alarm_prefix) that watch a NAT gateway the stack
+    no longer has are named too), each notifying the SNS topic O(alarm_topic); C(NOVA-MON-002) that topic has a
+    confirmed subscriber (an unconfirmed e-mail subscription notifies nobody)."
   - "Tags: C(NOVA-TAG-001) every resource found carries O(required_tags): VPC, subnets, internet gateways, NAT gateways
     and their Elastic IPs, route tables, security groups, flow logs, bastion instances, launch template, Auto Scaling
     group and buckets."
@@ -141,6 +145,17 @@ options:
     type: list
     elements: str
     default: []
+  alarm_prefix:
+    description:
+      - The prefix of the stack's alarm names (the monitoring role's C(monitoring_alarm_prefix)). Alarms are read by
+        it; those of the NAT gateways and the bastion are then recognised by metric and dimension.
+      - Defaults to O(name_prefix).
+    type: str
+  alarm_topic:
+    description:
+      - The name of the SNS topic the alarms notify (the monitoring role's C(monitoring_alarm_topic)).
+      - Defaults to C(<name_prefix>-alarms).
+    type: str
   account_id:
     description:
       - The 12-digit ID of the account whose account-level Block Public Access settings C(NOVA-S3-006) reads.
@@ -161,7 +176,8 @@ notes:
     groups, flow logs, instances, launch templates and versions), autoscaling:DescribeAutoScalingGroups and, per
     bucket, s3:GetBucketLocation, GetBucketPublicAccessBlock, GetEncryptionConfiguration, GetBucketVersioning,
     GetBucketTagging and GetReplicationConfiguration; for C(NOVA-S3-006) s3:GetAccountPublicAccessBlock, and
-    sts:GetCallerIdentity when O(account_id) is omitted."
+    sts:GetCallerIdentity when O(account_id) is omitted; for C(NOVA-MON-001) and C(NOVA-MON-002)
+    cloudwatch:DescribeAlarms, sns:GetTopicAttributes and sns:ListSubscriptionsByTopic."
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -350,6 +366,7 @@ MISSING = {
     "get_bucket_replication": ("ReplicationConfigurationNotFoundError", "NoSuchBucket"),
     "get_bucket_versioning": ("NoSuchBucket",),
     "describe_launch_templates": ("InvalidLaunchTemplateName.NotFoundException",),
+    "get_topic_attributes": ("NotFound",),
 }
 # An organization's service control policy, or a missing s3:GetAccountPublicAccessBlock.
 DENIED = ("AccessDenied", "AccessDeniedException")
@@ -415,6 +432,7 @@ class StackAuditor:
         self._s3 = {}
         self.vpc_id = None
         self.s3control_config = None
+        self.account_id = None
 
     def s3(self, region):
         if region not in self._s3:
@@ -428,7 +446,48 @@ class StackAuditor:
         self.read_buckets(snap)
         self.read_replication(snap)
         self.read_account_public_access_block(snap)
+        self.read_monitoring(snap)
         return snap
+
+    def account(self):
+        if not self.account_id:
+            self.account_id = self.params["account_id"] or call(self.module.client("sts"), "get_caller_identity")["Account"]
+        return self.account_id
+
+    def read_monitoring(self, snap):
+        """The stack's alarms and the subscribers of the topic they notify."""
+        if {"NOVA-MON-001", "NOVA-MON-002"} <= set(self.params["skip_checks"]):
+            return
+        cloudwatch = self.module.client("cloudwatch")
+        prefix = self.params["alarm_prefix"] or self.prefix
+        alarms = paginate(cloudwatch, "describe_alarms", "MetricAlarms", AlarmNamePrefix=prefix)
+        snap["alarms"] = [
+            {
+                "name": a["AlarmName"],
+                "namespace": a.get("Namespace"),
+                "metric": a.get("MetricName"),
+                "dimensions": {d["Name"]: d["Value"] for d in a.get("Dimensions", [])},
+                "actions_enabled": a.get("ActionsEnabled", False),
+                "actions": a.get("AlarmActions", []),
+            }
+            for a in alarms
+        ]
+        name = self.params["alarm_topic"] or f"{self.prefix}-alarms"
+        sns = self.module.client("sns")
+        arn = f"arn:{self.partition()}:sns:{self.module.region}:{self.account()}:{name}"
+        topic = {"name": name, "arn": arn, "exists": False, "confirmed": [], "pending": []}
+        if read(sns, "get_topic_attributes", TopicArn=arn) is not None:
+            topic["exists"] = True
+            for sub in paginate(sns, "list_subscriptions_by_topic", "Subscriptions", TopicArn=arn):
+                endpoint = f"{sub.get('Protocol')}:{sub.get('Endpoint')}"
+                pending = sub.get("SubscriptionArn") == "PendingConfirmation"
+                topic["pending" if pending else "confirmed"].append(endpoint)
+        snap["alarm_topic"] = topic
+
+    def partition(self):
+        # The topic's ARN is built (ListTopics is account-wide); its partition follows the region.
+        region = self.module.region
+        return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
 
     def in_vpc(self, operation, key, vpc_filter="vpc-id"):
         return paginate(self.ec2, operation, key, Filters=[{"Name": vpc_filter, "Values": [self.vpc_id]}])
@@ -650,7 +709,7 @@ class StackAuditor:
         check then says why it skipped) rather than fatal: the rest of the audit still stands."""
         if "NOVA-S3-006" in self.params["skip_checks"]:
             return
-        account = self.params["account_id"] or call(self.module.client("sts"), "get_caller_identity")["Account"]
+        account = self.account()
         record = {"account_id": account, "configured": False, "flags": {}, "unreadable": None}
         try:
             s3control = self.module.client("s3control", config=self.s3control_config)
@@ -677,6 +736,7 @@ class StackAuditor:
         problems = audit.validate_settings(settings)
         problems += audit.validate_targets(self.prefix, self.params["buckets"], self.params["replicated_buckets"])
         problems += audit.validate_account(self.params["account_id"])
+        problems += audit.validate_monitoring(self.params["alarm_prefix"], self.params["alarm_topic"])
         try:
             self.s3control_config = botocore.config.Config(**self.params["s3control_aws_config"])
         except (TypeError, ValueError, AttributeError, botocore.exceptions.BotoCoreError) as e:
@@ -730,6 +790,8 @@ def main():
         fail_on=dict(type="str", default="high", choices=list(audit.FAIL_ON_CHOICES)),
         skip_checks=dict(type="list", elements="str", default=[]),
         account_id=dict(type="str"),
+        alarm_prefix=dict(type="str"),
+        alarm_topic=dict(type="str"),
         s3control_aws_config=dict(type="dict", default={}),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -725,6 +725,8 @@ MODULE_CASES = {
             "fail_on": ({"fail_on": "urgent"}, "fail_on", "urgent", "one of"),
             "skip_checks": ({"skip_checks": ["no-such-check"]}, "skip_checks", "no-such-check", "fix"),
             "account_id": ({"account_id": "12345"}, "account_id", "12345", "12-digit", "fix"),
+            "alarm_prefix": ({"alarm_prefix": ""}, "alarm_prefix", "fix"),
+            "alarm_topic": ({"alarm_topic": "ops alarms"}, "alarm_topic", "ops alarms", "fix"),
             "s3control_aws_config": (
                 {"s3control_aws_config": {"proxy": "http://proxy.example:3128"}},
                 "s3control_aws_config",

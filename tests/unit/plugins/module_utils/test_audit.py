@@ -171,6 +171,30 @@ def good_snapshot():
                 "destination_versioning": "Enabled",
             }
         )
+    topic = f"arn:aws:sns:us-west-2:123456789012:{P}-alarms"
+    snap["alarms"] = [
+        {
+            "name": f"{P}-nat-bytes-out-{az}",
+            "namespace": "AWS/NATGateway",
+            "metric": "BytesOutToDestination",
+            "dimensions": {"NatGatewayId": f"nat-{az}"},
+            "actions_enabled": True,
+            "actions": [topic],
+        }
+        for az in AZS
+    ] + [
+        {
+            "name": f"{P}-bastion-cpu",
+            "namespace": "AWS/EC2",
+            "metric": "CPUUtilization",
+            "dimensions": {"AutoScalingGroupName": f"{P}-bastion-asg"},
+            "actions_enabled": True,
+            "actions": [topic],
+        }
+    ]
+    snap["alarm_topic"] = {
+        "name": f"{P}-alarms", "arn": topic, "exists": True, "confirmed": ["email:ops@example.com"], "pending": []
+    }
     snap["account_public_access_block"] = {
         "account_id": "123456789012",
         "configured": True,
@@ -402,6 +426,48 @@ MUTATIONS = [
         ["NOVA-S3-006"],
         "account-level Block Public Access flag(s) off: BlockPublicPolicy",
     ),
+    (
+        "nat_alarm_deleted",
+        lambda s: s["alarms"].pop(0),
+        ["NOVA-MON-001"],
+        "no BytesOutToDestination alarm watches this NAT gateway",
+    ),
+    (
+        "nat_alarm_on_a_replaced_nat",
+        lambda s: s["alarms"][1]["dimensions"].update(NatGatewayId="nat-old"),
+        ["NOVA-MON-001"],
+        "no BytesOutToDestination alarm watches this NAT gateway",
+    ),
+    (
+        "bastion_alarm_deleted",
+        lambda s: s["alarms"].pop(),
+        ["NOVA-MON-001"],
+        "no CPUUtilization alarm watches the bastion's Auto Scaling group",
+    ),
+    (
+        "alarm_actions_disabled",
+        lambda s: s["alarms"][2].update(actions_enabled=False),
+        ["NOVA-MON-001"],
+        "(its actions are disabled)",
+    ),
+    (
+        "alarm_topic_without_subscribers",
+        lambda s: s["alarm_topic"].update(confirmed=[]),
+        ["NOVA-MON-002"],
+        "no subscriber: the alarms notify nobody",
+    ),
+    (
+        "alarm_subscription_unconfirmed",
+        lambda s: s["alarm_topic"].update(confirmed=[], pending=["email:ops@example.com"]),
+        ["NOVA-MON-002"],
+        "1 subscription(s) pending confirmation (email:ops@example.com)",
+    ),
+    (
+        "alarm_topic_deleted",
+        lambda s: s["alarm_topic"].update(exists=False, confirmed=[]),
+        ["NOVA-MON-002"],
+        "the alarm topic does not exist",
+    ),
     ("nat_untagged", lambda s: s["nat_gateways"][0]["tags"].pop("Stack"), ["NOVA-TAG-001"], "missing Stack"),
     (
         "bucket_wrong_environment_tag",
@@ -536,6 +602,25 @@ def test_account_settings_not_read_skip_the_account_check(record, fragment):
 
     assert checks["NOVA-S3-006"]["status"] == "skip" and fragment in checks["NOVA-S3-006"]["reason"]
     assert checks["NOVA-S3-002"]["status"] == "pass"
+
+
+def test_a_stale_nat_alarm_is_named_beside_the_missing_one():
+    snap = good_snapshot()
+    snap["alarms"][1]["dimensions"]["NatGatewayId"] = "nat-old"
+
+    details = [f["detail"] for f in findings_of(snap) if f["id"] == "NOVA-MON-001"]
+
+    assert len(details) == 2
+    assert "watches nat-old, which is not a NAT gateway of the stack (replaced?): it can never fire" in details[1]
+
+
+@pytest.mark.parametrize(
+    "prefix, topic, fragment",
+    [("", None, "alarm_prefix: '' is not 1-200 characters"), (None, "ops alarms", "alarm_topic: 'ops alarms' is not")],
+)
+def test_bad_alarm_options_are_named(prefix, topic, fragment):
+    (problem,) = audit.validate_monitoring(prefix, topic)
+    assert fragment in problem and "Fix:" in problem
 
 
 @pytest.mark.parametrize("account_id", ["12345", "1234567890123", "12345678901a", ""])

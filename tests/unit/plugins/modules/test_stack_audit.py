@@ -206,6 +206,17 @@ def build_stack(url):
     s3control(url).put_public_access_block(
         AccountId=account, PublicAccessBlockConfiguration={flag: True for flag in audit.BPA_FLAGS}
     )
+    sns = client(url, "sns")
+    topic = sns.create_topic(Name=f"{P}-alarms")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")
+    alarms = [(f"{P}-nat-bytes-out-{az}", "AWS/NATGateway", "BytesOutToDestination", "NatGatewayId", nat[az]) for az in AZS]
+    alarms.append((f"{P}-bastion-cpu", "AWS/EC2", "CPUUtilization", "AutoScalingGroupName", f"{P}-bastion-asg"))
+    for name, namespace, metric, dimension, value in alarms:
+        client(url, "cloudwatch").put_metric_alarm(
+            AlarmName=name, Namespace=namespace, MetricName=metric, Dimensions=[{"Name": dimension, "Value": value}],
+            Statistic="Sum", Period=300, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold",
+            AlarmActions=[topic],
+        )
     return {
         "account": account, "vpc": vpc, "private_rt": private_rt, "igw": igw, "public_rt": public_rt,
         "bastion_sg": bastion_sg, "buckets": buckets,
@@ -293,6 +304,11 @@ def turn_account_public_access_block_off(url, stack):
     return f"account {stack['account']}"
 
 
+def bastion_alarm_deleted(url, stack):
+    client(url, "cloudwatch").delete_alarms(AlarmNames=[f"{P}-bastion-cpu"])
+    return f"{P}-bastion-asg"
+
+
 def public_default_route_deleted(url, stack):
     client(url, "ec2").delete_route(RouteTableId=stack["public_rt"], DestinationCidrBlock="0.0.0.0/0")
     return stack["public_rt"]
@@ -318,6 +334,7 @@ def delete_flow_logs(url, stack):
         pytest.param(drop_public_access_block, ["NOVA-S3-002"], id="bucket_without_block_public_access"),
         pytest.param(igw_route_in_private_table, ["NOVA-NET-006"], id="igw_route_in_private_route_table"),
         pytest.param(public_default_route_deleted, ["NOVA-NET-010"], id="public_default_route_deleted"),
+        pytest.param(bastion_alarm_deleted, ["NOVA-MON-001"], id="bastion_alarm_deleted"),
         pytest.param(turn_account_public_access_block_off, ["NOVA-S3-006"], id="account_without_block_public_access"),
         pytest.param(delete_flow_logs, ["NOVA-LOG-001"], id="flow_logs_deleted"),
     ],
