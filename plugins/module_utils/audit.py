@@ -103,8 +103,12 @@ def empty_snapshot(region: str = "us-west-2", name_prefix: str = "nova-productio
         # {account_id, configured, flags: {flag: bool}, unreadable: why | None}; None when NOVA-S3-006 is skipped
         # {name, namespace, metric, dimensions: {name: value}, actions_enabled, actions: [arn]}: the stack's alarms
         "alarms": [],
-        # {name, arn, exists, confirmed: [protocol:endpoint], pending: [protocol:endpoint]}; None when not read
+        # {name, arn, exists, confirmed: [protocol:endpoint], pending: [protocol:endpoint], tags}; None when not read
         "alarm_topic": None,
+        # {name, id, tags} of the bastion's key pair <prefix>-bastion-key, or None
+        "key_pair": None,
+        # {name, tags} of the IAM role S3 replicates as, <prefix>-s3-replication; None when absent or not read
+        "replication_role": None,
         "account_public_access_block": None,
     }
 
@@ -838,9 +842,16 @@ def _tagged_resources(snapshot):
         yield f"launch template {lt['name']} ({lt['id']})", lt.get("tags", {})
     if snapshot["asg"] is not None:
         yield f"Auto Scaling group {snapshot['asg']['name']}", snapshot["asg"].get("tags", {})
+    if snapshot.get("key_pair"):
+        pair = snapshot["key_pair"]
+        yield f"key pair {pair['name']} ({pair.get('id')})", pair.get("tags", {})
     for bucket in snapshot["buckets"]:
         if bucket.get("exists"):
             yield f"bucket {bucket['name']}", bucket.get("tags", {})
+    if snapshot.get("replication_role"):
+        yield f"IAM role {snapshot['replication_role']['name']}", snapshot["replication_role"].get("tags", {})
+    if (snapshot.get("alarm_topic") or {}).get("exists"):
+        yield f"SNS topic {snapshot['alarm_topic']['name']}", snapshot["alarm_topic"].get("tags", {})
 
 
 def rule_required_tags(snapshot, settings):

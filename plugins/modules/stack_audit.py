@@ -45,7 +45,7 @@ description:
     confirmed subscriber (an unconfirmed e-mail subscription notifies nobody)."
   - "Tags: C(NOVA-TAG-001) every resource found carries O(required_tags): VPC, subnets, internet gateways, NAT gateways
     and their Elastic IPs, route tables, security groups, flow logs, bastion instances, launch template, Auto Scaling
-    group and buckets."
+    group, key pair, buckets, the replication role (when O(replicated_buckets) is given) and the alarm topic."
   - "Bastion: C(NOVA-EC2-001) the Auto Scaling group has at least its minimum number of healthy running instances;
     C(NOVA-EC2-002) IMDSv2 required on its launch template's default version and its instances (CIS v3.0.0 5.6);
     C(NOVA-EC2-003) it launches only into public subnets, and its running instances have a public IP address."
@@ -177,7 +177,8 @@ notes:
     bucket, s3:GetBucketLocation, GetBucketPublicAccessBlock, GetEncryptionConfiguration, GetBucketVersioning,
     GetBucketTagging and GetReplicationConfiguration; for C(NOVA-S3-006) s3:GetAccountPublicAccessBlock, and
     sts:GetCallerIdentity when O(account_id) is omitted; for C(NOVA-MON-001) and C(NOVA-MON-002)
-    cloudwatch:DescribeAlarms, sns:GetTopicAttributes and sns:ListSubscriptionsByTopic."
+    cloudwatch:DescribeAlarms, sns:GetTopicAttributes, sns:ListSubscriptionsByTopic and sns:ListTagsForResource;
+    ec2:DescribeKeyPairs; iam:GetRole when O(replicated_buckets) is given."
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -367,6 +368,8 @@ MISSING = {
     "get_bucket_versioning": ("NoSuchBucket",),
     "describe_launch_templates": ("InvalidLaunchTemplateName.NotFoundException",),
     "get_topic_attributes": ("NotFound",),
+    "describe_key_pairs": ("InvalidKeyPair.NotFound",),
+    "get_role": ("NoSuchEntity",),
 }
 # An organization's service control policy, or a missing s3:GetAccountPublicAccessBlock.
 DENIED = ("AccessDenied", "AccessDeniedException")
@@ -478,6 +481,7 @@ class StackAuditor:
         topic = {"name": name, "arn": arn, "exists": False, "confirmed": [], "pending": []}
         if read(sns, "get_topic_attributes", TopicArn=arn) is not None:
             topic["exists"] = True
+            topic["tags"] = tags_of(call(sns, "list_tags_for_resource", ResourceArn=arn), "Tags")
             for sub in paginate(sns, "list_subscriptions_by_topic", "Subscriptions", TopicArn=arn):
                 endpoint = f"{sub.get('Protocol')}:{sub.get('Endpoint')}"
                 pending = sub.get("SubscriptionArn") == "PendingConfirmation"
@@ -579,6 +583,11 @@ class StackAuditor:
         ]
 
     def read_bastion(self, snap):
+        name = f"{self.prefix}-bastion-key"
+        found = read(self.ec2, "describe_key_pairs", KeyNames=[name])
+        if found and found["KeyPairs"]:
+            pair = found["KeyPairs"][0]
+            snap["key_pair"] = {"name": name, "id": pair.get("KeyPairId"), "tags": tags_of(pair)}
         autoscaling = self.module.client("autoscaling")
         groups = paginate(
             autoscaling,
@@ -685,6 +694,12 @@ class StackAuditor:
             snap["buckets"].append(bucket)
 
     def read_replication(self, snap):
+        if self.params["replicated_buckets"]:
+            # The role S3 replicates as (the storage role's <prefix>-s3-replication), for its tags.
+            name = f"{self.prefix}-s3-replication"
+            role = read(self.module.client("iam"), "get_role", RoleName=name)
+            if role:
+                snap["replication_role"] = {"name": name, "tags": tags_of(role["Role"])}
         regions = {b["name"]: b["region"] or self.module.region for b in self.params["buckets"]}
         for pair in self.params["replicated_buckets"]:
             source_region = regions.get(pair["source"], self.module.region)

@@ -193,8 +193,15 @@ def good_snapshot():
         }
     ]
     snap["alarm_topic"] = {
-        "name": f"{P}-alarms", "arn": topic, "exists": True, "confirmed": ["email:ops@example.com"], "pending": []
+        "name": f"{P}-alarms",
+        "arn": topic,
+        "exists": True,
+        "confirmed": ["email:ops@example.com"],
+        "pending": [],
+        "tags": tagged(f"{P}-alarms"),
     }
+    snap["key_pair"] = {"name": f"{P}-bastion-key", "id": "key-1", "tags": tagged(f"{P}-bastion-key")}
+    snap["replication_role"] = {"name": f"{P}-s3-replication", "tags": tagged(f"{P}-s3-replication")}
     snap["account_public_access_block"] = {
         "account_id": "123456789012",
         "configured": True,
@@ -468,6 +475,14 @@ MUTATIONS = [
         ["NOVA-MON-002"],
         "the alarm topic does not exist",
     ),
+    ("key_pair_untagged", lambda s: s["key_pair"]["tags"].pop("Project"), ["NOVA-TAG-001"], "missing Project"),
+    (
+        "replication_role_untagged",
+        lambda s: s["replication_role"].update(tags={}),
+        ["NOVA-TAG-001"],
+        "missing Environment, ManagedBy, Project, Stack",
+    ),
+    ("alarm_topic_untagged", lambda s: s["alarm_topic"]["tags"].pop("Stack"), ["NOVA-TAG-001"], "missing Stack"),
     ("nat_untagged", lambda s: s["nat_gateways"][0]["tags"].pop("Stack"), ["NOVA-TAG-001"], "missing Stack"),
     (
         "bucket_wrong_environment_tag",

@@ -207,7 +207,11 @@ def build_stack(url):
         AccountId=account, PublicAccessBlockConfiguration={flag: True for flag in audit.BPA_FLAGS}
     )
     sns = client(url, "sns")
-    topic = sns.create_topic(Name=f"{P}-alarms")["TopicArn"]
+    topic = sns.create_topic(Name=f"{P}-alarms", Tags=tag_list(f"{P}-alarms"))["TopicArn"]
+    ec2.create_key_pair(KeyName=f"{P}-bastion-key", TagSpecifications=tag_spec("key-pair", f"{P}-bastion-key"))
+    client(url, "iam").create_role(
+        RoleName=f"{P}-s3-replication", AssumeRolePolicyDocument="{}", Tags=tag_list(f"{P}-s3-replication")
+    )
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")
     alarms = [(f"{P}-nat-bytes-out-{az}", "AWS/NATGateway", "BytesOutToDestination", "NatGatewayId", nat[az]) for az in AZS]
     alarms.append((f"{P}-bastion-cpu", "AWS/EC2", "CPUUtilization", "AutoScalingGroupName", f"{P}-bastion-asg"))
@@ -304,6 +308,11 @@ def turn_account_public_access_block_off(url, stack):
     return f"account {stack['account']}"
 
 
+def replication_role_untagged(url, stack):
+    client(url, "iam").untag_role(RoleName=f"{P}-s3-replication", TagKeys=["Project"])
+    return f"IAM role {P}-s3-replication"
+
+
 def bastion_alarm_deleted(url, stack):
     client(url, "cloudwatch").delete_alarms(AlarmNames=[f"{P}-bastion-cpu"])
     return f"{P}-bastion-asg"
@@ -352,6 +361,19 @@ def test_each_broken_thing_fails_the_audit_naming_it(url, stack, run_module, bre
     assert {c["id"] for c in result["checks"] if c["status"] == "fail"} == set(failed_checks)
     # The report comes back with the failure, so a play can still save it.
     assert result["summary"]["at_or_above_fail_on"] == len(result["findings"])
+
+
+def test_key_pair_role_and_topic_are_read_for_their_tags(url, stack, run_module):
+    resource = replication_role_untagged(url, stack)
+
+    failed, result = run_module(audit_args(url, stack, fail_on="none"))
+
+    assert not failed
+    snapshot = result["snapshot"]
+    assert snapshot["key_pair"]["tags"]["Name"] == f"{P}-bastion-key"
+    assert snapshot["alarm_topic"]["tags"]["Name"] == f"{P}-alarms"
+    (finding,) = result["findings"]
+    assert (finding["id"], finding["resource"], finding["detail"]) == ("NOVA-TAG-001", resource, "missing Project")
 
 
 def test_one_account_flag_off_is_named(url, stack, run_module):
