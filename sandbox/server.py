@@ -279,6 +279,117 @@ def patch_instance_network_interfaces_on_termination() -> None:
     Instance.terminate = terminate
 
 
+def _activity_time(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def patch_auto_scaling_launch_activities() -> None:
+    """Auto Scaling: record launches as scaling activities, and refuse an instance type the zone does not offer.
+
+    AWS launches a group's instances after the call that created or resized the group has returned, and records
+    every attempt as a scaling activity (DescribeScalingActivities, newest first): ``Successful`` with the instance
+    ID, or ``Failed`` with the EC2 error in ``StatusMessage``. A launch into a zone that does not offer the
+    instance type fails that way ("Could not launch On-Demand Instances. Unsupported - Your requested instance
+    type (...) is not supported in your requested Availability Zone (...). ... Launching EC2 instance failed.")
+    while the API call succeeds; the group then tries its other zones.
+
+    moto answers DescribeScalingActivities with an empty list and launches every instance in the group's first
+    subnet, whatever the instance type. Here a launch goes to the first of the group's subnets whose zone offers
+    the type (moto's offerings data, the same DescribeInstanceTypeOfferings answers), after a ``Failed`` activity
+    for each zone tried before it; with no such zone nothing is launched. Types moto does not know in the region
+    at all, and mixed-instances groups, launch as before.
+    """
+    import json as json_module
+
+    from moto.autoscaling.models import Activity
+    from moto.autoscaling.models import FakeAutoScalingGroup
+    from moto.autoscaling.responses import AutoScalingResponse
+    from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
+    from moto.ec2.models.instance_types import INSTANCE_TYPE_OFFERINGS
+
+    original_replace = FakeAutoScalingGroup.replace_autoscaling_group_instances
+
+    def record(group: Any, description: str, status: str, zone: tuple[str | None, str],
+               capacity: tuple[int, int], message: str | None = None) -> None:
+        now = utcnow()
+        cause = (f"At {_activity_time(now)} an instance was started in response to a difference between desired and"
+                 f" actual capacity, increasing the capacity from {capacity[0]} to {capacity[1]}.")
+        activity = Activity(description, cause, group, start_time=now, end_time=now, status_code=status)
+        activity.progress = 100
+        activity.status_message = message
+        details = {"Subnet ID": zone[0], "Availability Zone": zone[1]} if zone[0] else {"Availability Zone": zone[1]}
+        activity.details = json_module.dumps(details, separators=(",", ":"))
+        activity.auto_scaling_group_arn = group.arn
+        if not hasattr(group, "_nova_activities"):
+            group._nova_activities = []
+        group._nova_activities.append(activity)
+
+    def zones_of(group: Any) -> list[tuple[str | None, str]]:
+        if group.vpc_zone_identifier:
+            subnet_ids = group.vpc_zone_identifier.split(",")
+            subnets = {s.id: s for s in group.autoscaling_backend.ec2_backend.describe_subnets(subnet_ids=subnet_ids)}
+            return [(subnet_id, subnets[subnet_id].availability_zone) for subnet_id in subnet_ids]
+        return [(None, zone) for zone in group.availability_zones]
+
+    def replace_autoscaling_group_instances(self: Any, count_needed: int, propagated_tags: dict[str, str]) -> None:
+        zones = zones_of(self)
+        current = len(self.active_instances())
+        capacity = (current, current + count_needed)
+        instance_type = None if self.mixed_instances_policy else self.instance_type
+        offered = {
+            offering["Location"]
+            for offering in INSTANCE_TYPE_OFFERINGS["availability-zone"].get(self.region, [])
+            if offering["InstanceType"] == instance_type
+        }
+        if offered:
+            for zone in zones:
+                if zone[1] in offered:
+                    break
+                message = (
+                    f"Could not launch On-Demand Instances. Unsupported - Your requested instance type"
+                    f" ({instance_type}) is not supported in your requested Availability Zone ({zone[1]}). Please"
+                    " retry your request by not specifying an Availability Zone or choosing"
+                    f" {', '.join(sorted(offered))}. Launching EC2 instance failed."
+                )
+                record(self, f"Launching a new EC2 instance.  Status Reason: {message}", "Failed", zone, capacity,
+                       message)
+            else:
+                return
+            zones = [zone] + [z for z in zones if z != zone]
+        before = {state.instance.id for state in self.instance_states}
+        saved = self.vpc_zone_identifier
+        if saved:
+            # moto launches into the group's first subnet.
+            self.vpc_zone_identifier = ",".join(subnet_id for subnet_id, _unused in zones)
+        try:
+            original_replace(self, count_needed, propagated_tags)
+        finally:
+            self.vpc_zone_identifier = saved
+        for state in self.instance_states:
+            if state.instance.id not in before:
+                record(self, f"Launching a new EC2 instance: {state.instance.id}", "Successful",
+                       (state.instance.subnet_id, state.instance.availability_zone), capacity)
+
+    def describe_scaling_activities(self: Any) -> ActionResult:
+        name = self._get_param("AutoScalingGroupName")
+        wanted_ids = set(self._get_param("ActivityIds", []) or [])
+        limit = int(self._get_param("MaxRecords") or 100)
+        groups = self.autoscaling_backend.autoscaling_groups
+        activities = [
+            activity
+            for group in ([groups[name]] if name in groups else [] if name else list(groups.values()))
+            for activity in getattr(group, "_nova_activities", [])
+            if not wanted_ids or activity.activity_id in wanted_ids
+        ]
+        # Newest first, as AWS answers; activities recorded in the same instant keep their order.
+        activities = sorted(reversed(activities), key=lambda activity: activity.start_time, reverse=True)
+        return ActionResult({"Activities": activities[:limit]})
+
+    FakeAutoScalingGroup.replace_autoscaling_group_instances = replace_autoscaling_group_instances
+    AutoScalingResponse.describe_scaling_activities = describe_scaling_activities
+
+
 def enable_aws_validations() -> None:
     """Refuse unknown AMIs and key pairs (InvalidAMIID.NotFound, InvalidKeyPair.NotFound) as AWS does.
 
@@ -300,6 +411,7 @@ def apply_aws_alignment_patches() -> None:
     patch_service_quotas()
     patch_bucket_policy_secure_transport()
     patch_instance_network_interfaces_on_termination()
+    patch_auto_scaling_launch_activities()
 
 
 # --------------------------------------------------------------------------

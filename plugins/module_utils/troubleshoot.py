@@ -306,6 +306,20 @@ CATALOGUE = {
             "Compare with the module documentation (`ansible-doc MODULE`) and the role defaults.",
         ],
     },
+    "InsufficientFreeAddressesInSubnet": {
+        "cause": "The subnet has no free private IP address left for the instance: every address of its CIDR block "
+        "(minus the five AWS reserves) is held by an instance, network interface, NAT gateway or endpoint. An Auto "
+        "Scaling group reports it as 'There are not enough free addresses in subnet ...' and tries its other subnets.",
+        "fix": [
+            "See what is left: `aws ec2 describe-subnets --subnet-ids SUBNET_ID "
+            "--query 'Subnets[].[SubnetId,CidrBlock,AvailableIpAddressCount]'`.",
+            "Find what holds the addresses: `aws ec2 describe-network-interfaces "
+            "--filters Name=subnet-id,Values=SUBNET_ID "
+            "--query 'NetworkInterfaces[*].[NetworkInterfaceId,InterfaceType,Description,Status]' --output table`; "
+            "delete the stray interfaces (status available) or the resources nobody uses.",
+            "Or give the subnets larger blocks (`network_subnet_prefix`, e.g. 24) and rebuild them.",
+        ],
+    },
     "InvalidVpcID.NotFound": {
         "cause": "The VPC ID does not exist in this region: deleted, from another region or account, or just "
         "created and not yet visible (EC2 is eventually consistent).",
@@ -673,6 +687,45 @@ def code_from_message(text):
         if match:
             return code or match.group(1)
     return None
+
+
+# An Auto Scaling group launches instances on its own, so a failed launch is no API error but a scaling activity
+# whose StatusMessage holds the EC2 error. Groups with a launch template name the code ("Could not launch
+# On-Demand Instances. Unsupported - Your requested instance type ... Launching EC2 instance failed."); launch
+# configurations and older activities give the EC2 message alone, known here by its wording.
+ACTIVITY_CODE = re.compile(
+    r"Could not launch (?:On-Demand|Spot) Instances\. ([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*) - "
+)
+ACTIVITY_MESSAGES = (
+    (re.compile(r"The key pair '[^']*' does not exist"), "InvalidKeyPair.NotFound"),
+    (re.compile(r"The image id '[^']*' does not exist"), "InvalidAMIID.NotFound"),
+    (re.compile(r"The security group '[^']*' does not exist"), "InvalidGroup.NotFound"),
+    (re.compile(r"We currently do not have sufficient \S+ capacity"), "InsufficientInstanceCapacity"),
+    (
+        re.compile(
+            r"is not supported in your requested Availability Zone"
+            r"|The requested configuration is currently not supported"
+        ),
+        "Unsupported",
+    ),
+    (re.compile(r"You have requested more vCPU capacity than your current vCPU limit"), "VcpuLimitExceeded"),
+    (re.compile(r"There are not enough free addresses in subnet"), "InsufficientFreeAddressesInSubnet"),
+)
+# Launch errors confined to one availability zone: the group tries its other zones by itself.
+ZONAL_LAUNCH_ERRORS = frozenset({"InsufficientInstanceCapacity", "Unsupported", "InsufficientFreeAddressesInSubnet"})
+
+
+def code_from_activity(status_message):
+    """The EC2 error code of a failed scaling activity's StatusMessage, or None."""
+    if not isinstance(status_message, str):
+        return None
+    match = ACTIVITY_CODE.search(status_message)
+    if match:
+        return match.group(1)
+    for pattern, code in ACTIVITY_MESSAGES:
+        if pattern.search(status_message):
+            return code
+    return code_from_message(status_message)
 
 
 def classify(result):

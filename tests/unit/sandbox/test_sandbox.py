@@ -317,6 +317,70 @@ def test_flow_log_to_s3_with_key_prefix(url, network):
     assert missing["FlowLogIds"] == [] and len(missing["Unsuccessful"]) == 1
 
 
+def offered_zones(ec2, instance_type):
+    pages = ec2.get_paginator("describe_instance_type_offerings").paginate(
+        LocationType="availability-zone", Filters=[{"Name": "instance-type", "Values": [instance_type]}]
+    )
+    return {offering["Location"] for page in pages for offering in page["InstanceTypeOfferings"]}
+
+
+def test_auto_scaling_launches_are_scaling_activities_and_an_unoffered_type_fails_as_on_aws(url):
+    """AWS: CreateAutoScalingGroup succeeds, the launch into a zone without the type is a Failed activity."""
+    ec2, autoscaling = client(url, "ec2"), client(url, "autoscaling")
+    vpc = ec2.create_vpc(CidrBlock="10.21.0.0/16")["Vpc"]["VpcId"]
+    subnets = {
+        zone: ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+        for zone, cidr in [
+            ("us-west-2a", "10.21.0.0/24"), ("us-west-2b", "10.21.1.0/24"), ("us-west-2c", "10.21.2.0/24")
+        ]
+    }
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    rare = "p5e.48xlarge"
+    assert offered_zones(ec2, rare) == {"us-west-2c"}  # moto's offerings data, the premise of this test
+    for name, instance_type in [("everywhere", "t3.micro"), ("rare", rare)]:
+        ec2.create_launch_template(
+            LaunchTemplateName=name, LaunchTemplateData={"ImageId": image, "InstanceType": instance_type}
+        )
+
+    def group(name, template, zones):
+        autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName=name, LaunchTemplate={"LaunchTemplateName": template, "Version": "$Latest"},
+            MinSize=1, MaxSize=1, DesiredCapacity=1, VPCZoneIdentifier=",".join(subnets[z] for z in zones),
+        )
+        (described,) = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"]
+        activities = autoscaling.describe_scaling_activities(AutoScalingGroupName=name)["Activities"]
+        return [i["AvailabilityZone"] for i in described["Instances"]], activities
+
+    zones, activities = group("ok", "everywhere", ["us-west-2a", "us-west-2b"])
+    assert zones == ["us-west-2a"]
+    assert [(a["StatusCode"], json.loads(a["Details"])["Availability Zone"]) for a in activities] == [
+        ("Successful", "us-west-2a")
+    ]
+    assert activities[0]["Description"].startswith("Launching a new EC2 instance: i-")
+
+    zones, activities = group("nowhere", "rare", ["us-west-2a", "us-west-2b"])
+    assert zones == []
+    assert [(a["StatusCode"], json.loads(a["Details"])) for a in activities] == [
+        ("Failed", {"Subnet ID": subnets["us-west-2b"], "Availability Zone": "us-west-2b"}),
+        ("Failed", {"Subnet ID": subnets["us-west-2a"], "Availability Zone": "us-west-2a"}),
+    ]
+    assert activities[0]["StatusMessage"] == (
+        "Could not launch On-Demand Instances. Unsupported - Your requested instance type (p5e.48xlarge) is not "
+        "supported in your requested Availability Zone (us-west-2b). Please retry your request by not specifying an "
+        "Availability Zone or choosing us-west-2c. Launching EC2 instance failed."
+    )
+    reason = activities[0]["StatusMessage"]
+    assert activities[0]["Description"] == "Launching a new EC2 instance.  Status Reason: " + reason
+
+    # The group tries its other zones: the launch lands where the type is offered.
+    zones, activities = group("elsewhere", "rare", ["us-west-2a", "us-west-2c"])
+    assert zones == ["us-west-2c"]
+    assert [a["StatusCode"] for a in activities] == ["Successful", "Failed"]
+
+    newest = autoscaling.describe_scaling_activities(MaxRecords=1)["Activities"]
+    assert [a["AutoScalingGroupName"] for a in newest] == ["elsewhere"]
+
+
 def test_ec2_dry_run_answers_dry_run_operation_and_writes_nothing(url):
     ec2 = client(url, "ec2")
     before = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]

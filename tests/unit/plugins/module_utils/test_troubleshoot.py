@@ -9,8 +9,10 @@ import pytest
 
 from ansible_collections.nova.infra.plugins.module_utils import troubleshoot
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import CATALOGUE
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import ZONAL_LAUNCH_ERRORS
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import classify
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import classify_all
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import code_from_activity
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import error_code
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import exception_code
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import explain
@@ -33,6 +35,11 @@ OPERATOR_CODES = [
     "BucketAlreadyOwnedByYou", "NoSuchBucket", "InvalidRequest", "MalformedPolicy",
     "IllegalLocationConstraintException", "ReplicationConfigurationNotFoundError", "EndpointConnectionError",
     "InvalidInstanceID.NotFound", "LimitExceeded", "ValidationError",
+]
+# Why an Auto Scaling group cannot launch its instance (failed scaling activities).
+LAUNCH_CODES = [
+    "InvalidKeyPair.NotFound", "InvalidAMIID.NotFound", "InvalidGroup.NotFound", "InsufficientInstanceCapacity",
+    "Unsupported", "VcpuLimitExceeded", "InsufficientFreeAddressesInSubnet", "InvalidParameterValue",
 ]
 
 
@@ -59,7 +66,7 @@ def test_entry_text_prints_safely(code):
         assert text.count("`") % 2 == 0, text
 
 
-@pytest.mark.parametrize("code", SEED_CODES + DESIGN_CODES + OPERATOR_CODES)
+@pytest.mark.parametrize("code", SEED_CODES + DESIGN_CODES + OPERATOR_CODES + LAUNCH_CODES)
 def test_required_codes_are_catalogued(code):
     assert explain(code)["known"], code
 
@@ -242,3 +249,79 @@ def test_classify_loop_results():
 def test_classify_prefers_the_task_code_over_its_items():
     result = {"failed": True, "error": {"code": "AccessDenied"}, "results": [{"error": {"code": "Throttling"}}]}
     assert classify_all(result) == ["AccessDenied", "Throttling"]
+
+
+# ---- code_from_activity(): StatusMessage of failed scaling activities, as AWS words them ----------------------
+
+_FAILED = " Launching EC2 instance failed."
+ACTIVITY_CASES = {
+    # Launch templates: the code is named.
+    "unsupported (launch template)": (
+        "Could not launch On-Demand Instances. Unsupported - Your requested instance type (p3.2xlarge) is not "
+        "supported in your requested Availability Zone (eu-central-1c). Please retry your request by not specifying "
+        "an Availability Zone or choosing eu-central-1a, eu-central-1b." + _FAILED,
+        "Unsupported",
+    ),
+    "vCPU quota (launch template)": (
+        "Could not launch On-Demand Instances. VcpuLimitExceeded - You have requested more vCPU capacity than your "
+        "current vCPU limit of 32 allows for the instance bucket that the specified instance type belongs to. Please "
+        "visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit." + _FAILED,
+        "VcpuLimitExceeded",
+    ),
+    "key pair (launch template)": (
+        "Could not launch On-Demand Instances. InvalidKeyPair.NotFound - The key pair 'nova-production-bastion-key' "
+        "does not exist." + _FAILED,
+        "InvalidKeyPair.NotFound",
+    ),
+    "parameter (launch template)": (
+        "Could not launch On-Demand Instances. InvalidParameterValue - Value (us-west-2z) for parameter "
+        "availabilityZone is invalid." + _FAILED,
+        "InvalidParameterValue",
+    ),
+    "spot, a code outside the catalogue": (
+        "Could not launch Spot Instances. InvalidFleetConfiguration - Your requested instance type (c5.large) is not "
+        "supported in your requested Availability Zone (us-east-1e)." + _FAILED,
+        "InvalidFleetConfiguration",
+    ),
+    # Launch configurations and older activities: the EC2 message alone.
+    "key pair": ("The key pair 'nova-production-bastion-key' does not exist." + _FAILED, "InvalidKeyPair.NotFound"),
+    "image": ("The image id '[ami-0123456789abcdef0]' does not exist." + _FAILED, "InvalidAMIID.NotFound"),
+    "security group": ("The security group 'sg-0123456789abcdef0' does not exist." + _FAILED, "InvalidGroup.NotFound"),
+    "capacity": (
+        "We currently do not have sufficient t3.micro capacity in the Availability Zone you requested (us-west-2a). "
+        "Our system will be working on provisioning additional capacity. You can currently get t3.micro capacity by "
+        "not specifying an Availability Zone in your request or choosing us-west-2b, us-west-2c." + _FAILED,
+        "InsufficientInstanceCapacity",
+    ),
+    "type not in the zone": (
+        "Your requested instance type (t2.micro) is not supported in your requested Availability Zone (us-east-1e). "
+        "Please retry your request by not specifying an Availability Zone or choosing us-east-1a." + _FAILED,
+        "Unsupported",
+    ),
+    "configuration not supported": (
+        "The requested configuration is currently not supported. Please check the documentation for supported "
+        "configurations." + _FAILED,
+        "Unsupported",
+    ),
+    "vCPU quota": (
+        "You have requested more vCPU capacity than your current vCPU limit of 5 allows for the instance bucket that "
+        "the specified instance type belongs to." + _FAILED,
+        "VcpuLimitExceeded",
+    ),
+    "subnet full": (
+        "There are not enough free addresses in subnet 'subnet-0123456789abcdef0' to satisfy the requested number of "
+        "instances." + _FAILED,
+        "InsufficientFreeAddressesInSubnet",
+    ),
+    "unknown wording": ("Client.InternalError: Client error on launch." + _FAILED, None),
+    "no message": (None, None),
+}
+
+
+@pytest.mark.parametrize("message, code", ACTIVITY_CASES.values(), ids=ACTIVITY_CASES.keys())
+def test_code_from_activity(message, code):
+    assert code_from_activity(message) == code
+
+
+def test_zonal_launch_errors_are_catalogued():
+    assert ZONAL_LAUNCH_ERRORS <= set(CATALOGUE)
