@@ -197,6 +197,16 @@ ROLE_CASES = {
     "storage_replica_storage_class unknown": case(
         "storage", {"storage_replica_storage_class": "REDUCED"}, "storage_replica_storage_class", "REDUCED", "one of"
     ),
+    "storage_replication_time_control wrong type": case(
+        "storage", {"storage_replication_time_control": "sometimes"}, "storage_replication_time_control", "bool"
+    ),
+    "storage_replication_time_control in GovCloud": case(
+        "storage",
+        {"storage_region": "us-gov-west-1", "storage_replica_region": "us-gov-east-1"},
+        "storage_replication_time_control",
+        "us-gov-west-1",
+        "fix",
+    ),
     "storage_log_transition_days below 30": case(
         "storage", {"storage_log_transition_days": 10}, "storage_log_transition_days", "10", "fix"
     ),
@@ -284,6 +294,48 @@ ROLE_CASES = {
         "monitoring",
         {"monitoring_bastion_cpu_evaluation_periods": -2},
         "monitoring_bastion_cpu_evaluation_periods",
+        "fix",
+    ),
+    "monitoring_replication_alarms wrong type": case(
+        "monitoring", {"monitoring_replication_alarms": "often"}, "monitoring_replication_alarms", "bool"
+    ),
+    "monitoring_replication_region unknown": case(
+        "monitoring", {"monitoring_replication_region": "moon-1"}, "monitoring_replication_region", "moon-1", "fix"
+    ),
+    "monitoring_replication_buckets invalid name": case(
+        "monitoring",
+        {"monitoring_replication_buckets": ["app-logs", "App Logs"]},
+        "monitoring_replication_buckets[1]",
+        "App Logs",
+        "fix",
+    ),
+    "monitoring_replication_latency_threshold zero": case(
+        "monitoring",
+        {"monitoring_replication_latency_threshold": 0},
+        "monitoring_replication_latency_threshold",
+        "0",
+        "fix",
+    ),
+    "monitoring_replication_latency_threshold wrong type": case(
+        "monitoring",
+        {"monitoring_replication_latency_threshold": "an hour"},
+        "monitoring_replication_latency_threshold",
+        "float",
+    ),
+    "monitoring_replication_period not whole minutes": case(
+        "monitoring", {"monitoring_replication_period": 90}, "monitoring_replication_period", "90", "fix"
+    ),
+    "monitoring_replication_evaluation_periods zero": case(
+        "monitoring",
+        {"monitoring_replication_evaluation_periods": 0},
+        "monitoring_replication_evaluation_periods",
+        "fix",
+    ),
+    "monitoring_replication_alarm_topic invalid": case(
+        "monitoring",
+        {"monitoring_replication_alarm_topic": "dr alarms!"},
+        "monitoring_replication_alarm_topic",
+        "dr alarms!",
         "fix",
     ),
     "monitoring_tags value too long": case(
@@ -502,6 +554,16 @@ NETWORK_LABELS = {
 RULE = {"id": "r1", "priority": 1, "destination": {"bucket": "arn:aws:s3:::dest"}}
 ROLE_ARN = "arn:aws:iam::123456789012:role/replication"
 MODULE_CASES = {
+    "autoscaling_activity_info": {
+        "base": {"name": "nova-production-bastion-asg"},
+        "cases": {
+            "name": ({"name": "bastion asg"}, "name", "bastion asg", "fix"),
+            "max_items": ({"max_items": 0}, "max_items", "0", "fix"),
+            "since": ({"since": "yesterday"}, "since", "yesterday", "fix"),
+            "wait": ({"wait": "sometimes"}, "wait", "bool"),
+            "wait_timeout": ({"wait": True, "wait_timeout": -5}, "wait_timeout", "-5", "fix"),
+        },
+    },
     "cidr_validate": {
         "base": {
             "vpc_cidr": "10.0.0.0/16",
