@@ -106,8 +106,10 @@ def aws(monkeypatch):
 
     def install(*states):
         fake = FakeAutoScaling(*states)
-        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call",
-                            lambda client, operation, params: fake(client, operation, params))
+        def make_api_call(client, operation, params):
+            return fake(client, operation, params)
+
+        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
         return fake
 
     install.clock = clock
