@@ -56,6 +56,28 @@ def test_every_object_is_copied_intact(failed_over, port, name):
         assert head.get("StorageClass") == "STANDARD_IA"
 
 
+def test_the_drill_adds_no_replication_alarm_and_leaves_the_primarys_as_they_were(failed_over, port):
+    """The DR buckets do not replicate: the drill's monitoring adds no replication alarm, and the primary's (failed
+    operations in us-west-2, latency in us-east-1 notifying the topic there) keep their dimensions and actions."""
+    found = {}
+    for region in ("us-west-2", "us-east-1"):
+        alarms = aws(port, "cloudwatch", region).describe_alarms(AlarmNamePrefix="nova-production-replication-")
+        found[region] = {a["AlarmName"]: a for a in alarms["MetricAlarms"]}
+    kinds = ("app-logs", "backup")
+    assert sorted(found["us-west-2"]) == [f"nova-production-replication-failed-{k}" for k in kinds]
+    assert sorted(found["us-east-1"]) == [f"nova-production-replication-latency-{k}" for k in kinds]
+    for region, topic in (("us-west-2", "nova-production-alarms"), ("us-east-1", "nova-production-alarms-replication")):
+        for name, alarm in found[region].items():
+            kind = next(k for k in kinds if name.endswith(k))
+            assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]} == {
+                "SourceBucket": SOURCE.format(kind),
+                "DestinationBucket": DR.format(kind),
+                "RuleId": "replicate-to-us-east-1",
+            }
+            (action,) = alarm["AlarmActions"]
+            assert action == f"arn:aws:sns:{region}:123456789012:{topic}"
+
+
 def test_report_figures_are_consistent_with_the_run(failed_over):
     _unused, reports = failed_over
     report = json.loads((reports / "dr-us-east-1.json").read_text())

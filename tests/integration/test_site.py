@@ -298,6 +298,90 @@ def test_alarms_as_the_design_gives_them(converged, port, ec2):
     assert cpu["Dimensions"] == [{"Name": "AutoScalingGroupName", "Value": "nova-production-bastion-asg"}]
 
 
+# Cross-region replication watched against the RPO: RTC and metrics on each rule, an alarm per metric in the region
+# where S3 publishes it (OperationsFailedReplication in the source, ReplicationLatency in the destination), each
+# notifying a topic of its own region.
+PRIMARY, DR = "us-west-2", "us-east-1"
+REPLICATED = ("app-logs", "backup")
+RULE_ID = f"replicate-to-{DR}"
+FIFTEEN_MINUTES = {"Minutes": 15}
+
+
+def replicated_bucket(name: str, region: str) -> str:
+    return f"nova-production-{name}-123456789012-{region}"
+
+
+def alarms_of(port: int, region: str) -> dict:
+    return {a["AlarmName"]: a for a in aws(port, "cloudwatch", region).describe_alarms()["MetricAlarms"]}
+
+
+def topic_arn(port: int, region: str, name: str) -> str | None:
+    arns = [t["TopicArn"] for t in aws(port, "sns", region).list_topics()["Topics"]]
+    return next((arn for arn in arns if arn.split(":")[-1] == name), None)
+
+
+def replication_alarm_names(port: int) -> dict:
+    return {
+        region: sorted(name for name in alarms_of(port, region) if name.startswith("nova-production-replication-"))
+        for region in (PRIMARY, DR)
+    }
+
+
+@pytest.mark.parametrize("name", REPLICATED)
+def test_replication_rules_carry_replication_time_control_and_metrics(converged, port, name):
+    config = aws(port, "s3", PRIMARY).get_bucket_replication(Bucket=replicated_bucket(name, PRIMARY))["ReplicationConfiguration"]
+    (rule,) = config["Rules"]
+    assert rule["ID"] == RULE_ID
+    destination = rule["Destination"]
+    assert destination["Bucket"] == f"arn:aws:s3:::{replicated_bucket(name, DR)}"
+    assert destination["ReplicationTime"] == {"Status": "Enabled", "Time": FIFTEEN_MINUTES}
+    assert destination["Metrics"] == {"Status": "Enabled", "EventThreshold": FIFTEEN_MINUTES}
+
+
+def _dimensions_of_the_rule(port: int, name: str) -> dict:
+    """The metric dimensions S3 uses for the bucket's replication rule, from the configuration AWS returns."""
+    config = aws(port, "s3", PRIMARY).get_bucket_replication(Bucket=replicated_bucket(name, PRIMARY))["ReplicationConfiguration"]
+    (rule,) = config["Rules"]
+    return {
+        "SourceBucket": replicated_bucket(name, PRIMARY),
+        "DestinationBucket": rule["Destination"]["Bucket"].removeprefix("arn:aws:s3:::"),
+        "RuleId": rule["ID"],
+    }
+
+
+@pytest.mark.parametrize("name", REPLICATED)
+def test_failed_operations_alarm_in_the_source_region(converged, port, name):
+    alarm = alarms_of(port, PRIMARY)[f"nova-production-replication-failed-{name}"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
+        "AWS/S3",
+        "OperationsFailedReplication",
+        "Sum",
+    )
+    assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]} == _dimensions_of_the_rule(port, name)
+    assert (alarm["Threshold"], alarm["ComparisonOperator"], alarm["Period"]) == (0.0, "GreaterThanThreshold", 300)
+    # The topic every other alarm of the stack notifies.
+    assert alarm["AlarmActions"] == [topic_arn(port, PRIMARY, "nova-production-alarms")]
+
+
+@pytest.mark.parametrize("name", REPLICATED)
+def test_latency_alarm_in_the_destination_region_at_the_rpo(converged, port, name):
+    alarm = alarms_of(port, DR)[f"nova-production-replication-latency-{name}"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == ("AWS/S3", "ReplicationLatency", "Maximum")
+    assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]} == _dimensions_of_the_rule(port, name)
+    assert (alarm["Threshold"], alarm["ComparisonOperator"], alarm["Period"]) == (3600.0, "GreaterThanThreshold", 300)
+    # AWS refuses an alarm action on a topic of another region: the DR region has its own topic.
+    (action,) = alarm["AlarmActions"]
+    assert action == topic_arn(port, DR, "nova-production-alarms-replication")
+    assert action.split(":")[3] == DR
+
+
+def test_each_replication_alarm_exists_once_in_its_region(converged, port):
+    assert replication_alarm_names(port) == {
+        PRIMARY: [f"nova-production-replication-failed-{name}" for name in REPLICATED],
+        DR: [f"nova-production-replication-latency-{name}" for name in REPLICATED],
+    }
+
+
 def test_second_run_changes_nothing(converged, port, ec2):
     before = inventory_snapshot(ec2)
     run = run_playbook(port)
@@ -427,6 +511,10 @@ def test_teardown_removes_everything_in_both_regions_and_a_second_teardown_is_a_
     assert ec2.describe_flow_logs()["FlowLogs"] == []
     assert aws(port, "autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"] == []
     assert aws(port, "cloudwatch").describe_alarms()["MetricAlarms"] == []
+    # The replication alarms and the topic they notify in the DR region go too.
+    assert replication_alarm_names(port) == {PRIMARY: [], DR: []}
+    assert topic_arn(port, DR, "nova-production-alarms-replication") is None
+    assert topic_arn(port, PRIMARY, "nova-production-alarms") is None
     for region in ("us-west-2", "us-east-1"):
         assert aws(port, "s3", region).list_buckets()["Buckets"] == []
     # Account-wide protection outlives the stack: teardown leaves it on.

@@ -106,6 +106,7 @@ def aws(monkeypatch):
 
     def install(*states):
         fake = FakeAutoScaling(*states)
+
         def make_api_call(client, operation, params):
             return fake(client, operation, params)
 
