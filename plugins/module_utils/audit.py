@@ -205,6 +205,13 @@ def _route_table_of(snapshot, subnet_id):
     return main
 
 
+def _default_route(snapshot, subnet_id):
+    """(the subnet's route table or None, its 0.0.0.0/0 route or None)."""
+    table = _route_table_of(snapshot, subnet_id)
+    routes = table.get("routes", []) if table is not None else []
+    return table, next((r for r in routes if r.get("destination") == "0.0.0.0/0"), None)
+
+
 # ---------------------------------------------------------------- rules: network
 
 
@@ -340,10 +347,7 @@ def rule_private_default_via_nat(snapshot, settings):
     found = []
     for subnet in private:
         where = label(subnet["id"], subnet.get("tags"))
-        table = _route_table_of(snapshot, subnet["id"])
-        default = None
-        if table is not None:
-            default = next((r for r in table.get("routes", []) if r.get("destination") == "0.0.0.0/0"), None)
+        table, default = _default_route(snapshot, subnet["id"])
         if default is None:
             found.append((where, f"no 0.0.0.0/0 route in its route table {table['id'] if table else '(none)'}"))
         elif default.get("target_type") != "nat_gateway":
@@ -374,10 +378,7 @@ def rule_public_route_to_igw(snapshot, settings):
     found = []
     for subnet in public:
         where = label(subnet["id"], subnet.get("tags"))
-        table = _route_table_of(snapshot, subnet["id"])
-        default = None
-        if table is not None:
-            default = next((r for r in table.get("routes", []) if r.get("destination") == "0.0.0.0/0"), None)
+        table, default = _default_route(snapshot, subnet["id"])
         if default is None:
             found.append((where, f"no 0.0.0.0/0 route in its route table {table['id'] if table else '(none)'}"))
         elif default.get("target") not in attached or default.get("state") == "blackhole":
