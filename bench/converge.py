@@ -1,17 +1,20 @@
-"""Wall time and AWS API requests of site.yml (converge, no-op re-run, check mode), validate.yml and teardown.yml.
+"""site.yml against a plain amazon.aws playbook of the same stack: wall time and AWS API requests, side by side.
 
-Run: .venv/bin/python bench/converge.py [--latency-ms 50] [--out bench/results/converge.json]
+Run: .venv/bin/python bench/converge.py [--latency-ms 0] [--objects 1000] [--out bench/results/converge.json]
 
-Each scenario starts from an empty sandbox of its own (a free port), so the numbers are not
-disturbed by a sandbox a user left running. The request counts come from the sandbox's own
-accounting (every AWS call the playbook made, by service:Action); the wall times are those of
-ansible-playbook as a user runs it.
+Two tools, each on an empty sandbox of its own (a free port, strict mode, as in the tests), in one run:
+- nova: site.yml as a user runs it (pre-flight included; the strategy ansible.cfg sets), then a no-op re-run,
+  --check on the converged stack, validate.yml, a DR drill (dr-failover.yml: the stack rebuilt in us-east-1 with
+  --objects objects synced and audited; its RTO from the DR report), teardown.yml and a no-op teardown;
+- baseline: bench/baseline/site.yml (one task per resource, amazon.aws/community.aws modules, awscli where they have
+  none, ansible's default linear strategy), then its no-op re-run.
+Each figure is a ratio against the baseline measured in the same run, as the machine is shared and noisy. The request
+counts come from the sandbox's own accounting (every AWS call, by service:Action); a no-op's writes are listed.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -19,83 +22,165 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(REPO / "sandbox"))
+import sandboxctl  # noqa: E402  (standard library only; sandbox/ is not a package)
+
+# Read-only API calls: what a no-op may make.
+READ_PREFIXES = ("Describe", "Get", "List", "Head", "Lookup")
+# The targets of docs/benchmarks.md (issue 12).
+TARGETS = {
+    "converge_ratio": 0.35,
+    "noop_ratio": 0.25,
+    "converge_requests": 250,
+    "noop_requests": 120,
+    "dr_rto_seconds": 45,
+}
 
 
-def _sandboxctl():
-    spec = importlib.util.spec_from_file_location("sandboxctl", REPO / "sandbox" / "sandboxctl.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _run_playbook(port: int, playbook: str, *extra: str) -> tuple[float, int, str]:
-    env = {**os.environ, "NOVA_SANDBOX_PORT": str(port), "ANSIBLE_CONFIG": str(REPO / "ansible.cfg")}
+def _run_playbook(port: int, playbook: str, *extra: str, env: dict | None = None, cwd: Path = REPO) -> dict:
+    run_env = {**os.environ, "NOVA_SANDBOX_PORT": str(port), "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+               **(env or {})}
     started = time.perf_counter()
     proc = subprocess.run(
         [str(BIN / "ansible-playbook"), playbook, *extra],
-        cwd=REPO, env=env, capture_output=True, text=True, check=False,
+        cwd=cwd, env=run_env, capture_output=True, text=True, check=False,
     )
     elapsed = time.perf_counter() - started
     recap = [line for line in proc.stdout.splitlines() if line.startswith("localhost ")]
     if proc.returncode != 0:
         raise SystemExit(f"{playbook} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
-    return elapsed, proc.returncode, recap[-1] if recap else ""
+    return {"seconds": round(elapsed, 2), "recap": recap[-1].split(":", 1)[-1].strip() if recap else ""}
 
 
-def measure(latency_ms: int) -> dict:
-    ctl = _sandboxctl()
+def _writes(by_action: dict) -> dict:
+    return {action: n for action, n in by_action.items() if not action.split(":", 1)[-1].startswith(READ_PREFIXES)}
+
+
+def _scenario(url: str, port: int, playbook: str, *extra: str, env: dict | None = None) -> dict:
+    sandboxctl.stats(url, reset=True)
+    row = _run_playbook(port, playbook, *extra, env=env)
+    counted = sandboxctl.stats(url)
+    by_action = dict(sorted(counted["by_action"].items()))
+    return {**row, "aws_requests": counted["requests"], "writes": _writes(by_action), "by_action": by_action}
+
+
+def _seed_objects(port: int, count: int) -> None:
+    """`count` objects across the two source buckets, as data the DR drill must carry over."""
+    import boto3
+
+    s3 = boto3.client("s3", region_name="us-west-2", endpoint_url=sandboxctl.endpoint(port),
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    buckets = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].endswith("-us-west-2")]
+
+    def put(i: int) -> None:
+        s3.put_object(Bucket=buckets[i % len(buckets)], Key=f"bench/{i:05}.txt", Body=b"x" * (100 + i % 900))
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(put, range(count)))
+
+
+def measure_nova(latency_ms: int, objects: int) -> dict:
     with tempfile.TemporaryDirectory() as state:
-        handle = ctl.start(port=None, state_dir=state)
-        url = ctl.endpoint(handle)
+        handle = sandboxctl.start(port=None, state_dir=state, strict=True)
+        url = sandboxctl.endpoint(handle)
         try:
-            ctl.configure(url, latency_ms=latency_ms)
+            sandboxctl.configure(url, latency_ms=latency_ms)
             rows = {}
+            reports = f"{state}/reports"
             for name, playbook, extra in (
                 ("converge", "site.yml", ()),
                 ("noop_rerun", "site.yml", ()),
                 ("check_mode", "site.yml", ("--check",)),
-                ("validate", "validate.yml", ("-e", f"nova_report_dir={state}/reports")),
-                ("teardown", "teardown.yml", ()),
-                ("noop_teardown", "teardown.yml", ()),
+                ("validate", "validate.yml", ("-e", f"nova_report_dir={reports}")),
             ):
-                ctl.stats(url, reset=True)
-                seconds, _returncode, recap = _run_playbook(handle.port, playbook, *extra)
-                counted = ctl.stats(url)
-                rows[name] = {
-                    "seconds": round(seconds, 2),
-                    "aws_requests": counted["requests"],
-                    "by_action": dict(sorted(counted["by_action"].items())),
-                    "recap": recap,
-                }
+                rows[name] = _scenario(url, handle.port, playbook, *extra)
+            if objects:
+                _seed_objects(handle.port, objects)
+                rows["dr_drill"] = _scenario(url, handle.port, "dr-failover.yml", "-e", f"nova_report_dir={reports}")
+                report = json.loads(Path(reports, "dr-us-east-1.json").read_text())
+                rows["dr_drill"].update(objects=objects, rto_seconds=float(report["rto_seconds"]))
+            for name in ("teardown", "noop_teardown"):
+                rows[name] = _scenario(url, handle.port, "teardown.yml")
         finally:
-            ctl.stop(handle)
-    return {"latency_ms": latency_ms, "scenarios": rows}
+            sandboxctl.stop(handle)
+    return rows
+
+
+def measure_baseline(latency_ms: int) -> dict:
+    with tempfile.TemporaryDirectory() as state:
+        handle = sandboxctl.start(port=None, state_dir=state, strict=True)
+        url = sandboxctl.endpoint(handle)
+        env = {"ANSIBLE_STRATEGY": "linear"}
+        extra = ("-i", str(REPO / "inventories" / "sandbox" / "hosts.yml"), "-e", f"key_dir={state}/keys")
+        try:
+            sandboxctl.configure(url, latency_ms=latency_ms)
+            playbook = str(REPO / "bench" / "baseline" / "site.yml")
+            return {
+                "converge": _scenario(url, handle.port, playbook, *extra, env=env),
+                "noop_rerun": _scenario(url, handle.port, playbook, *extra, env=env),
+            }
+        finally:
+            sandboxctl.stop(handle)
+
+
+def verdict(nova: dict, baseline: dict) -> dict:
+    ratios = {
+        "converge_ratio": round(nova["converge"]["seconds"] / baseline["converge"]["seconds"], 3),
+        "noop_ratio": round(nova["noop_rerun"]["seconds"] / baseline["noop_rerun"]["seconds"], 3),
+        "check_vs_noop": round(nova["check_mode"]["seconds"] / nova["noop_rerun"]["seconds"], 3),
+        "converge_requests": nova["converge"]["aws_requests"],
+        "noop_requests": nova["noop_rerun"]["aws_requests"],
+        "noop_writes": nova["noop_rerun"]["writes"],
+    }
+    if "dr_drill" in nova:
+        ratios["dr_rto_seconds"] = nova["dr_drill"]["rto_seconds"]
+    met = {name: ratios[name] <= limit for name, limit in TARGETS.items() if name in ratios}
+    met["noop_only_reads"] = not ratios["noop_writes"]
+    met["check_no_slower_than_noop"] = ratios["check_vs_noop"] <= 1.0
+    return {"figures": ratios, "targets": TARGETS, "met": met}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=int, action="append",
-                        help="injected per-request latency; repeat for several runs (default: 0 and 50)")
+                        help="injected per-request latency; repeat for several runs (default: 0)")
+    parser.add_argument("--objects", type=int, default=1000, help="objects the DR drill syncs (0: no drill)")
     parser.add_argument("--out", default=str(REPO / "bench" / "results" / "converge.json"))
     args = parser.parse_args()
-    latencies = args.latency_ms or [0, 50]
 
+    runs = []
+    for latency in args.latency_ms or [0]:
+        # The baseline first: a fresh machine's disk cache then favours it, not nova.
+        baseline = measure_baseline(latency)
+        nova = measure_nova(latency, args.objects)
+        runs.append({"latency_ms": latency, "nova": nova, "baseline": baseline, "verdict": verdict(nova, baseline)})
     results = {
-        "benchmark": "site.yml converge on the embedded sandbox",
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
-        "runs": [measure(latency) for latency in latencies],
+        "benchmark": "site.yml against a plain amazon.aws playbook of the same stack, on the embedded sandbox",
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
+                    "strategy": os.environ.get("ANSIBLE_STRATEGY", "ansible.cfg")},
+        "runs": runs,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
 
-    print(f"{'latency':>8} {'scenario':<12} {'seconds':>8} {'requests':>9}  recap")
-    for run in results["runs"]:
-        for name, row in run["scenarios"].items():
-            print(f"{run['latency_ms']:>6}ms {name:<12} {row['seconds']:>8} {row['aws_requests']:>9}  {row['recap']}")
+    print(f"{'latency':>8} {'tool':<9} {'scenario':<14} {'seconds':>8} {'requests':>9}  recap")
+    for run in runs:
+        for tool in ("baseline", "nova"):
+            for name, row in run[tool].items():
+                print(f"{run['latency_ms']:>6}ms {tool:<9} {name:<14} {row['seconds']:>8} {row['aws_requests']:>9}"
+                      f"  {row['recap']}")
+        figures, met = run["verdict"]["figures"], run["verdict"]["met"]
+        for name, value in figures.items():
+            limit = TARGETS.get(name)
+            mark = "" if name not in met else (" ok" if met[name] else " MISSED")
+            print(f"  {name:<20} {value}{f' (target <= {limit})' if limit is not None else ''}{mark}")
+        for name in ("noop_only_reads", "check_no_slower_than_noop"):
+            print(f"  {name:<20} {'ok' if met[name] else 'MISSED'}")
     print(f"written: {args.out}")
     return 0
 

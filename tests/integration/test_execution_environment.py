@@ -61,7 +61,7 @@ def test_context_holds_a_multi_stage_containerfile_from_the_pinned_base(context)
 def test_python_dependencies_are_the_project_pins(context):
     lines = (context / "_build" / "requirements.txt").read_text().split()
     pins = project_pins()
-    assert sorted(lines) == sorted(f"{name}=={pins[name]}" for name in ("boto3", "botocore"))
+    assert sorted(lines) == sorted(f"{name}=={pins[name]}" for name in ("boto3", "botocore", "mitogen"))
 
 
 def test_collections_are_pinned_to_the_versions_the_project_runs(context):
