@@ -97,11 +97,29 @@ def run_playbook(
     start = proc.stdout.find("{")
     if start >= 0:
         try:
-            run.results = json.loads(proc.stdout[start:])
+            run.results = _lockstep(json.loads(proc.stdout[start:]))
             run.stats = run.results.get("stats", {})
         except json.JSONDecodeError:
             pass
     return run
+
+
+def _lockstep(results: dict) -> dict:
+    """One entry per task with every host's result, as ansible.posix.json writes them for the linear strategy.
+
+    The json callback writes lockstep output only when the play's strategy is named `linear`; for any other name
+    (nova.infra.fast, the default in ansible.cfg, runs tasks in the same lockstep) it writes one entry per host and
+    task. Entries of the same task that follow each other are merged back.
+    """
+    for play in results.get("plays", []):
+        merged: list[dict] = []
+        for task in play.get("tasks", []):
+            if merged and merged[-1]["task"].get("id") == task["task"].get("id"):
+                merged[-1]["hosts"].update(task.get("hosts", {}))
+            else:
+                merged.append(task)
+        play["tasks"] = merged
+    return results
 
 
 def aws(port: int, service: str, region: str = "us-west-2"):

@@ -13,6 +13,7 @@ under 30 % throttling and 5xx errors. One strict sandbox for all of it:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -216,11 +217,38 @@ def kill_after(handle, playbook: str, action: str, nth: int = 1, timeout: float 
                             break
                 else:
                     time.sleep(0.02)
-        os.killpg(proc.pid, signal.SIGKILL)
+        _kill_tree(proc.pid)
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+            _kill_tree(proc.pid)
         proc.wait()
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid`, read from /proc: Mitogen's multiplexer (the nova.infra.fast strategy) runs in a
+    session of its own, out of the reach of a killpg of the controller's group."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def _kill_tree(pid: int) -> None:
+    """SIGKILL the controller's process group and every process below it, as a kill -9 of the whole tree would."""
+    below = _descendants(pid)
+    os.killpg(pid, signal.SIGKILL)
+    for child in below:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
 
 
 def assert_no_duplicates(port: int) -> None:
