@@ -57,8 +57,11 @@ def _run_playbook(port: int, playbook: str, *extra: str, env: dict | None = None
     return {"seconds": round(elapsed, 2), "recap": recap[-1].split(":", 1)[-1].strip() if recap else ""}
 
 
-def _writes(by_action: dict) -> dict:
-    return {action: n for action, n in by_action.items() if not action.split(":", 1)[-1].startswith(READ_PREFIXES)}
+def _writes(by_action: dict, dry_runs: dict) -> dict:
+    """Calls that may change something: neither a read nor a DryRun permission probe (the pre-flight's)."""
+    writes = {action: n - dry_runs.get(action, 0) for action, n in by_action.items()
+              if not action.split(":", 1)[-1].startswith(READ_PREFIXES)}
+    return {action: n for action, n in writes.items() if n > 0}
 
 
 def _scenario(url: str, port: int, playbook: str, *extra: str, env: dict | None = None) -> dict:
@@ -66,7 +69,9 @@ def _scenario(url: str, port: int, playbook: str, *extra: str, env: dict | None 
     row = _run_playbook(port, playbook, *extra, env=env)
     counted = sandboxctl.stats(url)
     by_action = dict(sorted(counted["by_action"].items()))
-    return {**row, "aws_requests": counted["requests"], "writes": _writes(by_action), "by_action": by_action}
+    dry_runs = counted.get("dry_runs", {})
+    return {**row, "aws_requests": counted["requests"], "writes": _writes(by_action, dry_runs),
+            "dry_runs": sum(dry_runs.values()), "by_action": by_action}
 
 
 def _seed_objects(port: int, count: int) -> None:
@@ -104,8 +109,9 @@ def measure_nova(latency_ms: int, objects: int) -> dict:
                 rows["dr_drill"] = _scenario(url, handle.port, "dr-failover.yml", "-e", f"nova_report_dir={reports}")
                 report = json.loads(Path(reports, "dr-us-east-1.json").read_text())
                 rows["dr_drill"].update(objects=objects, rto_seconds=float(report["rto_seconds"]))
+            # The drill's seeded objects are bench data: teardown may delete them.
             for name in ("teardown", "noop_teardown"):
-                rows[name] = _scenario(url, handle.port, "teardown.yml")
+                rows[name] = _scenario(url, handle.port, "teardown.yml", "-e", "storage_force_delete=true")
         finally:
             sandboxctl.stop(handle)
     return rows

@@ -945,6 +945,7 @@ class SandboxApp:
         self.requests = 0
         self.faults_injected = 0
         self.by_action: dict[str, int] = {}
+        self.dry_runs: dict[str, int] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -975,7 +976,7 @@ class SandboxApp:
             status_line, headers, body = error_response(
                 "ec2", 412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set."
             )
-            self.record(call, 412, None)
+            self.record(call, 412, None, dry_run=True)
             start_response(status_line, headers)
             return [body]
 
@@ -994,12 +995,15 @@ class SandboxApp:
         self.record(call, seen.get("status"), None)
         return result
 
-    def record(self, call: AwsCall, status: int | None, fault: str | None) -> None:
+    def record(self, call: AwsCall, status: int | None, fault: str | None, dry_run: bool = False) -> None:
         name = f"{call.service}:{call.action}"
         with self.lock:
             self.requests += 1
             self.faults_injected += fault is not None
             self.by_action[name] = self.by_action.get(name, 0) + 1
+            if dry_run:
+                # A permission probe (pre-flight): counted as a request, not as a write.
+                self.dry_runs[name] = self.dry_runs.get(name, 0) + 1
             if self.log_file:
                 entry = {
                     "ts": time.time(),
@@ -1017,12 +1021,14 @@ class SandboxApp:
                 "requests": self.requests,
                 "faults_injected": self.faults_injected,
                 "by_action": dict(sorted(self.by_action.items())),
+                "dry_runs": dict(sorted(self.dry_runs.items())),
             }
 
     def reset_stats(self) -> None:
         with self.lock:
             self.requests = self.faults_injected = 0
             self.by_action = {}
+            self.dry_runs = {}
 
     def control(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         """Serve ``/_nova/*``: health, config, stats. Never faulted, never counted."""

@@ -918,6 +918,9 @@ def test_every_module_option_has_a_case():
     """A new module or option without a bad-input case fails here (the AWS connection options are shared)."""
     missing = {}
     for path in sorted((REPO / "plugins" / "modules").glob("*.py")):
+        if "# nova.infra: a copy of amazon.aws" in path.read_text():
+            # amazon.aws's own module and argument spec, changed only where it slept (docs/upstream-patches.md).
+            continue
         source = importlib.import_module(f"ansible_collections.nova.infra.plugins.modules.{path.stem}")
         documented = set(yaml.safe_load(source.DOCUMENTATION)["options"])
         spec = MODULE_CASES.get(path.stem, {"cases": {}})

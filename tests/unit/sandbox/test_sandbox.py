@@ -166,7 +166,18 @@ def test_json_protocol_action_comes_from_target_header(url):
 def test_stats_reset(url):
     client(url, "sts").get_caller_identity()
     assert sandboxctl.stats(url, reset=True)["requests"] == 1
-    assert sandboxctl.stats(url) == {"requests": 0, "faults_injected": 0, "by_action": {}}
+    assert sandboxctl.stats(url) == {"requests": 0, "faults_injected": 0, "by_action": {}, "dry_runs": {}}
+
+
+def test_stats_count_dry_runs_apart(url):
+    sandboxctl.stats(url, reset=True)
+    ec2 = client(url, "ec2")
+    with pytest.raises(ClientError, match="DryRunOperation"):
+        ec2.create_vpc(CidrBlock="10.9.0.0/16", DryRun=True)
+    ec2.describe_vpcs()
+    counted = sandboxctl.stats(url)
+    assert counted["by_action"] == {"ec2:CreateVpc": 1, "ec2:DescribeVpcs": 1}
+    assert counted["dry_runs"] == {"ec2:CreateVpc": 1}
 
 
 # ---------------------------------------------------------------- fault injection
