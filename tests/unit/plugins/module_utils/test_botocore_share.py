@@ -1,0 +1,76 @@
+"""module_utils/botocore_share: every botocore session of a process shares one data loader once install() ran.
+
+Each check runs in a fresh interpreter: install() registers a process-wide botocore initializer."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+
+def run_python(code: str, env: dict | None = None) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=False, env=env, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_sessions_share_one_loader_and_each_model_is_parsed_once():
+    out = run_python("""
+        import boto3
+        from ansible_collections.nova.infra.plugins.module_utils import botocore_share
+        assert botocore_share.shared_loader() is None
+        assert botocore_share.install() is True
+        assert botocore_share.install() is False          # once per process
+        loaders, cached = set(), []
+        for _ in range(3):
+            session = boto3.session.Session(region_name="us-west-2", aws_access_key_id="a", aws_secret_access_key="b")
+            session.client("ec2")
+            loaders.add(id(session._session.get_component("data_loader")))
+            cached.append(len(botocore_share.shared_loader()._cache))
+        loader = botocore_share.shared_loader()
+        assert loaders == {id(loader)}
+        # boto3 appends its data path on every Session: the shared list holds it once.
+        assert len(loader.search_paths) == len(set(loader.search_paths))
+        print(cached[0] > 0 and cached[0] == cached[1] == cached[2])
+    """)
+    assert out == "True"
+
+
+def test_without_install_every_session_has_a_loader_of_its_own():
+    out = run_python("""
+        import boto3
+        ids = {id(boto3.session.Session(region_name="us-west-2")._session.get_component("data_loader"))
+               for _ in range(3)}
+        print(len(ids))
+    """)
+    assert out == "3"
+
+
+def test_a_session_with_its_own_data_path_keeps_its_own_loader(tmp_path):
+    out = run_python("""
+        import botocore.session
+        from ansible_collections.nova.infra.plugins.module_utils import botocore_share
+        botocore_share.install()
+        session = botocore.session.get_session()
+        print(session.get_component("data_loader") is botocore_share.shared_loader())
+    """, env={**os.environ, "AWS_DATA_PATH": str(tmp_path)})
+    assert out == "False"
+
+
+@pytest.mark.parametrize("switch, expected", [("0", "linear"), ("", "mitogen")])
+def test_the_fast_strategy_is_linear_without_mitogen(switch, expected):
+    """NOVA_MITOGEN=0 gives exactly ansible.builtin.linear; otherwise Mitogen's strategy mixin is in the class."""
+    out = run_python("""
+        from ansible.plugins.loader import init_plugin_loader
+        from ansible.plugins.loader import strategy_loader
+        init_plugin_loader()
+        cls = strategy_loader.get("nova.infra.fast", class_only=True)
+        print("mitogen" if any("mitogen" in base.__module__ for base in cls.__mro__) else "linear")
+    """, env={**os.environ, "NOVA_MITOGEN": switch})
+    assert out == expected
