@@ -7,16 +7,16 @@ from __future__ import annotations
 HEAVY_FIRST = [
     "test_resilience.py",
     "test_site.py",
-    "test_molecule_dr.py",
     "test_iam_policies.py",
-    "test_bad_input_matrix.py",
-    "test_quality_gates.py",
+    "test_molecule_dr.py",
     "test_dr.py",
-    "test_molecule.py",
+    "test_quality_gates.py",
     "test_dr_outage.py",
+    "test_bad_input_matrix.py",
+    "test_secrets.py",
+    "test_molecule.py",
     "test_molecule_teardown.py",
     "test_bastion_launch_failure.py",
-    "test_secrets.py",
     "test_access.py",
 ]
 
