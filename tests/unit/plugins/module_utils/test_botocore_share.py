@@ -9,8 +9,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 
 def run_python(code: str, env: dict | None = None) -> str:
     proc = subprocess.run(
@@ -61,16 +59,3 @@ def test_a_session_with_its_own_data_path_keeps_its_own_loader(tmp_path):
         print(session.get_component("data_loader") is botocore_share.shared_loader())
     """, env={**os.environ, "AWS_DATA_PATH": str(tmp_path)})
     assert out == "False"
-
-
-@pytest.mark.parametrize("switch, expected", [("0", "linear"), ("", "mitogen")])
-def test_the_fast_strategy_is_linear_without_mitogen(switch, expected):
-    """NOVA_MITOGEN=0 gives exactly ansible.builtin.linear; otherwise Mitogen's strategy mixin is in the class."""
-    out = run_python("""
-        from ansible.plugins.loader import init_plugin_loader
-        from ansible.plugins.loader import strategy_loader
-        init_plugin_loader()
-        cls = strategy_loader.get("nova.infra.fast", class_only=True)
-        print("mitogen" if any("mitogen" in base.__module__ for base in cls.__mro__) else "linear")
-    """, env={**os.environ, "NOVA_MITOGEN": switch})
-    assert out == expected
