@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-# Copyright: nova.infra contributors
+# Copyright: nova.infra engineers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """One botocore data loader for every botocore session of a long-lived Python process.
 

@@ -45,7 +45,6 @@ try:
     if _DISABLED:
         raise ImportError("NOVA_MITOGEN is off")
     import ansible_mitogen.connection
-    import ansible_mitogen.loaders
     import ansible_mitogen.strategy
 except ImportError as error:
     _MISSING = str(error)
