@@ -29,3 +29,31 @@ def test_the_fast_strategy_is_linear_without_mitogen(switch, expected):
         print("mitogen" if any("mitogen" in base.__module__ for base in cls.__mro__) else "linear")
     """, env={**os.environ, "NOVA_MITOGEN": switch})
     assert out == expected
+
+
+def test_mitogen_lists_the_installed_collections_once_per_run():
+    """Mitogen's planner lists every installed collection for each task; the fast strategy lists them once in the
+    controller (before any task worker is forked) and hands every task the same list, as Mitogen would build it."""
+    out = run_python("""
+        import json
+        from ansible.collections.list import list_collection_dirs
+        from ansible.plugins.loader import init_plugin_loader
+        from ansible.plugins.loader import strategy_loader
+        init_plugin_loader()
+        strategy_loader.get("nova.infra.fast", class_only=True)
+        import ansible_mitogen.planner as planner
+        import ansible.collections.list as listing
+
+        class Invocation:
+            def __init__(self):
+                self._extra_sys_paths = set()
+
+        first, second = Invocation(), Invocation()
+        planner._load_collections(first)
+        calls = []
+        listing.list_collection_dirs = lambda *a, **k: calls.append(1) or []
+        planner._load_collections(second)
+        expected = {p.decode() for p in list_collection_dirs()}
+        print(json.dumps([first._extra_sys_paths == second._extra_sys_paths == expected, len(expected) > 0, calls]))
+    """, env={**os.environ, "NOVA_MITOGEN": ""})
+    assert out == "[true, true, []]"
