@@ -5,6 +5,7 @@ from __future__ import annotations
 
 # Longest first, as measured (pytest --durations, 2026-12-02, fast strategy); files not listed keep their order after these.
 HEAVY_FIRST = [
+    "test_resilience_faults.py",
     "test_resilience.py",
     "test_site.py",
     "test_iam_policies.py",

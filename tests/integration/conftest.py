@@ -40,3 +40,13 @@ def empty_sandbox(sandbox):
     """The sandbox with all emulated AWS state wiped."""
     sandboxctl.reset(sandboxctl.endpoint(sandbox))
     return sandbox
+
+
+@pytest.fixture(scope="module")
+def stack_sandbox(tmp_path_factory):
+    """A strict sandbox of the test module's own, so faults or kills it leaves behind never reach another file."""
+    handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox-module"), strict=True)
+    try:
+        yield handle
+    finally:
+        sandboxctl.stop(handle)
