@@ -1,9 +1,10 @@
 """Objects/s, wall time and S3 requests of nova.infra.s3_sync against `aws s3 sync`, on the sandbox.
 
-Run: .venv/bin/python bench/s3_sync.py [--latencies 0,100] [--repeat 3] [--out bench/results/s3_sync.json]
+Run: .venv/bin/python bench/s3_sync.py [--latencies 0,100] [--repeat 3] [--small 1000] [--out bench/results/s3_sync.json]
+     .venv/bin/python bench/s3_sync.py --latencies 0 --small 10000 --out bench/results/s3_sync-10000.json
 Needs awscli (v1) in the venv: .venv/bin/pip install awscli==1.46.3
 
-A sandbox of its own (free port) holds one us-west-2 source bucket: 1,000 objects of 1-8 KiB and 50 of 1 MiB.
+A sandbox of its own (free port) holds one us-west-2 source bucket: 1,000 objects of 1-8 KiB (--small) and 50 of 1 MiB.
 Each method syncs it to a fresh us-east-1 bucket (full), then again after 1 % of the small objects changed
 (incremental), then once more (no change), at each injected per-request latency, --repeat times (medians reported).
 nova.infra.s3_sync runs as a user runs it: `ansible-playbook -i localhost, sync.yml`, a one-task play with
@@ -319,11 +320,14 @@ def table(summary, ratios, floor_times):
 
 
 def main():
+    global SMALL, CHANGED  # the source's size, read by every step of the bench  # noqa: PLW0603
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latencies", default="0,100", help="injected per-request latencies, ms (comma list)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each scenario (medians are reported)")
+    parser.add_argument("--small", type=int, default=SMALL, help="small objects in the source (1 %% of them change)")
     parser.add_argument("--out", default=str(REPO / "bench" / "results" / "s3_sync.json"))
     args = parser.parse_args()
+    SMALL, CHANGED = args.small, args.small // 100
     with tempfile.TemporaryDirectory() as workdir:
         floor_times = floor(write_playbooks(workdir), max(args.repeat, 3))
         results = bench([int(x) for x in args.latencies.split(",")], args.repeat, workdir)
