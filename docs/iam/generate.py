@@ -178,6 +178,15 @@ def record(port: int, state_dir: Path, work_dir: Path) -> dict:
 
     Raises RuntimeError naming the playbook that failed, with the end of its output.
     """
+    *_done, (_last, segments) = record_steps(port, state_dir, work_dir)
+    return segments
+
+
+def record_steps(port: int, state_dir: Path, work_dir: Path, seed=seed_objects):
+    """record(), one step at a time: yields (playbook policy, segments so far) after each step of SEQUENCE, so a
+    caller can look at the stack between steps (tests/integration/test_lifecycle.py checks the DR drill's outcome
+    before the teardown). seed(port) fills the primary's buckets before dr-failover. Key pair and reports:
+    work_dir/secrets and work_dir/reports."""
     bin_dir = Path(sys.executable).parent
     env = dict(os.environ)
     env.update(
@@ -191,7 +200,7 @@ def record(port: int, state_dir: Path, work_dir: Path) -> dict:
     timings = []
     for playbook, path, args in SEQUENCE:
         if playbook == "dr-failover":
-            seed_objects(port)
+            seed(port)
         first, started = _log_lines(state_dir), time.monotonic()
         proc = subprocess.run(
             [str(bin_dir / "ansible-playbook"), path, *common, *args],
@@ -202,8 +211,8 @@ def record(port: int, state_dir: Path, work_dir: Path) -> dict:
             raise RuntimeError(f"{path} {' '.join(args)} failed (rc {proc.returncode}):\n{proc.stdout[-3000:]}")
         segments.setdefault(playbook, []).append([first, _log_lines(state_dir)])
         timings.append([f"{path} {' '.join(args)}".strip(), round(time.monotonic() - started, 1)])
+        yield playbook, segments
     (work_dir / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
-    return segments
 
 
 def main(argv=None) -> int:
