@@ -23,6 +23,8 @@ description:
   - "Known limit of Mitogen: an amazon.aws module run with C(async) waits for its whole async timeout. Give such a
     task C(vars: {ansible_connection: ansible.builtin.local}) so it takes Ansible's own path (this collection has
     none)."
+  - A play of at most three tasks (an include counts as more) runs exactly as C(ansible.builtin.linear), without
+    Mitogen, whose start-up costs more than it saves on so few tasks.
   - When the C(mitogen) package is not installed the strategy is C(ansible.builtin.linear), with a warning that says
     how to install it, so the collection's playbooks never depend on it to run.
   - "Switch it off for one run with E(NOVA_MITOGEN=0) (linear, no warning) or E(ANSIBLE_STRATEGY=linear); for good
@@ -65,6 +67,32 @@ def _connect_stack_sharing_loader(self, stack):
 
 _COLLECTION_DIRS = []
 
+# Plays of at most this many tasks run as ansible.builtin.linear, without Mitogen (a one-task play of s3_sync, a
+# short check): Mitogen's start-up is a fixed ~1 s of CPU per play, more than it saves on a few tasks.
+LINEAR_UP_TO = 3
+
+
+def _static_task_count(iterator):
+    """The play's tasks as compiled (blocks, rescue and always flattened; Ansible's implicit meta tasks left out).
+
+    An include (include_tasks, include_role) counts as longer than LINEAR_UP_TO, since what it brings is only known
+    when it runs.
+    """
+    from ansible import constants as C
+
+    def count(items):
+        total = 0
+        for item in items or ():
+            if hasattr(item, "block"):  # a Block
+                total += count(item.block) + count(item.rescue) + count(item.always)
+            elif item.action in C._ACTION_ALL_INCLUDES:  # pylint: disable=protected-access
+                total += LINEAR_UP_TO + 1
+            elif item.action not in C._ACTION_META:  # pylint: disable=protected-access
+                total += 1
+        return total
+
+    return count(getattr(iterator, "_blocks", ()))
+
 
 def _collection_dirs():
     """The installed collections' directories, listed once per run (they do not change while it runs)."""
@@ -95,6 +123,10 @@ if _MISSING is None:
         """ansible.builtin.linear through Mitogen for Ansible."""
 
         def run(self, iterator, play_context):
+            if _static_task_count(iterator) <= LINEAR_UP_TO:
+                # Mitogen's start-up (its multiplexer and worker processes, ~1 s of CPU) costs more than it saves
+                # on a play this short: exactly ansible.builtin.linear, without Mitogen.
+                return _Linear.run(self, iterator, play_context)
             _collection_dirs()  # in the controller, so every forked task worker inherits the list
             return super().run(iterator, play_context)
 

@@ -57,3 +57,34 @@ def test_mitogen_lists_the_installed_collections_once_per_run():
         print(json.dumps([first._extra_sys_paths == second._extra_sys_paths == expected, len(expected) > 0, calls]))
     """, env={**os.environ, "NOVA_MITOGEN": ""})
     assert out == "[true, true, []]"
+
+
+PLAY = """
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: The process that runs the module
+      ansible.builtin.shell: tr '\\000' ' ' < /proc/$PPID/cmdline
+      register: parent
+    - name: Show it
+      ansible.builtin.debug:
+        msg: "runner={{ parent.stdout }}"
+"""
+
+
+@pytest.mark.parametrize("extra_tasks, runner", [(0, "AnsiballZ"), (2, "mitogen:")])
+def test_a_play_of_three_tasks_or_fewer_runs_without_mitogen(tmp_path, extra_tasks, runner):
+    """Mitogen's start-up costs more than it saves on a few tasks: such a play runs as plain linear (its module in
+    an AnsiballZ process of its own); a longer one through Mitogen's worker."""
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(PLAY + "".join(f"    - ansible.builtin.debug:\n        msg: {i}\n" for i in range(extra_tasks)))
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
+         "-e", f"ansible_python_interpreter={sys.executable}", str(playbook)],
+        capture_output=True, text=True, check=False, timeout=300,
+        env={**os.environ, "NOVA_MITOGEN": "", "ANSIBLE_STRATEGY": "nova.infra.fast", "ANSIBLE_NOCOLOR": "1"},
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    (shown,) = [line for line in proc.stdout.splitlines() if "runner=" in line]
+    assert runner in shown
