@@ -6,7 +6,8 @@
 
 # nova.infra: a copy of amazon.aws 10.1.2's ec2_vpc_route_table (plugins/modules/ec2_vpc_route_table.py), identical
 # but for the lines marked "nova.infra": a waiter on the table's routes and subnet associations replaces the fixed
-# 5-second sleep after every change (also taken in check mode upstream). docs/upstream-patches.md has the diff and
+# 5-second sleep after every change (also taken in check mode upstream), and a table's tags are read from the
+# DescribeRouteTables answer instead of one DescribeTags call per table. docs/upstream-patches.md has the diff and
 # how to re-apply it to a newer amazon.aws.
 
 DOCUMENTATION = r"""
@@ -331,6 +332,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.ec2 import enable_vgw_r
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import ensure_ec2_tags
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import replace_route
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict  # nova.infra
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import ansible_dict_to_boto3_filter_list
 from ansible_collections.amazon.aws.plugins.module_utils.waiters import wait_for_resource_state
 
@@ -429,7 +431,8 @@ def get_route_table_by_tags(
     route_tables = describe_route_tables(connection, Filters=filters)
 
     for table in route_tables:
-        this_tags = describe_ec2_tags(connection, module, table["RouteTableId"])
+        # nova.infra: the tags DescribeRouteTables returned, instead of one DescribeTags call per table of the VPC
+        this_tags = boto3_tag_list_to_ansible_dict(table.get("Tags", []))
         if tags_match(tags, this_tags):
             route_table = table
             count += 1
@@ -691,7 +694,8 @@ def ensure_route_table_absent(connection, module: AnsibleAWSModule) -> Dict[str,
 def get_route_table_info(connection, module: AnsibleAWSModule, route_table: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     result = get_route_table_by_id(connection, route_table["RouteTableId"]) or {}
     if result:
-        result["Tags"] = describe_ec2_tags(connection, module, route_table["RouteTableId"])
+        # nova.infra: the tags DescribeRouteTables returned, instead of a DescribeTags call
+        result["Tags"] = boto3_tag_list_to_ansible_dict(result.get("Tags", []))
         result = camel_dict_to_snake_dict(result, ignore_list=["Tags"])
         # backwards compatibility
         result["id"] = result["route_table_id"]
