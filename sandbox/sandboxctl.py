@@ -197,8 +197,20 @@ def stop(handle: Handle) -> bool:
             os.kill(handle.pid, signal.SIGKILL)
     if handle.process is not None:
         handle.process.wait()
-    (handle.state_dir / "sandbox.pid").unlink(missing_ok=True)
+    _forget(handle.state_dir, handle.pid)
     return was_running
+
+
+def _forget(state: Path, pid: int | None = None) -> None:
+    """Remove ``state``'s pid file if it names ``pid`` or a process that is gone (or cannot be read); never the pid
+    file of another sandbox that still runs."""
+    try:
+        recorded = int((state / "sandbox.pid").read_text())
+    except (OSError, ValueError):
+        (state / "sandbox.pid").unlink(missing_ok=True)
+        return
+    if recorded == pid or not _alive(recorded):
+        (state / "sandbox.pid").unlink(missing_ok=True)
 
 
 def _is_sandbox_process(pid: int) -> bool:
@@ -210,13 +222,17 @@ def _is_sandbox_process(pid: int) -> bool:
 
 
 def _find(port: int, state: Path) -> Handle | None:
-    """The running sandbox: the one in ``state``'s pid file, else whichever answers at ``port``."""
+    """The sandbox at ``port``: the one that answers there, else the one of ``state``'s pid file if that one was
+    started on ``port`` (it may not answer yet). A pid file of a sandbox on another port is never taken for it."""
+    doc = health(endpoint(port))
+    if doc:
+        return Handle(pid=doc["pid"], port=port, state_dir=state)
     try:
         pid = int((state / "sandbox.pid").read_text())
+        recorded = int((state / "sandbox.port").read_text())
     except (OSError, ValueError):
-        doc = health(endpoint(port))
-        return Handle(pid=doc["pid"], port=port, state_dir=state) if doc else None
-    if not (_alive(pid) and _is_sandbox_process(pid)):
+        return None
+    if recorded != port or not (_alive(pid) and _is_sandbox_process(pid)):
         return None
     return Handle(pid=pid, port=port, state_dir=state)
 
@@ -284,8 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "down":
             handle = _find(port, state)
             if handle is None:
-                (state / "sandbox.pid").unlink(missing_ok=True)
-                print("sandbox not running")
+                _forget(state)
+                print(f"sandbox not running (port {port})")
             else:
                 stop(handle)
                 print(f"sandbox stopped (pid {handle.pid})")

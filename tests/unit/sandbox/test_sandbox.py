@@ -78,6 +78,27 @@ def test_start_reuses_a_running_sandbox(sandbox, url):
     assert again.pid == sandbox.pid
 
 
+def test_down_with_a_port_stops_the_sandbox_on_that_port_only(tmp_path, monkeypatch, capsys):
+    """`sandboxctl.py down --port N` stops the sandbox on N, not the one the default state directory's pid file names."""
+    kept = sandboxctl.start(port=None, state_dir=tmp_path / "kept")
+    other = sandboxctl.start(port=None, state_dir=tmp_path / "other")
+    try:
+        monkeypatch.setenv("NOVA_SANDBOX_DIR", str(kept.state_dir))
+        monkeypatch.delenv("NOVA_SANDBOX_PORT", raising=False)
+        assert sandboxctl.main(["down", "--port", str(other.port)]) == 0
+        assert f"sandbox stopped (pid {other.pid})" in capsys.readouterr().out
+        assert sandboxctl.health(sandboxctl.endpoint(other)) is None
+        assert sandboxctl.health(sandboxctl.endpoint(kept))["pid"] == kept.pid
+        assert (kept.state_dir / "sandbox.pid").read_text().strip() == str(kept.pid)
+        assert sandboxctl.main(["down", "--port", str(other.port)]) == 0  # already stopped: nothing else touched
+        assert (kept.state_dir / "sandbox.pid").exists()
+        assert sandboxctl.main(["down"]) == 0  # the default: the last `up` port of the state directory
+        assert sandboxctl.health(sandboxctl.endpoint(kept)) is None
+    finally:
+        sandboxctl.stop(other)
+        sandboxctl.stop(kept)
+
+
 def test_start_fails_clearly_when_port_taken_by_something_else(tmp_path):
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
