@@ -33,6 +33,7 @@ requirements:
   - "mitogen (requirements.txt pins the version; without it: the linear strategy)"
 """
 
+import functools
 import os
 
 from ansible.plugins.strategy.linear import StrategyModule as _Linear
@@ -65,8 +66,6 @@ def _connect_stack_sharing_loader(self, stack):
         display.vvv(f"nova.infra.fast: botocore sessions keep a data loader each: {exc}")
 
 
-_COLLECTION_DIRS = []
-
 # Plays of at most this many tasks run as ansible.builtin.linear, without Mitogen (a one-task play of s3_sync, a
 # short check): Mitogen's start-up is a fixed ~1 s of CPU per play, more than it saves on a few tasks.
 LINEAR_UP_TO = 3
@@ -94,13 +93,12 @@ def _static_task_count(iterator):
     return count(getattr(iterator, "_blocks", ()))
 
 
+@functools.cache
 def _collection_dirs():
     """The installed collections' directories, listed once per run (they do not change while it runs)."""
-    if not _COLLECTION_DIRS:
-        from ansible.collections.list import list_collection_dirs
+    from ansible.collections.list import list_collection_dirs
 
-        _COLLECTION_DIRS.extend(path.decode("utf-8") for path in list_collection_dirs())
-    return _COLLECTION_DIRS
+    return tuple(path.decode("utf-8") for path in list_collection_dirs())
 
 
 def _load_collections_listed_once(invocation):

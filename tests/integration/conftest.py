@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 
 import pytest
@@ -19,15 +20,22 @@ def _load_sandboxctl():
 sandboxctl = _load_sandboxctl()
 
 
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory):
-    """A strict sandbox (AWS's DependencyViolation refusals, NAT pending/deleting phases) on a free port,
-    private to this test session, stopped at the end."""
-    handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox"), strict=True)
+@contextlib.contextmanager
+def strict_sandbox(state_dir):
+    """A strict sandbox (AWS's DependencyViolation refusals, NAT pending/deleting phases) on a free port, stopped
+    when the block ends."""
+    handle = sandboxctl.start(port=None, state_dir=state_dir, strict=True)
     try:
         yield handle
     finally:
         sandboxctl.stop(handle)
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory):
+    """A strict sandbox private to this test session (xdist worker)."""
+    with strict_sandbox(tmp_path_factory.mktemp("sandbox")) as handle:
+        yield handle
 
 
 @pytest.fixture(scope="session")
@@ -45,8 +53,5 @@ def empty_sandbox(sandbox):
 @pytest.fixture(scope="module")
 def stack_sandbox(tmp_path_factory):
     """A strict sandbox of the test module's own, so faults or kills it leaves behind never reach another file."""
-    handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox-module"), strict=True)
-    try:
+    with strict_sandbox(tmp_path_factory.mktemp("sandbox-module")) as handle:
         yield handle
-    finally:
-        sandboxctl.stop(handle)

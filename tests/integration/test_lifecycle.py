@@ -58,16 +58,12 @@ class Lifecycle:
     work: Path
     segments: dict
 
-    def run_through(self, playbook: str) -> None:
-        """Run the recording's steps up to and including `playbook` (its last step of that name)."""
+    def run_through(self, playbook: str | None = None) -> None:
+        """Run the recording's steps up to and including the first step of `playbook`; all of them when None."""
         for done, segments in self.steps:
             self.segments = segments
             if done == playbook:
                 return
-
-    def finish(self) -> None:
-        for _done, segments in self.steps:
-            self.segments = segments
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +85,7 @@ def failed_over(lifecycle):
 @pytest.fixture(scope="module")
 def recording(failed_over, lifecycle, sandbox):
     """The whole recording: the lifecycle run to its end (both teardowns), with the request log and the segments."""
-    lifecycle.finish()
+    lifecycle.run_through()
     out = lifecycle.work
     shutil.copy(sandbox.state_dir / "requests.jsonl", out / "requests.jsonl")
     (out / "segments.json").write_text(json.dumps(lifecycle.segments))
