@@ -52,3 +52,117 @@ def install():
     botocore.register_initializer(_share_data_loader)
     setattr(botocore.session, _MARK, loader)
     return True
+
+
+# --- One AWS client per connection setting, per worker ------------------------------------------------------------
+#
+# amazon.aws builds a new boto3 session and client for every module run (module.client() -> boto3_conn ->
+# _boto3_conn): in the worker that is ~20-60 ms of CPU each time (the session registers botocore's ~200 event
+# handlers, the client class gets a method per API operation), about half of the worker's CPU in a no-op site.yml.
+# install_client_cache() keeps the clients of one worker and hands the same client back when every setting that
+# shapes it is the same: service, region, endpoint, credentials and profile, botocore config, user agent, and the
+# AWS_* environment and shared config/credentials files it would read. This is what a long-lived boto3 program does
+# (clients are thread-safe; their retry quota and connection pool then serve the whole run). Anything it cannot key
+# exactly (a resource, an unknown parameter type, a Placebo recording) is built as before.
+
+_CLIENT_CACHE_MARK = "_nova_client_cache"
+_ENV_PREFIXES = ("AWS_", "BOTO_", "_ANSIBLE_PLACEBO")
+
+
+def _settings_key(value):
+    """A hashable, exact rendering of a connection setting, or raise TypeError for one that cannot be keyed."""
+    import botocore.config
+
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dict):
+        return tuple(sorted((str(name), _settings_key(item)) for name, item in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_settings_key(item) for item in value)
+    if isinstance(value, botocore.config.Config):
+        # The options the caller set; Config fills the rest with the same defaults every time.
+        return ("Config", _settings_key(getattr(value, "_user_provided_options", None)))
+    raise TypeError(f"cannot key a {type(value).__name__}")
+
+
+def _files_key(environ):
+    """The shared config and credentials files a session would read: path and change time (a rewrite mid-run)."""
+    import os
+
+    paths = (
+        environ.get("AWS_CONFIG_FILE", "~/.aws/config"),
+        environ.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
+    )
+    stamps = []
+    for path in paths:
+        full = os.path.expanduser(path)
+        try:
+            stat = os.stat(full)
+            stamps.append((full, stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            stamps.append((full, None, None))
+    return tuple(stamps)
+
+
+def client_key(resource, region, endpoint, params, user_agent, environ):
+    """The cache key of one amazon.aws client request, or None when it must not be cached."""
+    try:
+        return (
+            resource,
+            region,
+            endpoint,
+            user_agent,
+            _settings_key(params),
+            tuple(sorted((name, value) for name, value in environ.items() if name.startswith(_ENV_PREFIXES))),
+            _files_key(environ),
+        )
+    except TypeError:
+        return None
+
+
+def install_client_cache():
+    """Wrap amazon.aws's _boto3_conn so equal client requests of this process get one client; True when installed
+    by this call, False when already installed or when amazon.aws is not importable here."""
+    import copy
+    import os
+    import threading
+
+    try:
+        from ansible_collections.amazon.aws.plugins.module_utils import botocore as aws_botocore
+    except ImportError:
+        return False
+    original = aws_botocore._boto3_conn
+    if getattr(original, _CLIENT_CACHE_MARK, False):
+        return False
+    clients = {}
+    lock = threading.Lock()
+
+    def _boto3_conn(conn_type, resource=None, region=None, endpoint=None, **params):
+        key = None
+        if conn_type == "client":
+            key = client_key(resource, region, endpoint, params, aws_botocore._get_user_agent_string(), os.environ)
+        if key is None:
+            return original(conn_type=conn_type, resource=resource, region=region, endpoint=endpoint, **params)
+        with lock:
+            client = clients.get(key)
+            if client is None:
+                # botocore rewrites a retries dict it is given (max_attempts -> total_max_attempts): build from a
+                # copy, so the caller's settings keep the value the key was made of.
+                client = original(
+                    conn_type=conn_type, resource=resource, region=region, endpoint=endpoint, **copy.deepcopy(params)
+                )
+                clients[key] = client
+        return client
+
+    setattr(_boto3_conn, _CLIENT_CACHE_MARK, True)
+    _boto3_conn.clients = clients
+    aws_botocore._boto3_conn = _boto3_conn
+    return True
+
+
+def install_worker(client_cache=""):
+    """What the nova.infra.fast strategy installs in each Mitogen worker: the shared data loader, and the client
+    cache unless client_cache (the controller's NOVA_CLIENT_CACHE) is 0/false/no/off."""
+    install()
+    if str(client_cache).strip().lower() not in ("0", "false", "no", "off"):
+        install_client_cache()

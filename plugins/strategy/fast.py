@@ -19,6 +19,14 @@ description:
     (docs/benchmarks.md).
   - In that worker every botocore session shares one data loader (module_utils/botocore_share.py), so the endpoint
     rules and service models are parsed once per run instead of once per AWS client.
+  - In that worker amazon.aws's client factory hands a module the client an earlier module of the run already built
+    when every setting that shapes it is the same (service, region, endpoint, credentials, profile, botocore config,
+    user agent, the AWS_* environment and the shared config and credentials files), as a long-lived boto3 program
+    does; anything else gets a new client as before. E(NOVA_CLIENT_CACHE=0) builds a client per module run.
+  - A worker on the local connection that runs the controller's own Python interpreter imports ansible-core, and the
+    collections when each one Ansible uses is the copy that interpreter would import, from its own C(sys.path) (with
+    their compiled files) instead of receiving each module's source from the controller; remote workers, another
+    interpreter, or a collection Ansible takes from elsewhere keep Mitogen's way.
   - Every module's result is the same as with the linear strategy; the whole test suite runs with this strategy.
   - "Known limit of Mitogen: an amazon.aws module run with C(async) waits for its whole async timeout. Give such a
     task C(vars: {ansible_connection: ansible.builtin.local}) so it takes Ansible's own path (this collection has
@@ -35,6 +43,7 @@ requirements:
 
 import functools
 import os
+import sys
 
 from ansible.plugins.strategy.linear import StrategyModule as _Linear
 from ansible.utils.display import Display
@@ -50,6 +59,7 @@ try:
     import ansible_mitogen.connection
     import ansible_mitogen.planner
     import ansible_mitogen.strategy
+    import mitogen.parent
 except ImportError as error:
     _MISSING = str(error)
 
@@ -57,13 +67,64 @@ from ansible_collections.nova.infra.plugins.module_utils import botocore_share
 
 
 def _connect_stack_sharing_loader(self, stack):
-    """Connect as Mitogen does, then give the worker's botocore sessions one shared data loader (once a worker)."""
+    """Connect as Mitogen does, then give the worker's botocore sessions one shared data loader and its modules one
+    AWS client per connection setting (once a worker)."""
     _CONNECT_STACK(self, stack)
     try:
-        self.chain.call(botocore_share.install)
+        self.chain.call(botocore_share.install_worker, os.environ.get("NOVA_CLIENT_CACHE", ""))
     except Exception as exc:  # pylint: disable=broad-exception-caught
-        # An optimisation never fails a run: the worker then keeps botocore's loader per session.
+        # An optimisation never fails a run: the worker then keeps botocore's loader per session and a client per
+        # module run.
         display.vvv(f"nova.infra.fast: botocore sessions keep a data loader each: {exc}")
+
+
+# Mitogen's worker asks the controller for every module of the ansible and ansible_collections packages (so a remote
+# host runs the controller's Ansible and collections), and the controller finds, minifies and sends each one, which
+# the worker compiles again: ~150 modules, ~2-4 s of CPU per run of site.yml. A local worker started with the
+# controller's own interpreter has the very same files (and their compiled .pyc) on its sys.path: it imports them
+# itself. The collections only when each one Ansible uses is the copy that interpreter imports (none installed only in
+# a collections_path outside sys.path, none shadowed), otherwise they still come from the controller.
+def _econtext_config_local_imports(self):
+    """Mitogen's bootstrap settings of a new worker, which imports these packages from its own sys.path when it is a
+    local one on the controller's interpreter (the modules Mitogen rewrites in transit, ansible.modules.setup and
+    dnf, run over a local connection as module files, which still come from the controller)."""
+    config = _ECONTEXT_CONFIG(self)
+    python_path = self.options.python_path
+    python = python_path[0] if isinstance(python_path, (list, tuple)) and len(python_path) == 1 else python_path
+    if (
+        type(self) is mitogen.parent.Connection
+        and isinstance(python, str)
+        and (os.path.abspath(python) == os.path.abspath(sys.executable))
+    ):
+        local = {"ansible"} | ({"ansible_collections"} if _collections_import_alike() else set())
+        config["import_overrides"] = [name for name in config["import_overrides"] if name not in local]
+    return config
+
+
+@functools.cache
+def _collections_import_alike():
+    """True when a fresh interpreter like this one imports every collection Ansible uses from the directory Ansible
+    uses for it: the first ansible_collections/<namespace>/<name> on sys.path is Ansible's copy."""
+    import ansible
+
+    roots = [path for path in sys.path[1:] if path and os.path.isdir(os.path.join(path, "ansible_collections"))]
+    # ansible-core's own internal collection (ansible._protomatter: controller-side filters and tests, no modules).
+    internal = os.path.dirname(ansible.__file__) + os.sep
+    for used in _collection_dirs():
+        if used.startswith(internal):
+            continue
+        namespace, name = used.rstrip(os.sep).split(os.sep)[-2:]
+        first = next(
+            (
+                candidate
+                for candidate in (os.path.join(root, "ansible_collections", namespace, name) for root in roots)
+                if os.path.isdir(candidate)
+            ),
+            None,
+        )
+        if first is None or os.path.realpath(first) != os.path.realpath(used):
+            return False
+    return True
 
 
 # Plays of at most this many tasks run as ansible.builtin.linear, without Mitogen (a one-task play of s3_sync, a
@@ -116,6 +177,8 @@ if _MISSING is None:
     _CONNECT_STACK = ansible_mitogen.connection.Connection._connect_stack
     ansible_mitogen.connection.Connection._connect_stack = _connect_stack_sharing_loader
     ansible_mitogen.planner._load_collections = _load_collections_listed_once  # pylint: disable=protected-access
+    _ECONTEXT_CONFIG = mitogen.parent.Connection.get_econtext_config
+    mitogen.parent.Connection.get_econtext_config = _econtext_config_local_imports
 
     class StrategyModule(ansible_mitogen.strategy.StrategyMixin, _Linear):
         """ansible.builtin.linear through Mitogen for Ansible."""

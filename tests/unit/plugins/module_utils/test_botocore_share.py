@@ -4,6 +4,7 @@ Each check runs in a fresh interpreter: install() registers a process-wide botoc
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -59,3 +60,54 @@ def test_a_session_with_its_own_data_path_keeps_its_own_loader(tmp_path):
         print(session.get_component("data_loader") is botocore_share.shared_loader())
     """, env={**os.environ, "AWS_DATA_PATH": str(tmp_path)})
     assert out == "False"
+
+
+def test_equal_client_requests_get_one_client_and_any_difference_a_new_one():
+    out = run_python("""
+        import json, os
+        from ansible_collections.nova.infra.plugins.module_utils import botocore_share
+        from ansible_collections.amazon.aws.plugins.module_utils import botocore as aws_botocore
+        assert botocore_share.install_client_cache() is True
+        assert botocore_share.install_client_cache() is False      # once per process
+        conn = aws_botocore._boto3_conn
+        base = dict(conn_type="client", resource="ec2", region="us-west-2", endpoint="http://127.0.0.1:9",
+                    aws_access_key_id="a", aws_secret_access_key="b",
+                    aws_config={"retries": {"mode": "standard", "max_attempts": 10}})
+        first = conn(**base)
+        same = [conn(**dict(base)) is first,
+                conn(**dict(base, aws_config={"retries": {"max_attempts": 10, "mode": "standard"}})) is first]
+        differs = [conn(**dict(base, **change)) is first for change in (
+            {"region": "us-east-1"}, {"resource": "s3"}, {"endpoint": "http://127.0.0.1:10"},
+            {"aws_access_key_id": "other"}, {"aws_session_token": "t"},
+            {"aws_config": {"retries": {"mode": "standard", "max_attempts": 3}}})]
+        os.environ["AWS_MAX_ATTEMPTS"] = "4"                        # a task's environment
+        differs.append(conn(**base) is first)
+        del os.environ["AWS_MAX_ATTEMPTS"]
+        same.append(conn(**base) is first)
+        resource = conn(**dict(base, conn_type="resource"))          # resources are never shared
+        differs.append(resource is conn(**dict(base, conn_type="resource")))
+        print(json.dumps([same, differs]))
+    """)
+    assert json.loads(out) == [[True, True, True], [False] * 8]
+
+
+def test_a_setting_that_cannot_be_keyed_exactly_gets_a_new_client():
+    out = run_python("""
+        from ansible_collections.nova.infra.plugins.module_utils import botocore_share
+        print(botocore_share.client_key("ec2", "us-west-2", None, {"verify": object()}, "ua", {}) is None,
+              botocore_share.client_key("ec2", "us-west-2", None, {"verify": False}, "ua", {}) is not None)
+    """)
+    assert out == "True True"
+
+
+def test_a_rewritten_credentials_file_changes_the_key(tmp_path):
+    out = run_python(f"""
+        import os, time
+        from ansible_collections.nova.infra.plugins.module_utils import botocore_share
+        env = {{"AWS_SHARED_CREDENTIALS_FILE": "{tmp_path}/credentials"}}
+        before = botocore_share.client_key("ec2", "us-west-2", None, {{}}, "ua", env)
+        with open("{tmp_path}/credentials", "w") as f:
+            f.write("[default]\\naws_access_key_id = x\\naws_secret_access_key = y\\n")
+        print(before != botocore_share.client_key("ec2", "us-west-2", None, {{}}, "ua", env))
+    """)
+    assert out == "True"

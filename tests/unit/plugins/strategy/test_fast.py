@@ -3,10 +3,13 @@ switched off (NOVA_MITOGEN=0). Each check loads the plugin in a fresh interprete
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +91,137 @@ def test_a_play_of_three_tasks_or_fewer_runs_without_mitogen(tmp_path, extra_tas
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     (shown,) = [line for line in proc.stdout.splitlines() if "runner=" in line]
     assert runner in shown
+
+
+CLIENT_ID_MODULE = '''
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+
+def main():
+    module = AnsibleAWSModule(argument_spec={})
+    client = module.client("ec2")
+    module.exit_json(changed=False, client_id=id(client), region=client.meta.region_name)
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+CLIENT_PLAY = """
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  module_defaults:
+    client_id: {region: us-west-2, access_key: testing, secret_key: testing, endpoint_url: "http://127.0.0.1:9"}
+  tasks:
+    - client_id:
+      register: first
+    - client_id:
+      register: second
+    - client_id:
+        region: us-east-1
+      register: other_region
+    - ansible.builtin.debug:
+        msg: "ids={{ [first.client_id, second.client_id, other_region.client_id] | to_json }}"
+"""
+
+
+@pytest.mark.parametrize("switch, distinct", [("", 2), ("0", 3)])
+def test_modules_of_a_run_share_a_client_of_the_same_settings(tmp_path, switch, distinct):
+    """In Mitogen's worker two module runs with the same connection settings get one client (a third, in another
+    region, its own); NOVA_CLIENT_CACHE=0 builds a client per module run, as amazon.aws does."""
+    (tmp_path / "library").mkdir()
+    (tmp_path / "library" / "client_id.py").write_text(CLIENT_ID_MODULE)
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(CLIENT_PLAY)
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
+         "-e", f"ansible_python_interpreter={sys.executable}", str(playbook)],
+        capture_output=True, text=True, check=False, timeout=300, cwd=tmp_path,
+        env={**os.environ, "NOVA_MITOGEN": "", "NOVA_CLIENT_CACHE": switch, "ANSIBLE_STRATEGY": "nova.infra.fast",
+             "ANSIBLE_NOCOLOR": "1"},
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    (shown,) = [line for line in proc.stdout.splitlines() if "ids=" in line]
+    ids = json.loads(shown.split("ids=", 1)[1].rstrip('"').replace('\\"', '"'))
+    assert len(set(ids)) == distinct
+    assert ids[2] not in ids[:2]
+
+
+def _shadowing_collections(tmp_path):
+    """A collections_path holding another copy of amazon.aws, which Ansible then prefers to the venv's."""
+    shadow = tmp_path / "collections" / "ansible_collections" / "amazon" / "aws"
+    shutil.copytree(Path(sys.prefix).glob("lib/python3*/site-packages/ansible_collections/amazon/aws").__next__(),
+                    shadow, symlinks=True)
+    return str(tmp_path / "collections")
+
+
+@pytest.mark.parametrize("shadowed", [False, True])
+def test_collections_are_imported_locally_only_when_ansible_uses_the_same_copy(tmp_path, shadowed):
+    env = {**os.environ, "NOVA_MITOGEN": ""}
+    if shadowed:
+        env["ANSIBLE_COLLECTIONS_PATH"] = _shadowing_collections(tmp_path)
+    out = run_python("""
+        from ansible.plugins.loader import init_plugin_loader
+        from ansible.plugins.loader import strategy_loader
+        init_plugin_loader()
+        strategy_loader.get("nova.infra.fast", class_only=True)
+        from ansible_collections.nova.infra.plugins.strategy import fast
+        print(fast._collections_import_alike())
+    """, env=env)
+    assert out == str(not shadowed)
+
+
+LOADER_MODULE = '''
+import sys
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.amazon.aws.plugins.module_utils import arn  # noqa: F401 (imported to show its loader)
+
+
+def main():
+    module = AnsibleModule(argument_spec={})
+    names = ("ansible.module_utils.basic", "ansible_collections.amazon.aws.plugins.module_utils.arn")
+    module.exit_json(changed=False, loaders=[type(sys.modules[name].__loader__).__name__ for name in names])
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+LOADER_PLAY = """
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - loader_of:
+      register: first
+    - ansible.builtin.debug:
+        msg: "loaders={{ first.loaders | to_json }}"
+    - ansible.builtin.debug:
+        msg: 2
+    - ansible.builtin.debug:
+        msg: 3
+"""
+
+
+@pytest.mark.parametrize("shadowed, expected", [(False, ["SourceFileLoader", "SourceFileLoader"]),
+                                                (True, ["SourceFileLoader", "Importer"])])
+def test_a_local_worker_imports_ansible_itself_and_the_collections_when_they_are_alike(tmp_path, shadowed, expected):
+    """The worker on the controller's interpreter imports ansible-core from its own sys.path (compiled .pyc) instead
+    of receiving it from the controller; the collections too, unless Ansible uses another copy of one (then Mitogen's
+    importer brings the controller's)."""
+    (tmp_path / "library").mkdir()
+    (tmp_path / "library" / "loader_of.py").write_text(LOADER_MODULE)
+    (tmp_path / "play.yml").write_text(LOADER_PLAY)
+    env = {**os.environ, "NOVA_MITOGEN": "", "ANSIBLE_STRATEGY": "nova.infra.fast", "ANSIBLE_NOCOLOR": "1"}
+    if shadowed:
+        env["ANSIBLE_COLLECTIONS_PATH"] = _shadowing_collections(tmp_path)
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
+         "-e", f"ansible_python_interpreter={sys.executable}", str(tmp_path / "play.yml")],
+        capture_output=True, text=True, check=False, timeout=300, cwd=tmp_path, env=env,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    (shown,) = [line for line in proc.stdout.splitlines() if "loaders=" in line]
+    assert json.loads(shown.split("loaders=", 1)[1].rstrip('"').replace('\\"', '"')) == expected
