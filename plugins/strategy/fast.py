@@ -26,7 +26,8 @@ description:
   - A worker on the local connection that runs the controller's own Python interpreter imports ansible-core, and the
     collections when each one Ansible uses is the copy that interpreter would import, from its own C(sys.path) (with
     their compiled files) instead of receiving each module's source from the controller; remote workers, another
-    interpreter, or a collection Ansible takes from elsewhere keep Mitogen's way.
+    interpreter, or a collection Ansible takes from elsewhere keep Mitogen's way. Such a worker is spared Mitogen's
+    scan of each module's module_utils imports while no module_utils directory other than ansible-core's exists.
   - Every module's result is the same as with the linear strategy; the whole test suite runs with this strategy.
   - "Known limit of Mitogen: an amazon.aws module run with C(async) waits for its whole async timeout. Give such a
     task C(vars: {ansible_connection: ansible.builtin.local}) so it takes Ansible's own path (this collection has
@@ -58,6 +59,7 @@ try:
         raise ImportError("NOVA_MITOGEN is off")
     import ansible_mitogen.connection
     import ansible_mitogen.planner
+    import ansible_mitogen.services
     import ansible_mitogen.strategy
     import mitogen.parent
 except ImportError as error:
@@ -91,14 +93,35 @@ def _econtext_config_local_imports(self):
     config = _ECONTEXT_CONFIG(self)
     python_path = self.options.python_path
     python = python_path[0] if isinstance(python_path, (list, tuple)) and len(python_path) == 1 else python_path
+    # Exactly the local method's class: its subclasses (ssh, docker, sudo...) reach other interpreters.
     if (
-        type(self) is mitogen.parent.Connection
+        type(self) is mitogen.parent.Connection  # pylint: disable=unidiomatic-typecheck
         and isinstance(python, str)
         and (os.path.abspath(python) == os.path.abspath(sys.executable))
     ):
         local = {"ansible"} | ({"ansible_collections"} if _collections_import_alike() else set())
         config["import_overrides"] = [name for name in config["import_overrides"] if name not in local]
+        _LOCAL_IMPORTS.add(self.context.context_id)
     return config
+
+
+# The workers (Mitogen context ids) that import ansible-core themselves; filled in the multiplexer process, where
+# the workers are started and ModuleDepService runs.
+_LOCAL_IMPORTS = set()
+
+
+def _scan_unless_local(self, module_name, module_path, search_path, builtin_path, context):
+    """Mitogen's ModuleDepService.scan, which parses a module and every ansible.module_utils file it imports to list
+    them (~50 ms a module): "custom" ones, found in a module_utils directory of their own, which the worker then
+    receives; "builtin" ones, which it imports before the run. A worker that imports ansible-core itself needs
+    neither when no search path but ansible-core's own module_utils exists (no custom one can then be found): it
+    imports what the module imports, as it runs."""
+    builtin = os.path.realpath(builtin_path)
+    if context.context_id in _LOCAL_IMPORTS and all(
+        os.path.realpath(path) == builtin for path in search_path if os.path.isdir(path)
+    ):
+        return {"builtin": [], "custom": []}
+    return _SCAN(self, module_name, module_path, search_path, builtin_path, context)
 
 
 @functools.cache
@@ -179,6 +202,8 @@ if _MISSING is None:
     ansible_mitogen.planner._load_collections = _load_collections_listed_once  # pylint: disable=protected-access
     _ECONTEXT_CONFIG = mitogen.parent.Connection.get_econtext_config
     mitogen.parent.Connection.get_econtext_config = _econtext_config_local_imports
+    _SCAN = ansible_mitogen.services.ModuleDepService.scan
+    ansible_mitogen.services.ModuleDepService.scan = functools.wraps(_SCAN)(_scan_unless_local)
 
     class StrategyModule(ansible_mitogen.strategy.StrategyMixin, _Linear):
         """ansible.builtin.linear through Mitogen for Ansible."""

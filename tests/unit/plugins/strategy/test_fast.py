@@ -148,19 +148,20 @@ def test_modules_of_a_run_share_a_client_of_the_same_settings(tmp_path, switch, 
     assert ids[2] not in ids[:2]
 
 
-def _shadowing_collections(tmp_path):
-    """A collections_path holding another copy of amazon.aws, which Ansible then prefers to the venv's."""
-    shadow = tmp_path / "collections" / "ansible_collections" / "amazon" / "aws"
-    shutil.copytree(Path(sys.prefix).glob("lib/python3*/site-packages/ansible_collections/amazon/aws").__next__(),
-                    shadow, symlinks=True)
-    return str(tmp_path / "collections")
+def _collections_path(tmp_path, shadowed):
+    """A collections_path of its own (ansible-test sets one): empty, so Ansible takes every collection from sys.path,
+    or holding another copy of amazon.aws, which Ansible then prefers to the one on sys.path."""
+    path = tmp_path / "collections"
+    path.mkdir()
+    if shadowed:
+        shutil.copytree(Path(sys.prefix).glob("lib/python3*/site-packages/ansible_collections/amazon/aws").__next__(),
+                        path / "ansible_collections" / "amazon" / "aws", symlinks=True)
+    return str(path)
 
 
 @pytest.mark.parametrize("shadowed", [False, True])
 def test_collections_are_imported_locally_only_when_ansible_uses_the_same_copy(tmp_path, shadowed):
-    env = {**os.environ, "NOVA_MITOGEN": ""}
-    if shadowed:
-        env["ANSIBLE_COLLECTIONS_PATH"] = _shadowing_collections(tmp_path)
+    env = {**os.environ, "NOVA_MITOGEN": "", "ANSIBLE_COLLECTIONS_PATH": _collections_path(tmp_path, shadowed)}
     out = run_python("""
         from ansible.plugins.loader import init_plugin_loader
         from ansible.plugins.loader import strategy_loader
@@ -214,9 +215,8 @@ def test_a_local_worker_imports_ansible_itself_and_the_collections_when_they_are
     (tmp_path / "library").mkdir()
     (tmp_path / "library" / "loader_of.py").write_text(LOADER_MODULE)
     (tmp_path / "play.yml").write_text(LOADER_PLAY)
-    env = {**os.environ, "NOVA_MITOGEN": "", "ANSIBLE_STRATEGY": "nova.infra.fast", "ANSIBLE_NOCOLOR": "1"}
-    if shadowed:
-        env["ANSIBLE_COLLECTIONS_PATH"] = _shadowing_collections(tmp_path)
+    env = {**os.environ, "NOVA_MITOGEN": "", "ANSIBLE_STRATEGY": "nova.infra.fast", "ANSIBLE_NOCOLOR": "1",
+           "ANSIBLE_COLLECTIONS_PATH": _collections_path(tmp_path, shadowed)}
     proc = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
          "-e", f"ansible_python_interpreter={sys.executable}", str(tmp_path / "play.yml")],
@@ -225,3 +225,37 @@ def test_a_local_worker_imports_ansible_itself_and_the_collections_when_they_are
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     (shown,) = [line for line in proc.stdout.splitlines() if "loaders=" in line]
     assert json.loads(shown.split("loaders=", 1)[1].rstrip('"').replace('\\"', '"')) == expected
+
+
+def test_a_local_worker_skips_the_module_scan_only_when_no_custom_module_utils_can_exist(tmp_path):
+    """Mitogen lists the ansible.module_utils files each module imports (parsing them all) so the worker can be sent
+    custom ones and pre-import builtin ones. A worker that imports ansible-core itself needs neither while no
+    module_utils directory but ansible-core's own exists; with one (custom module_utils may be there) Mitogen scans."""
+    custom = tmp_path / "module_utils"
+    custom.mkdir()
+    out = run_python(f"""
+        import json, os
+        from ansible.plugins.loader import init_plugin_loader
+        from ansible.plugins.loader import strategy_loader
+        init_plugin_loader()
+        strategy_loader.get("nova.infra.fast", class_only=True)
+        import ansible.executor.module_common as module_common
+        from ansible_collections.nova.infra.plugins.strategy import fast
+
+        class Context:
+            def __init__(self, context_id):
+                self.context_id = context_id
+
+        calls = []
+        fast._SCAN = lambda *args: calls.append(args[1]) or "scanned"
+        fast._LOCAL_IMPORTS.add(7)
+        builtin = module_common._MODULE_UTILS_PATH
+        only_builtin = (builtin, os.path.join(builtin, "..", "module_utils"), "/nonexistent/module_utils")
+        results = [
+            fast._scan_unless_local(None, "local", "m.py", only_builtin, builtin, Context(7)),
+            fast._scan_unless_local(None, "remote", "m.py", only_builtin, builtin, Context(8)),
+            fast._scan_unless_local(None, "custom", "m.py", only_builtin + ("{custom}",), builtin, Context(7)),
+        ]
+        print(json.dumps([results, calls]))
+    """, env={**os.environ, "NOVA_MITOGEN": ""})
+    assert json.loads(out) == [[{"builtin": [], "custom": []}, "scanned", "scanned"], ["remote", "custom"]]
