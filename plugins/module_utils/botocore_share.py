@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: nova.infra engineers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One botocore data loader for every botocore session of a long-lived Python process.
+"""One botocore data loader for every botocore session of a long-lived Python process, and (install_client_cache,
+below) one AWS client per connection setting.
 
 amazon.aws builds a new boto3 session for every client, and each new session parses botocore's endpoint rules and
 the service's model again (~100-130 ms for an EC2 client). In a process that runs many modules - the worker of the
@@ -66,7 +67,9 @@ def install():
 # exactly (a resource, an unknown parameter type, a Placebo recording) is built as before.
 
 _CLIENT_CACHE_MARK = "_nova_client_cache"
-_ENV_PREFIXES = ("AWS_", "BOTO_", "_ANSIBLE_PLACEBO")
+_ENV_PREFIXES = ("AWS_", "BOTO_")
+# amazon.aws's Placebo hooks (its own tests) record or replay each module run's session: never shared.
+_PLACEBO_PREFIX = "_ANSIBLE_PLACEBO"
 
 
 def _settings_key(value):
@@ -80,8 +83,12 @@ def _settings_key(value):
     if isinstance(value, (list, tuple)):
         return tuple(_settings_key(item) for item in value)
     if isinstance(value, botocore.config.Config):
-        # The options the caller set; Config fills the rest with the same defaults every time.
-        return ("Config", _settings_key(getattr(value, "_user_provided_options", None)))
+        # The options the caller set; Config fills the rest with the same defaults every time. A botocore that no
+        # longer keeps them there cannot be keyed exactly: no sharing then.
+        options = getattr(value, "_user_provided_options", None)
+        if not isinstance(options, dict):
+            raise TypeError("a botocore Config without _user_provided_options")
+        return ("Config", _settings_key(options))
     raise TypeError(f"cannot key a {type(value).__name__}")
 
 
@@ -106,6 +113,8 @@ def _files_key(environ):
 
 def client_key(resource, region, endpoint, params, user_agent, environ):
     """The cache key of one amazon.aws client request, or None when it must not be cached."""
+    if any(name.startswith(_PLACEBO_PREFIX) for name in environ):
+        return None
     try:
         return (
             resource,

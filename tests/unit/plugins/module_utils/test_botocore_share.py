@@ -94,10 +94,17 @@ def test_equal_client_requests_get_one_client_and_any_difference_a_new_one():
 def test_a_setting_that_cannot_be_keyed_exactly_gets_a_new_client():
     out = run_python("""
         from ansible_collections.nova.infra.plugins.module_utils import botocore_share
-        print(botocore_share.client_key("ec2", "us-west-2", None, {"verify": object()}, "ua", {}) is None,
-              botocore_share.client_key("ec2", "us-west-2", None, {"verify": False}, "ua", {}) is not None)
+        import botocore.config
+        key = botocore_share.client_key
+        config = botocore.config.Config(retries={"mode": "standard"})
+        print(key("ec2", "us-west-2", None, {"verify": object()}, "ua", {}) is None,
+              key("ec2", "us-west-2", None, {"verify": False}, "ua", {}) is not None,
+              key("ec2", "us-west-2", None, {"config": config}, "ua", {}) is not None,
+              key("ec2", "us-west-2", None, {}, "ua", {"_ANSIBLE_PLACEBO_RECORD": "/tmp/pills"}) is None)
+        del config._user_provided_options
+        print(key("ec2", "us-west-2", None, {"config": config}, "ua", {}) is None)
     """)
-    assert out == "True True"
+    assert out.split() == ["True"] * 5
 
 
 def test_a_rewritten_credentials_file_changes_the_key(tmp_path):
