@@ -169,9 +169,9 @@ def install_client_cache():
     return True
 
 
-def install_worker(client_cache=""):
+def install_worker(client_cache=True):
     """What the nova.infra.fast strategy installs in each Mitogen worker: the shared data loader, and the client
-    cache unless client_cache (the controller's NOVA_CLIENT_CACHE) is 0/false/no/off."""
+    cache unless client_cache is false (the controller's NOVA_CLIENT_CACHE=0)."""
     install()
-    if str(client_cache).strip().lower() not in ("0", "false", "no", "off"):
+    if client_cache:
         install_client_cache()

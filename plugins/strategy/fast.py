@@ -51,7 +51,13 @@ from ansible.utils.display import Display
 
 display = Display()
 
-_DISABLED = os.environ.get("NOVA_MITOGEN", "").strip().lower() in ("0", "false", "no", "off")
+
+def _switched_off(name):
+    """The collection's speed switches: NOVA_MITOGEN, NOVA_CLIENT_CACHE (0, false, no or off)."""
+    return os.environ.get(name, "").strip().lower() in ("0", "false", "no", "off")
+
+
+_DISABLED = _switched_off("NOVA_MITOGEN")
 _MISSING = None
 
 try:
@@ -73,23 +79,21 @@ def _connect_stack_sharing_loader(self, stack):
     AWS client per connection setting (once a worker)."""
     _CONNECT_STACK(self, stack)
     try:
-        self.chain.call(botocore_share.install_worker, os.environ.get("NOVA_CLIENT_CACHE", ""))
+        self.chain.call(botocore_share.install_worker, not _switched_off("NOVA_CLIENT_CACHE"))
     except Exception as exc:  # pylint: disable=broad-exception-caught
         # An optimisation never fails a run: the worker then keeps botocore's loader per session and a client per
         # module run.
         display.vvv(f"nova.infra.fast: botocore sessions keep a data loader each: {exc}")
 
 
-# Mitogen's worker asks the controller for every module of the ansible and ansible_collections packages (so a remote
-# host runs the controller's Ansible and collections), and the controller finds, minifies and sends each one, which
-# the worker compiles again: ~150 modules, ~2-4 s of CPU per run of site.yml. A local worker started with the
-# controller's own interpreter has the very same files (and their compiled .pyc) on its sys.path: it imports them
-# itself. The collections only when each one Ansible uses is the copy that interpreter imports (none installed only in
-# a collections_path outside sys.path, none shadowed), otherwise they still come from the controller.
+# Mitogen's worker asks the controller for every module of the ansible and ansible_collections packages, which the
+# controller finds, minifies and sends and the worker compiles again (~2 s of CPU per run of site.yml).
 def _econtext_config_local_imports(self):
-    """Mitogen's bootstrap settings of a new worker, which imports these packages from its own sys.path when it is a
-    local one on the controller's interpreter (the modules Mitogen rewrites in transit, ansible.modules.setup and
-    dnf, run over a local connection as module files, which still come from the controller)."""
+    """Mitogen's bootstrap settings of a new worker. A local one on the controller's interpreter has the very same
+    files (and their .pyc) on its sys.path: it imports ansible-core itself, and the collections when each one Ansible
+    uses is the copy that interpreter imports (otherwise they still come from the controller). The modules Mitogen
+    rewrites in transit, ansible.modules.setup and dnf, run over a local connection as module files, which still
+    come from the controller."""
     config = _ECONTEXT_CONFIG(self)
     python_path = self.options.python_path
     python = python_path[0] if isinstance(python_path, (list, tuple)) and len(python_path) == 1 else python_path

@@ -22,6 +22,30 @@ def run_python(code: str, env: dict) -> str:
     return proc.stdout.strip()
 
 
+def run_play(tmp_path, play, env, modules=None):
+    """ansible-playbook on localhost with this interpreter, the play's modules in a library/ beside it."""
+    if modules:
+        (tmp_path / "library").mkdir()
+        for name, source in modules.items():
+            (tmp_path / "library" / f"{name}.py").write_text(source)
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(play)
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
+         "-e", f"ansible_python_interpreter={sys.executable}", str(playbook)],
+        capture_output=True, text=True, check=False, timeout=300, cwd=tmp_path,
+        env={**os.environ, "NOVA_MITOGEN": "", "ANSIBLE_STRATEGY": "nova.infra.fast", "ANSIBLE_NOCOLOR": "1", **env},
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    return proc
+
+
+def shown(proc, key):
+    """What a debug task printed as msg "<key>=<json>"."""
+    (line,) = [line for line in proc.stdout.splitlines() if f"{key}=" in line]
+    return json.loads(line.split(f"{key}=", 1)[1].rstrip('"').replace('\\"', '"'))
+
+
 @pytest.mark.parametrize("switch, expected", [("0", "linear"), ("", "mitogen")])
 def test_the_fast_strategy_is_linear_without_mitogen(switch, expected):
     out = run_python("""
@@ -80,17 +104,10 @@ PLAY = """
 def test_a_play_of_three_tasks_or_fewer_runs_without_mitogen(tmp_path, extra_tasks, runner):
     """Mitogen's start-up costs more than it saves on a few tasks: such a play runs as plain linear (its module in
     an AnsiballZ process of its own); a longer one through Mitogen's worker."""
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(PLAY + "".join(f"    - ansible.builtin.debug:\n        msg: {i}\n" for i in range(extra_tasks)))
-    proc = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
-         "-e", f"ansible_python_interpreter={sys.executable}", str(playbook)],
-        capture_output=True, text=True, check=False, timeout=300,
-        env={**os.environ, "NOVA_MITOGEN": "", "ANSIBLE_STRATEGY": "nova.infra.fast", "ANSIBLE_NOCOLOR": "1"},
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    (shown,) = [line for line in proc.stdout.splitlines() if "runner=" in line]
-    assert runner in shown
+    play = PLAY + "".join(f"    - ansible.builtin.debug:\n        msg: {i}\n" for i in range(extra_tasks))
+    proc = run_play(tmp_path, play, {})
+    (line,) = [line for line in proc.stdout.splitlines() if "runner=" in line]
+    assert runner in line
 
 
 CLIENT_ID_MODULE = '''
@@ -130,20 +147,8 @@ CLIENT_PLAY = """
 def test_modules_of_a_run_share_a_client_of_the_same_settings(tmp_path, switch, distinct):
     """In Mitogen's worker two module runs with the same connection settings get one client (a third, in another
     region, its own); NOVA_CLIENT_CACHE=0 builds a client per module run, as amazon.aws does."""
-    (tmp_path / "library").mkdir()
-    (tmp_path / "library" / "client_id.py").write_text(CLIENT_ID_MODULE)
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(CLIENT_PLAY)
-    proc = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
-         "-e", f"ansible_python_interpreter={sys.executable}", str(playbook)],
-        capture_output=True, text=True, check=False, timeout=300, cwd=tmp_path,
-        env={**os.environ, "NOVA_MITOGEN": "", "NOVA_CLIENT_CACHE": switch, "ANSIBLE_STRATEGY": "nova.infra.fast",
-             "ANSIBLE_NOCOLOR": "1"},
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    (shown,) = [line for line in proc.stdout.splitlines() if "ids=" in line]
-    ids = json.loads(shown.split("ids=", 1)[1].rstrip('"').replace('\\"', '"'))
+    proc = run_play(tmp_path, CLIENT_PLAY, {"NOVA_CLIENT_CACHE": switch}, {"client_id": CLIENT_ID_MODULE})
+    ids = shown(proc, "ids")
     assert len(set(ids)) == distinct
     assert ids[2] not in ids[:2]
 
@@ -154,8 +159,8 @@ def _collections_path(tmp_path, shadowed):
     path = tmp_path / "collections"
     path.mkdir()
     if shadowed:
-        shutil.copytree(Path(sys.prefix).glob("lib/python3*/site-packages/ansible_collections/amazon/aws").__next__(),
-                        path / "ansible_collections" / "amazon" / "aws", symlinks=True)
+        installed = next(Path(sys.prefix).glob("lib/python3*/site-packages/ansible_collections/amazon/aws"))
+        shutil.copytree(installed, path / "ansible_collections" / "amazon" / "aws", symlinks=True)
     return str(path)
 
 
@@ -212,19 +217,9 @@ def test_a_local_worker_imports_ansible_itself_and_the_collections_when_they_are
     """The worker on the controller's interpreter imports ansible-core from its own sys.path (compiled .pyc) instead
     of receiving it from the controller; the collections too, unless Ansible uses another copy of one (then Mitogen's
     importer brings the controller's)."""
-    (tmp_path / "library").mkdir()
-    (tmp_path / "library" / "loader_of.py").write_text(LOADER_MODULE)
-    (tmp_path / "play.yml").write_text(LOADER_PLAY)
-    env = {**os.environ, "NOVA_MITOGEN": "", "ANSIBLE_STRATEGY": "nova.infra.fast", "ANSIBLE_NOCOLOR": "1",
-           "ANSIBLE_COLLECTIONS_PATH": _collections_path(tmp_path, shadowed)}
-    proc = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
-         "-e", f"ansible_python_interpreter={sys.executable}", str(tmp_path / "play.yml")],
-        capture_output=True, text=True, check=False, timeout=300, cwd=tmp_path, env=env,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    (shown,) = [line for line in proc.stdout.splitlines() if "loaders=" in line]
-    assert json.loads(shown.split("loaders=", 1)[1].rstrip('"').replace('\\"', '"')) == expected
+    env = {"ANSIBLE_COLLECTIONS_PATH": _collections_path(tmp_path, shadowed)}
+    proc = run_play(tmp_path, LOADER_PLAY, env, {"loader_of": LOADER_MODULE})
+    assert shown(proc, "loaders") == expected
 
 
 def test_a_local_worker_skips_the_module_scan_only_when_no_custom_module_utils_can_exist(tmp_path):
