@@ -23,11 +23,14 @@ description:
     when every setting that shapes it is the same (service, region, endpoint, credentials, profile, botocore config,
     user agent, the AWS_* environment and the shared config and credentials files), as a long-lived boto3 program
     does; anything else gets a new client as before. E(NOVA_CLIENT_CACHE=0) builds a client per module run.
-  - A worker on the local connection that runs the controller's own Python interpreter imports ansible-core, and the
-    collections when each one Ansible uses is the copy that interpreter would import, from its own C(sys.path) (with
-    their compiled files) instead of receiving each module's source from the controller; remote workers, another
-    interpreter, or a collection Ansible takes from elsewhere keep Mitogen's way. Such a worker is spared Mitogen's
-    scan of each module's module_utils imports while no module_utils directory other than ansible-core's exists.
+  - A worker on the local connection that runs the controller's own Python interpreter imports ansible-core, Mitogen
+    for Ansible, and the collections when each one Ansible uses is the copy that interpreter would import, from its
+    own C(sys.path) (with their compiled files) instead of receiving each module's source from the controller, and is
+    sent none of it; remote workers, another interpreter, or a collection Ansible takes from elsewhere keep Mitogen's
+    way. Such a worker is spared Mitogen's scan of each module's module_utils imports while no module_utils directory
+    other than ansible-core's exists.
+  - Mitogen's own modules (its bootstrap, and the few a worker is sent) go as their source files are, instead of
+    being stripped of comments and docstrings again on every run.
   - Every module's result is the same as with the linear strategy; the whole test suite runs with this strategy.
   - "Known limit of Mitogen: an amazon.aws module run with C(async) waits for its whole async timeout. Give such a
     task C(vars: {ansible_connection: ansible.builtin.local}) so it takes Ansible's own path (this collection has
@@ -67,6 +70,8 @@ try:
     import ansible_mitogen.planner
     import ansible_mitogen.services
     import ansible_mitogen.strategy
+    import mitogen.core
+    import mitogen.minify
     import mitogen.parent
 except ImportError as error:
     _MISSING = str(error)
@@ -90,8 +95,8 @@ def _connect_stack_sharing_loader(self, stack):
 # controller finds, minifies and sends and the worker compiles again (~2 s of CPU per run of site.yml).
 def _econtext_config_local_imports(self):
     """Mitogen's bootstrap settings of a new worker. A local one on the controller's interpreter has the very same
-    files (and their .pyc) on its sys.path: it imports ansible-core itself, and the collections when each one Ansible
-    uses is the copy that interpreter imports (otherwise they still come from the controller). The modules Mitogen
+    files (and their .pyc) on its sys.path: it imports ansible-core and ansible_mitogen itself, and the collections
+    when each one Ansible uses is the copy that interpreter imports (otherwise they still come from the controller). The modules Mitogen
     rewrites in transit, ansible.modules.setup and dnf, run over a local connection as module files, which still
     come from the controller."""
     config = _ECONTEXT_CONFIG(self)
@@ -103,15 +108,27 @@ def _econtext_config_local_imports(self):
         and isinstance(python, str)
         and (os.path.abspath(python) == os.path.abspath(sys.executable))
     ):
-        local = {"ansible"} | ({"ansible_collections"} if _collections_import_alike() else set())
+        local = {"ansible", "ansible_mitogen"} | ({"ansible_collections"} if _collections_import_alike() else set())
         config["import_overrides"] = [name for name in config["import_overrides"] if name not in local]
-        _LOCAL_IMPORTS.add(self.context.context_id)
+        _LOCAL_IMPORTS[self.context.context_id] = frozenset(local)
     return config
 
 
-# The workers (Mitogen context ids) that import ansible-core themselves; filled in the multiplexer process, where
-# the workers are started and ModuleDepService runs.
-_LOCAL_IMPORTS = set()
+# The workers (Mitogen context ids) that import ansible-core themselves, with the top-level packages each imports
+# from its own sys.path; filled in the multiplexer process, where the workers are started and the services run.
+_LOCAL_IMPORTS = {}
+
+
+def _send_module_forwards_unless_local(self, context):
+    """Mitogen's ContextService._send_module_forwards, which sends a new worker the source of the modules every
+    module run needs (ansible.module_utils.basic and ~50 modules it imports, minified first: ~1.5 s of CPU in the
+    controller per run of site.yml). A worker that imports those packages itself never uses what it is sent
+    (Mitogen's importer serves only the packages it overrides), so it receives only Mitogen's own."""
+    local = _LOCAL_IMPORTS.get(context.context_id)
+    if not local or not hasattr(self.router.responder, "forward_modules"):
+        return _SEND_MODULE_FORWARDS(self, context)
+    wanted = [name for name in self.ALWAYS_PRELOAD if name.partition(".")[0] not in local]
+    return self.router.responder.forward_modules(context, wanted)
 
 
 def _scan_unless_local(self, module_name, module_path, search_path, builtin_path, context):
@@ -126,6 +143,14 @@ def _scan_unless_local(self, module_name, module_path, search_path, builtin_path
     ):
         return {"builtin": [], "custom": []}
     return _SCAN(self, module_name, module_path, search_path, builtin_path, context)
+
+
+def _source_as_is(source):
+    """Mitogen's minimize_source, which strips comments and docstrings from the source of its own modules (its
+    bootstrap and the modules each worker is sent) by tokenizing them again on every run: ~10,000 lines, ~1.5 s of
+    CPU in the controller per playbook run. The source is sent as it is: the same code and line numbers, about a
+    third more bytes (~35 KB compressed), which a local pipe or an SSH connection carries in far less time."""
+    return mitogen.core.to_text(source)
 
 
 @functools.cache
@@ -208,6 +233,11 @@ if _MISSING is None:
     mitogen.parent.Connection.get_econtext_config = _econtext_config_local_imports
     _SCAN = ansible_mitogen.services.ModuleDepService.scan
     ansible_mitogen.services.ModuleDepService.scan = functools.wraps(_SCAN)(_scan_unless_local)
+    mitogen.minify.minimize_source = _source_as_is
+    _SEND_MODULE_FORWARDS = ansible_mitogen.services.ContextService._send_module_forwards
+    ansible_mitogen.services.ContextService._send_module_forwards = functools.wraps(_SEND_MODULE_FORWARDS)(
+        _send_module_forwards_unless_local
+    )
 
     class StrategyModule(ansible_mitogen.strategy.StrategyMixin, _Linear):
         """ansible.builtin.linear through Mitogen for Ansible."""

@@ -243,7 +243,7 @@ def test_a_local_worker_skips_the_module_scan_only_when_no_custom_module_utils_c
 
         calls = []
         fast._SCAN = lambda *args: calls.append(args[1]) or "scanned"
-        fast._LOCAL_IMPORTS.add(7)
+        fast._LOCAL_IMPORTS[7] = frozenset({{"ansible"}})
         builtin = module_common._MODULE_UTILS_PATH
         only_builtin = (builtin, os.path.join(builtin, "..", "module_utils"), "/nonexistent/module_utils")
         results = [
@@ -254,3 +254,85 @@ def test_a_local_worker_skips_the_module_scan_only_when_no_custom_module_utils_c
         print(json.dumps([results, calls]))
     """, env={**os.environ, "NOVA_MITOGEN": ""})
     assert json.loads(out) == [[{"builtin": [], "custom": []}, "scanned", "scanned"], ["remote", "custom"]]
+
+
+RECEIVED_MODULE = '''
+import sys
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def main():
+    module = AnsibleModule(argument_spec={})
+    (importer,) = [finder for finder in sys.meta_path if type(finder).__name__ == "Importer"]
+    module.exit_json(
+        changed=False,
+        received=sorted(name for name in importer._cache if name.partition(".")[0] in ("ansible", "ansible_mitogen")),
+        target_loader=type(sys.modules["ansible_mitogen.target"].__loader__).__name__,
+    )
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+RECEIVED_PLAY = LOADER_PLAY.replace("loader_of:", "received_by_worker:").replace(
+    "loaders={{ first.loaders | to_json }}", "received={{ [first.received, first.target_loader] | to_json }}"
+)
+
+
+def test_a_local_worker_is_sent_no_source_of_what_it_imports_itself(tmp_path):
+    """Mitogen sends every new worker ansible.module_utils.basic and the ~50 modules it imports, and its own
+    ansible_mitogen modules; a local worker on the controller's interpreter imports those from its sys.path, so it is
+    sent none of them (only Mitogen's own core modules)."""
+    proc = run_play(tmp_path, RECEIVED_PLAY, {}, {"received_by_worker": RECEIVED_MODULE})
+    assert shown(proc, "received") == [[], "SourceFileLoader"]
+
+
+def test_only_a_local_worker_is_spared_the_forwards():
+    """The forwards a remote worker (or another interpreter) needs are Mitogen's, unchanged."""
+    out = run_python("""
+        import json
+        from ansible.plugins.loader import init_plugin_loader
+        from ansible.plugins.loader import strategy_loader
+        init_plugin_loader()
+        strategy_loader.get("nova.infra.fast", class_only=True)
+        from ansible_collections.nova.infra.plugins.strategy import fast
+
+        sent = []
+
+        class Context:
+            def __init__(self, context_id):
+                self.context_id = context_id
+
+        class Service:
+            ALWAYS_PRELOAD = ("ansible.module_utils.basic", "ansible_mitogen.target", "mitogen.fork")
+
+            class router:
+                class responder:
+                    forward_modules = staticmethod(lambda context, names: sent.append([context.context_id, names]))
+
+        fast._SEND_MODULE_FORWARDS = lambda self, context: sent.append([context.context_id, "mitogen's"])
+        fast._LOCAL_IMPORTS[7] = frozenset({"ansible", "ansible_mitogen"})
+        for context_id in (7, 8):
+            fast._send_module_forwards_unless_local(Service(), Context(context_id))
+        print(json.dumps(sent))
+    """, env={**os.environ, "NOVA_MITOGEN": ""})
+    assert json.loads(out) == [[7, ["mitogen.fork"]], [8, "mitogen's"]]
+
+
+def test_mitogen_sends_its_source_as_it_is():
+    """No minifying on every run: the bootstrap and the modules a worker is sent are the source files themselves."""
+    out = run_python("""
+        import inspect, json
+        from ansible.plugins.loader import init_plugin_loader
+        from ansible.plugins.loader import strategy_loader
+        init_plugin_loader()
+        strategy_loader.get("nova.infra.fast", class_only=True)
+        import mitogen.core, mitogen.master, mitogen.minify, mitogen.parent
+
+        source = inspect.getsource(mitogen.parent)
+        print(json.dumps([mitogen.master._get_core_source() == inspect.getsource(mitogen.core),
+                          mitogen.minify.minimize_source(source.encode()) == source]))
+    """, env={**os.environ, "NOVA_MITOGEN": ""})
+    assert json.loads(out) == [True, True]
