@@ -1,7 +1,20 @@
 """Order of the test files: the longest first, so the xdist workers (pytest.ini: whole files each) finish
-together instead of one worker starting a five-minute file when the others are done."""
+together instead of one worker starting a five-minute file when the others are done; one botocore data loader
+for the test process."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.nova.infra.plugins.module_utils import botocore_share
+
+# The tests build hundreds of boto3 clients and run modules in-process, each parsing botocore's endpoint rules and
+# service models again; their sessions share one data loader, as the fast strategy's worker does (botocore's own
+# loader, the same files: no result changes).
+botocore_share.install()
 
 # Longest first, as measured (pytest --durations, 2026-12-02 09:00, fast strategy; whole files, setup included);
 # files not listed keep their order after these.
@@ -25,6 +38,28 @@ HEAVY_FIRST = [
 ]
 
 
-def pytest_collection_modifyitems(items):
+@pytest.hookimpl(trylast=True)  # after -k/-m deselection: only a gate that will run takes tests over
+def pytest_collection_modifyitems(config, items):
     rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+    _leave_to_ansible_test_units(config, items)
+
+
+def _leave_to_ansible_test_units(config, items):
+    """The tests/unit files that ansible-test units runs (test_quality_gates.py::test_ansible_test_units: every file
+    whose fixtures all live per test, each test in a forked process of the collection's layout) run only there when
+    that gate is part of the session, not a second time here: each test still runs, and its failure fails the gate
+    with pytest's FAILED line. Run a file alone, or deselect the gate, and plain pytest runs it."""
+    if not any(item.nodeid.endswith("test_quality_gates.py::test_ansible_test_units") for item in items):
+        return
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "tests" / "ansible_test_support"))
+    try:
+        import run_ansible_test  # pylint: disable=import-outside-toplevel
+    finally:
+        sys.path.pop(0)
+    under_ansible_test = {root / rel for rel in run_ansible_test.units_targets(root, quiet=True)}
+    left = [item for item in items if item.path in under_ansible_test]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = [item for item in items if item.path not in under_ansible_test]

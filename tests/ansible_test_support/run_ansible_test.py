@@ -117,15 +117,16 @@ def seed_get_pip() -> None:
 WIDE_FIXTURE = re.compile(r"""scope\s*=\s*["'](module|session|package)["']""")
 
 
-def units_targets() -> list[str]:
-    """tests/unit files whose fixtures all live per test; prints the ones left to plain pytest."""
+def units_targets(root: Path = TREE, quiet: bool = False) -> list[str]:
+    """tests/unit files under root whose fixtures all live per test; prints the ones left to plain pytest."""
     chosen = []
-    for path in sorted((TREE / "tests" / "unit").rglob("test_*.py")):
-        rel = str(path.relative_to(TREE))
+    for path in sorted((root / "tests" / "unit").rglob("test_*.py")):
+        rel = str(path.relative_to(root))
         if path.name == "test_quality_gates.py":
             continue  # it runs this script: under ansible-test it would recurse
         if WIDE_FIXTURE.search(path.read_text(encoding="utf-8")):
-            print(f"not under ansible-test units (shares a fixture across tests; plain pytest runs it): {rel}")
+            if not quiet:
+                print(f"not under ansible-test units (shares a fixture across tests; plain pytest runs it): {rel}")
         else:
             chosen.append(rel)
     return chosen

@@ -6,6 +6,7 @@
 with boto3 here (the roles that build the full stack are not needed): the good stack passes,
 and each broken thing, one at a time, fails the audit naming the check and the resource."""
 
+import functools
 import importlib.util
 import json
 from pathlib import Path
@@ -55,12 +56,15 @@ def no_real_aws(monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
 
 
+@functools.cache
 def client(url, service, region=REGION):
+    """One client per endpoint, service and region for the file (building one costs more than most calls)."""
     return boto3.client(
         service, region_name=region, endpoint_url=url, aws_access_key_id="testing", aws_secret_access_key="testing"
     )
 
 
+@functools.cache
 def s3control(url):
     """S3 Control puts the account in front of the host name: the sandbox answers as the proxy that reaches it."""
     return boto3.client(
