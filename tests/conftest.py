@@ -35,7 +35,6 @@ HEAVY_FIRST = [
     "test_s3_sync.py",
     "test_vpc_flow_log.py",
     "test_secrets.py",
-    "test_fast.py",
     "test_preflight_settings.py",
     "test_bastion_launch_failure.py",
 ]
@@ -61,7 +60,7 @@ def _leave_to_ansible_test_units(config, items):
         import run_ansible_test  # pylint: disable=import-outside-toplevel
     finally:
         sys.path.pop(0)
-    under_ansible_test = {root / rel for rel in run_ansible_test.units_targets(root, quiet=True)}
+    under_ansible_test = {root / rel for rel in run_ansible_test.units_targets(root)}
     left = [item for item in items if item.path in under_ansible_test]
     if left:
         config.hook.pytest_deselected(items=left)

@@ -117,19 +117,14 @@ def seed_get_pip() -> None:
 WIDE_FIXTURE = re.compile(r"""scope\s*=\s*["'](module|session|package)["']""")
 
 
-def units_targets(root: Path = TREE, quiet: bool = False) -> list[str]:
-    """tests/unit files under root whose fixtures all live per test; prints the ones left to plain pytest."""
-    chosen = []
-    for path in sorted((root / "tests" / "unit").rglob("test_*.py")):
-        rel = str(path.relative_to(root))
-        if path.name == "test_quality_gates.py":
-            continue  # it runs this script: under ansible-test it would recurse
-        if WIDE_FIXTURE.search(path.read_text(encoding="utf-8")):
-            if not quiet:
-                print(f"not under ansible-test units (shares a fixture across tests; plain pytest runs it): {rel}")
-        else:
-            chosen.append(rel)
-    return chosen
+def units_targets(root: Path = TREE) -> list[str]:
+    """tests/unit files under root whose fixtures all live per test (tests/conftest.py leaves them to this run)."""
+    return [
+        str(path.relative_to(root))
+        for path in sorted((root / "tests" / "unit").rglob("test_*.py"))
+        # test_quality_gates.py runs this script: under ansible-test it would recurse.
+        if path.name != "test_quality_gates.py" and not WIDE_FIXTURE.search(path.read_text(encoding="utf-8"))
+    ]
 
 
 def ansible_test_command(command: str, extra: list[str]) -> list[str]:
@@ -163,7 +158,12 @@ def main(argv: list[str]) -> int:
     cmd = ansible_test_command(command, extra)
     tree = build_tree()
     if command == "units" and not any(arg.startswith("tests/") for arg in extra):
-        cmd += units_targets()
+        targets = units_targets()
+        cmd += targets
+        for path in sorted((tree / "tests" / "unit").rglob("test_*.py")):
+            rel = str(path.relative_to(tree))
+            if rel not in targets and path.name != "test_quality_gates.py":
+                print(f"not under ansible-test units (shares a fixture across tests; plain pytest runs it): {rel}")
     seed_get_pip()
     env = dict(os.environ)
     # ansible-test runs ansible from the venv it was started from; put that venv's bin first so the

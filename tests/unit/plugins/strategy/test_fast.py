@@ -22,6 +22,20 @@ def run_python(code: str, env: dict) -> str:
     return proc.stdout.strip()
 
 
+# Loads the strategy plugin as Ansible does (the Mitogen patches are applied at its import): fast_class is its class.
+LOAD_FAST = """
+from ansible.plugins.loader import init_plugin_loader
+from ansible.plugins.loader import strategy_loader
+init_plugin_loader()
+fast_class = strategy_loader.get("nova.infra.fast", class_only=True)
+"""
+
+
+def run_after_loading_fast(code: str, env: dict) -> str:
+    """run_python of code after the strategy plugin was loaded in that fresh interpreter."""
+    return run_python(LOAD_FAST + textwrap.dedent(code), env)
+
+
 def run_play(tmp_path, play, env, modules=None):
     """ansible-playbook on localhost with this interpreter, the play's modules in a library/ beside it."""
     if modules:
@@ -48,12 +62,8 @@ def shown(proc, key):
 
 @pytest.mark.parametrize("switch, expected", [("0", "linear"), ("", "mitogen")])
 def test_the_fast_strategy_is_linear_without_mitogen(switch, expected):
-    out = run_python("""
-        from ansible.plugins.loader import init_plugin_loader
-        from ansible.plugins.loader import strategy_loader
-        init_plugin_loader()
-        cls = strategy_loader.get("nova.infra.fast", class_only=True)
-        print("mitogen" if any("mitogen" in base.__module__ for base in cls.__mro__) else "linear")
+    out = run_after_loading_fast("""
+        print("mitogen" if any("mitogen" in base.__module__ for base in fast_class.__mro__) else "linear")
     """, env={**os.environ, "NOVA_MITOGEN": switch})
     assert out == expected
 
@@ -61,13 +71,9 @@ def test_the_fast_strategy_is_linear_without_mitogen(switch, expected):
 def test_mitogen_lists_the_installed_collections_once_per_run():
     """Mitogen's planner lists every installed collection for each task; the fast strategy lists them once in the
     controller (before any task worker is forked) and hands every task the same list, as Mitogen would build it."""
-    out = run_python("""
+    out = run_after_loading_fast("""
         import json
         from ansible.collections.list import list_collection_dirs
-        from ansible.plugins.loader import init_plugin_loader
-        from ansible.plugins.loader import strategy_loader
-        init_plugin_loader()
-        strategy_loader.get("nova.infra.fast", class_only=True)
         import ansible_mitogen.planner as planner
         import ansible.collections.list as listing
 
@@ -167,11 +173,7 @@ def _collections_path(tmp_path, shadowed):
 @pytest.mark.parametrize("shadowed", [False, True])
 def test_collections_are_imported_locally_only_when_ansible_uses_the_same_copy(tmp_path, shadowed):
     env = {**os.environ, "NOVA_MITOGEN": "", "ANSIBLE_COLLECTIONS_PATH": _collections_path(tmp_path, shadowed)}
-    out = run_python("""
-        from ansible.plugins.loader import init_plugin_loader
-        from ansible.plugins.loader import strategy_loader
-        init_plugin_loader()
-        strategy_loader.get("nova.infra.fast", class_only=True)
+    out = run_after_loading_fast("""
         from ansible_collections.nova.infra.plugins.strategy import fast
         print(fast._collections_import_alike())
     """, env=env)
@@ -228,12 +230,8 @@ def test_a_local_worker_skips_the_module_scan_only_when_no_custom_module_utils_c
     module_utils directory but ansible-core's own exists; with one (custom module_utils may be there) Mitogen scans."""
     custom = tmp_path / "module_utils"
     custom.mkdir()
-    out = run_python(f"""
+    out = run_after_loading_fast(f"""
         import json, os
-        from ansible.plugins.loader import init_plugin_loader
-        from ansible.plugins.loader import strategy_loader
-        init_plugin_loader()
-        strategy_loader.get("nova.infra.fast", class_only=True)
         import ansible.executor.module_common as module_common
         from ansible_collections.nova.infra.plugins.strategy import fast
 
@@ -291,12 +289,8 @@ def test_a_local_worker_is_sent_no_source_of_what_it_imports_itself(tmp_path):
 
 def test_only_a_local_worker_is_spared_the_forwards():
     """The forwards a remote worker (or another interpreter) needs are Mitogen's, unchanged."""
-    out = run_python("""
+    out = run_after_loading_fast("""
         import json
-        from ansible.plugins.loader import init_plugin_loader
-        from ansible.plugins.loader import strategy_loader
-        init_plugin_loader()
-        strategy_loader.get("nova.infra.fast", class_only=True)
         from ansible_collections.nova.infra.plugins.strategy import fast
 
         sent = []
@@ -323,12 +317,8 @@ def test_only_a_local_worker_is_spared_the_forwards():
 
 def test_mitogen_sends_its_source_as_it_is():
     """No minifying on every run: the bootstrap and the modules a worker is sent are the source files themselves."""
-    out = run_python("""
+    out = run_after_loading_fast("""
         import inspect, json
-        from ansible.plugins.loader import init_plugin_loader
-        from ansible.plugins.loader import strategy_loader
-        init_plugin_loader()
-        strategy_loader.get("nova.infra.fast", class_only=True)
         import mitogen.core, mitogen.master, mitogen.minify, mitogen.parent
 
         source = inspect.getsource(mitogen.parent)
