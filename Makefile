@@ -20,10 +20,13 @@ venv: $(STAMP)
 
 # The venv is rebuilt when a requirements file changes. nova.infra is linked into the venv's
 # ansible_collections so `ansible-playbook site.yml` and `nova.infra.*` resolve without extra flags.
+# uv (pinned, installed into the venv by pip) resolves and installs the pinned requirements: the same packages
+# and versions as pip, in ~20 s instead of ~2-3 min on a fresh machine. It reads PyPI (or UV_INDEX_URL), not pip.conf.
+UV_VERSION := 0.9.5
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip==25.3
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python pip==25.3 -r requirements-dev.txt -c constraints.txt
 	@site=$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
 	  mkdir -p "$$site/ansible_collections/nova" && ln -sfn "$(CURDIR)" "$$site/ansible_collections/nova/infra"
 	@touch $@
