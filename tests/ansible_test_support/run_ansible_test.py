@@ -9,8 +9,8 @@ untracked but not ignored, so work not yet committed is checked too) are copied,
 collections are linked in beside it from the venv's site-packages.
 
 ansible-test bootstraps pip in every venv it creates with a get-pip.py that it downloads from a
-host that is not reachable here; it looks in ~/.ansible/test/cache first, so a stand-in that uses
-`ensurepip` and then installs the pinned pip from PyPI is seeded there.
+host that is not reachable here; it looks in ~/.ansible/test/cache first, so a stand-in is seeded there
+that installs the pinned pip from PyPI with the venv's uv (or with `ensurepip`, then pip, without uv).
 
 `units` runs every tests/unit test file except those holding a fixture wider than one test
 (scope="module"/"session"/"package", i.e. a sandbox server shared by a file's tests): ansible-test
@@ -47,16 +47,27 @@ TREE = COLLECTION_ROOT / NAMESPACE / NAME
 # Where ansible-test's bootstrap (_util/target/setup/requirements.py) looks for get_pip_<version>.py.
 GET_PIP_CACHE = Path("~/.ansible/test/cache").expanduser()
 
+# The venv's uv (Makefile): it installs pip into each new venv in a fraction of a second, where ensurepip and then
+# `pip install pip==<version>` take ~4.5 s of CPU, and a cold `ansible-test sanity` makes ~20 venvs.
+UV = Path(sys.executable).parent / "uv"
+
 GET_PIP_STAND_IN = '''\
-"""Stand-in for ansible-test's get-pip.py: ensurepip, then the requested pip from PyPI."""
+"""Stand-in for ansible-test's get-pip.py: the requested pip installed by uv when the project's venv has it,
+otherwise by ensurepip, then pip from PyPI."""
+import os
 import subprocess
 import sys
 
-# ansible-test passes pip-install arguments (e.g. pip==24.2 --no-setuptools --no-wheel);
+UV = {uv!r}
+# ansible-test passes pip-install arguments (e.g. --disable-pip-version-check pip==24.2 --no-setuptools --no-wheel);
 # the two --no-* flags belong to get-pip.py only and pip install rejects them.
 args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
-subprocess.check_call([sys.executable, "-m", "ensurepip", "--default-pip"], stdout=subprocess.DEVNULL)
-subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet"] + args)
+if os.path.exists(UV):
+    packages = [a for a in args if not a.startswith("-")]
+    subprocess.check_call([UV, "pip", "install", "--quiet", "--python", sys.executable] + packages)
+else:
+    subprocess.check_call([sys.executable, "-m", "ensurepip", "--default-pip"], stdout=subprocess.DEVNULL)
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet"] + args)
 '''
 
 
@@ -110,8 +121,9 @@ def seed_get_pip() -> None:
     pip_version = get_venv_packages(NativePythonConfig(version="3.11"))["pip"]
     GET_PIP_CACHE.mkdir(parents=True, exist_ok=True)
     script = GET_PIP_CACHE / f"get_pip_{pip_version.replace('.', '_')}.py"
-    if not script.exists() or script.read_text() != GET_PIP_STAND_IN:
-        script.write_text(GET_PIP_STAND_IN)
+    stand_in = GET_PIP_STAND_IN.format(uv=str(UV))
+    if not script.exists() or script.read_text() != stand_in:
+        script.write_text(stand_in)
 
 
 WIDE_FIXTURE = re.compile(r"""scope\s*=\s*["'](module|session|package)["']""")
