@@ -55,7 +55,9 @@ $(CHROMIUM):
 	$$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 # Tests run the sandbox in strict mode (AWS's dependency refusals and NAT phases), scenarios included.
-test: $(STAMP) $(CHROMIUM)
+# The venv and chromium are set up side by side (-j2): on a fresh machine apt's ~35 s then hide uv's ~15 s.
+test:
+	@$(MAKE) --no-print-directory -j2 $(STAMP) $(CHROMIUM)
 	NOVA_SANDBOX_STRICT=1 $(BIN)/python -m pytest
 
 bench: $(STAMP)
