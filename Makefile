@@ -21,7 +21,7 @@ venv: $(STAMP)
 # The venv is rebuilt when a requirements file changes. nova.infra is linked into the venv's
 # ansible_collections so `ansible-playbook site.yml` and `nova.infra.*` resolve without extra flags.
 # uv (pinned, installed into the venv by pip) resolves and installs the pinned requirements: the same packages
-# and versions as pip, in ~20 s instead of ~2-3 min on a fresh machine. It reads PyPI (or UV_INDEX_URL), not pip.conf.
+# and versions as pip, in ~15 s instead of 1-3 min on a fresh machine. It reads PyPI (or UV_INDEX_URL), not pip.conf.
 UV_VERSION := 0.9.5
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,7 +55,7 @@ $(CHROMIUM):
 	$$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 # Tests run the sandbox in strict mode (AWS's dependency refusals and NAT phases), scenarios included.
-# The venv and chromium are set up side by side (-j2): on a fresh machine apt's ~35 s then hide uv's ~15 s.
+# The venv and chromium are set up side by side (-j2): on a fresh machine apt's ~30 s hides uv's ~15 s.
 test:
 	@$(MAKE) --no-print-directory -j2 $(STAMP) $(CHROMIUM)
 	NOVA_SANDBOX_STRICT=1 $(BIN)/python -m pytest
