@@ -26,7 +26,7 @@ UV_VERSION := 0.9.5
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python pip==25.3 -r requirements-dev.txt -c constraints.txt
+	$(BIN)/uv pip install --quiet --native-tls --python $(BIN)/python pip==25.3 -r requirements-dev.txt -c constraints.txt
 	@site=$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
 	  mkdir -p "$$site/ansible_collections/nova" && ln -sfn "$(CURDIR)" "$$site/ansible_collections/nova/infra"
 	@touch $@
