@@ -16,31 +16,33 @@ from ansible_collections.nova.infra.plugins.module_utils import botocore_share
 # loader, the same files: no result changes).
 botocore_share.install()
 
-# Longest first, as measured (per-file wall of a clean-clone `make test`, 2026-12-02 18:50, the sum of each file's
+# Longest first, as measured (per-file wall of a clean-clone `make test`, 2026-12-02 20:06, the sum of each file's
 # tests with their setup, 4 workers on 2 cores); files not listed keep their order after these. pytest.ini's
 # --no-loadscope-reorder makes xdist hand them out in this order.
 HEAVY_FIRST = [
-    "test_resilience_faults.py",  # 232 s
-    "test_quality_gates.py",  # 215 s
+    "test_resilience_faults.py",  # 241 s
+    "test_quality_gates.py",  # 223 s
     "test_site.py",  # 206 s
-    "test_lifecycle.py",  # 184 s
-    "test_molecule_dr.py",  # 148 s
-    "test_bad_input.py",  # 121 s
-    "test_bad_input_matrix.py",  # 107 s
-    "test_resilience.py",  # 93 s
-    "test_dr_outage.py",  # 75 s
-    "test_stack_audit.py",  # 65 s
-    "test_molecule.py",  # 59 s
-    "test_molecule_teardown.py",  # 46 s
-    "test_s3_sync.py",  # 30 s
-    "test_access.py",  # 29 s
-    "test_bastion_launch_failure.py",  # 27 s
-    "test_sandbox.py",  # 26 s
-    "test_preflight.py",  # 20 s
-    "test_secrets.py",  # 20 s
-    "test_sandbox_alignment.py",  # 16 s
-    "test_vpc_flow_log.py",  # 15 s
-    "test_preflight_settings.py",  # 13 s
+    "test_molecule_dr.py",  # 203 s
+    "test_lifecycle.py",  # 192 s
+    "test_molecule.py",  # 119 s
+    "test_bad_input_matrix.py",  # 114 s
+    "test_bad_input.py",  # 110 s
+    "test_resilience.py",  # 92 s
+    "test_dr_outage.py",  # 87 s
+    "test_molecule_teardown.py",  # 78 s
+    "test_stack_audit.py",  # 60 s
+    "test_secrets.py",  # 43 s
+    "test_access.py",  # 38 s
+    "test_s3_sync.py",  # 28 s
+    "test_bastion_launch_failure.py",  # 26 s
+    "test_preflight_settings.py",  # 19 s
+    "test_sandbox.py",  # 17 s
+    "test_s3_bucket_replication.py",  # 13 s
+    "test_vpc_flow_log.py",  # 13 s
+    "test_strict.py",  # 13 s
+    "test_sandbox_alignment.py",  # 11 s
+    "test_preflight.py",  # 11 s
 ]
 
 
