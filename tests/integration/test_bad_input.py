@@ -47,6 +47,8 @@ CASES = {
     "negative NAT threshold": ({"monitoring_nat_bytes_threshold": -1}, ["monitoring_nat_bytes_threshold", "-1"]),
     "CPU threshold over 100": ({"monitoring_bastion_cpu_threshold": 150}, ["monitoring_bastion_cpu_threshold"]),
     "wrong type": ({"bastion_asg_max_size": "two"}, ["bastion_asg_max_size"]),
+    # The storage role's argument spec (its types) also holds for the entry points site.yml checks it through.
+    "wrong type in storage": ({"storage_replication": "maybe"}, ["storage_replication"]),
 }
 
 
