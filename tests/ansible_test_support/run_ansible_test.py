@@ -130,13 +130,18 @@ def seed_get_pip() -> None:
 WIDE_FIXTURE = re.compile(r"""scope\s*=\s*["'](module|session|package)["']""")
 
 
+def unit_test_files(root: Path = TREE) -> list[Path]:
+    """tests/unit test files under root, but test_quality_gates.py: it runs this script (under ansible-test it would
+    recurse)."""
+    return [p for p in sorted((root / "tests" / "unit").rglob("test_*.py")) if p.name != "test_quality_gates.py"]
+
+
 def units_targets(root: Path = TREE) -> list[str]:
     """tests/unit files under root whose fixtures all live per test (tests/conftest.py leaves them to this run)."""
     return [
         str(path.relative_to(root))
-        for path in sorted((root / "tests" / "unit").rglob("test_*.py"))
-        # test_quality_gates.py runs this script: under ansible-test it would recurse.
-        if path.name != "test_quality_gates.py" and not WIDE_FIXTURE.search(path.read_text(encoding="utf-8"))
+        for path in unit_test_files(root)
+        if not WIDE_FIXTURE.search(path.read_text(encoding="utf-8"))
     ]
 
 
@@ -173,10 +178,8 @@ def main(argv: list[str]) -> int:
     if command == "units" and not any(arg.startswith("tests/") for arg in extra):
         targets = units_targets()
         cmd += targets
-        for path in sorted((tree / "tests" / "unit").rglob("test_*.py")):
-            rel = str(path.relative_to(tree))
-            if rel not in targets and path.name != "test_quality_gates.py":
-                print(f"not under ansible-test units (shares a fixture across tests; plain pytest runs it): {rel}")
+        for rel in sorted({str(path.relative_to(tree)) for path in unit_test_files()} - set(targets)):
+            print(f"not under ansible-test units (shares a fixture across tests; plain pytest runs it): {rel}")
     seed_get_pip()
     env = dict(os.environ)
     # ansible-test runs ansible from the venv it was started from; put that venv's bin first so the
