@@ -753,6 +753,33 @@ MODULE_CASES = {
             "source_available": ({"source_available": "unknown"}, "source_available", "bool"),
         },
     },
+    "network_drift": {
+        "base": {
+            "vpc_cidr": "10.0.0.0/16",
+            "subnets": [
+                {"tier": "public", "az": "us-west-2a", "cidr": "10.0.0.0/24"},
+                {"tier": "private", "az": "us-west-2a", "cidr": "10.0.2.0/24"},
+            ],
+        },
+        "cases": {
+            "name_prefix": ({"name_prefix": "nova production"}, "name_prefix", "nova production", "fix"),
+            "vpc_cidr": ({"vpc_cidr": "10.0.0.0/33"}, "vpc_cidr", "10.0.0.0/33", "fix"),
+            "subnets": ({"subnets": [{"cidr": "10.0.0.0/24", "az": "us-west-2a"}]}, "subnets[0]", "tier", "fix"),
+            "subnets.tier": (
+                {"subnets": [{"cidr": "10.0.0.0/24", "az": "us-west-2a", "tier": "dmz"}]},
+                "subnets[0].tier",
+                "dmz",
+                "fix",
+            ),
+            "subnets.cidr": (
+                {"subnets": [{"cidr": "192.168.0.0/24", "az": "us-west-2a", "tier": "public"}]},
+                "subnets[0].cidr",
+                "outside vpc_cidr",
+                "fix",
+            ),
+            "tags": ({"tags": {"Project": ["nova"]}}, "tags.Project", "fix"),
+        },
+    },
     "stack_audit": {
         "base": {},
         "cases": {

@@ -451,6 +451,10 @@ def _break_the_stack(port: int) -> None:
     ec2.create_route(RouteTableId=private_rt, DestinationCidrBlock="198.51.100.0/24", GatewayId=igw)
     flow_logs = [f["FlowLogId"] for f in ec2.describe_flow_logs()["FlowLogs"]]
     ec2.delete_flow_logs(FlowLogIds=flow_logs)
+    # Drift only the network's own settings show (no audit check): DNS host names off, a subnet's tag changed.
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": False})
+    subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"][0]["SubnetId"]
+    ec2.create_tags(Resources=[subnet], Tags=[{"Key": "Environment", "Value": "changed-by-hand"}])
     # What a retried AllocateAddress leaves on AWS: a second EIP with a NAT EIP's Name, held by nothing.
     name = next(tags_of(a)["Name"] for a in ec2.describe_addresses()["Addresses"])
     ec2.allocate_address(
@@ -493,6 +497,13 @@ def test_site_repairs_the_drift_and_validate_passes_again(converged, port, tmp_p
     # The stray Elastic IP is released: two remain, each held by its NAT gateway.
     addresses = ec2.describe_addresses()["Addresses"]
     assert len(addresses) == 2 and all(a.get("AssociationId") for a in addresses), addresses
+    # The network role said what differed before repairing it (one read of the whole network found it).
+    for drift in ("dns_hostnames is False", "198.51.100.0/24", "held by a NAT gateway", "changed-by-hand"):
+        assert drift in run.stdout, drift
+    (vpc,) = stack_vpcs(ec2)
+    assert ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
+    assert {tags_of(s)["Environment"] for s in subnets} == {"production"}
     audit = run_playbook(port, "validate.yml", "-e", f"nova_report_dir={tmp_path}")
     assert audit.returncode == 0, audit.failure_messages()
 
