@@ -390,6 +390,15 @@ def test_second_run_changes_nothing(converged, port, ec2):
     assert inventory_snapshot(ec2) == before
 
 
+def test_with_every_task_run_the_second_run_also_changes_nothing(converged, port, ec2):
+    """nova_skip_in_sync=false: the network's build tasks and every alarm's module run, as before the reads."""
+    before = inventory_snapshot(ec2)
+    run = run_playbook(port, "site.yml", "-e", "nova_skip_in_sync=false")
+    assert run.returncode == 0, run.failure_messages()
+    assert run.changed == 0, run.changed_tasks()
+    assert inventory_snapshot(ec2) == before
+
+
 def test_check_mode_on_a_converged_stack_reports_no_change(converged, port):
     run = run_playbook(port, "site.yml", "--check", "--diff")
     assert run.returncode == 0, run.failure_messages()
@@ -455,6 +464,12 @@ def _break_the_stack(port: int) -> None:
     ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": False})
     subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"][0]["SubnetId"]
     ec2.create_tags(Resources=[subnet], Tags=[{"Key": "Environment", "Value": "changed-by-hand"}])
+    # An alarm's threshold raised by hand (only its settings differ; the alarm is still there).
+    cloudwatch = aws(port, "cloudwatch")
+    (alarm,) = cloudwatch.describe_alarms(AlarmNames=["nova-production-bastion-cpu"])["MetricAlarms"]
+    kept = ("AlarmName", "AlarmDescription", "AlarmActions", "MetricName", "Namespace", "Statistic", "Dimensions")
+    kept += ("Period", "Unit", "EvaluationPeriods", "ComparisonOperator", "TreatMissingData")
+    cloudwatch.put_metric_alarm(**{k: alarm[k] for k in kept if k in alarm}, Threshold=99.0)
     # What a retried AllocateAddress leaves on AWS: a second EIP with a NAT EIP's Name, held by nothing.
     name = next(tags_of(a)["Name"] for a in ec2.describe_addresses()["Addresses"])
     ec2.allocate_address(
@@ -504,6 +519,8 @@ def test_site_repairs_the_drift_and_validate_passes_again(converged, port, tmp_p
     assert ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"]
     subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
     assert {tags_of(s)["Environment"] for s in subnets} == {"production"}
+    (alarm,) = aws(port, "cloudwatch").describe_alarms(AlarmNames=["nova-production-bastion-cpu"])["MetricAlarms"]
+    assert alarm["Threshold"] == 80.0
     audit = run_playbook(port, "validate.yml", "-e", f"nova_report_dir={tmp_path}")
     assert audit.returncode == 0, audit.failure_messages()
 
