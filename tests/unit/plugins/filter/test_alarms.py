@@ -112,3 +112,9 @@ def test_state_timestamps_and_actions_enabled_do_not_count():
 def test_only_the_differing_alarms_are_returned_in_order():
     other = dict(WANTED, name="nova-production-nat-bytes-out-us-west-2a", region="us-east-1")
     assert alarms_differing([WANTED, other], found(described())) == [other]
+
+
+def test_alarms_without_a_region_live_in_the_play_region():
+    wanted = dict(WANTED, region=None)
+    assert alarms_differing([wanted], found(described(), region=None)) == []
+    assert alarms_differing([wanted], found(described(), region="us-east-1")) == [wanted]
