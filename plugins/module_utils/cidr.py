@@ -427,6 +427,20 @@ def _check_plan(vpc, azs, prefix, min_usable, label, problems) -> List[Dict[str,
     return plan_subnets(str(vpc), azs, prefix)
 
 
+# Blocks being removed from a VPC no longer constrain a new one.
+GONE_CIDR_STATES = ("disassociating", "disassociated", "failing", "failed")
+
+
+def vpc_record(vpc: Dict[str, Any], region: str, tags: Dict[str, str]) -> Dict[str, Any]:
+    """A DescribeVpcs entry in the shape find_conflicts() expects, live secondary blocks included."""
+    cidrs = [
+        a["CidrBlock"]
+        for a in vpc.get("CidrBlockAssociationSet", [])
+        if a.get("CidrBlockState", {}).get("State") not in GONE_CIDR_STATES
+    ] or [vpc["CidrBlock"]]
+    return {"vpc_id": vpc["VpcId"], "region": region, "cidrs": cidrs, "name": tags.get("Name"), "tags": tags}
+
+
 def find_conflicts(
     vpc_cidr: str, existing_vpcs: Iterable[Dict[str, Any]], own_tags: Optional[Dict[str, str]] = None
 ) -> List[Dict[str, Any]]:

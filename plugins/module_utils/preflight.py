@@ -376,18 +376,8 @@ def own_eip_tags(own_tags: Dict[str, str]) -> Dict[str, str]:
     return {k: v for k, v in own_tags.items() if k != "Name"}
 
 
-# Blocks being removed from a VPC no longer constrain a new one.
-GONE_CIDR_STATES = ("disassociating", "disassociated", "failing", "failed")
-
-
-def vpc_record(vpc: Dict[str, Any], region: str, tags: Dict[str, str]) -> Dict[str, Any]:
-    """A DescribeVpcs entry in the shape cidr.find_conflicts() expects, secondary blocks included."""
-    cidrs = [
-        a["CidrBlock"]
-        for a in vpc.get("CidrBlockAssociationSet", [])
-        if a.get("CidrBlockState", {}).get("State") not in GONE_CIDR_STATES
-    ] or [vpc["CidrBlock"]]
-    return {"vpc_id": vpc["VpcId"], "region": region, "cidrs": cidrs, "name": tags.get("Name"), "tags": tags}
+# One rule for both gates (cidr_validate reads the VPCs the same way).
+vpc_record = cidr.vpc_record
 
 
 def evaluate_cidr(

@@ -356,10 +356,6 @@ VALIDATE_OPTIONS = (
     "labels",
 )
 
-# Blocks being removed from a VPC no longer constrain the new one.
-GONE_CIDR_STATES = ("disassociating", "disassociated", "failing", "failed")
-
-
 @AWSRetry.jittered_backoff()
 def describe_vpcs(client):
     return client.get_paginator("describe_vpcs").paginate().build_full_result()["Vpcs"]
@@ -375,15 +371,7 @@ def existing_vpcs(module, regions):
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.fail_json_aws(e, msg=f"Failed to describe the VPCs in {region} to look for overlapping CIDR blocks")
         for vpc in described:
-            tags = boto3_tag_list_to_ansible_dict(vpc.get("Tags", []))
-            cidrs = [
-                a["CidrBlock"]
-                for a in vpc.get("CidrBlockAssociationSet", [])
-                if a.get("CidrBlockState", {}).get("State") not in GONE_CIDR_STATES
-            ] or [vpc["CidrBlock"]]
-            vpcs.append(
-                {"vpc_id": vpc["VpcId"], "region": region, "cidrs": cidrs, "name": tags.get("Name"), "tags": tags}
-            )
+            vpcs.append(cidr.vpc_record(vpc, region, boto3_tag_list_to_ansible_dict(vpc.get("Tags", []))))
     return vpcs
 
 
