@@ -356,6 +356,7 @@ VALIDATE_OPTIONS = (
     "labels",
 )
 
+
 @AWSRetry.jittered_backoff()
 def describe_vpcs(client):
     return client.get_paginator("describe_vpcs").paginate().build_full_result()["Vpcs"]
