@@ -780,6 +780,25 @@ MODULE_CASES = {
             "tags": ({"tags": {"Project": ["nova"]}}, "tags.Project", "fix"),
         },
     },
+    "s3_bucket_drift": {
+        "base": {"name": "nova-production-backup-123456789012-us-west-2"},
+        "cases": {
+            "name": ({"name": "Nova_Backup"}, "name", "Nova_Backup", "fix"),
+            "versioning": ({"versioning": "sometimes"}, "versioning", "bool"),
+            "encryption": ({"encryption": "rot13"}, "encryption", "rot13", "fix"),
+            "encryption_key_id": (
+                {"encryption": "AES256", "encryption_key_id": "alias/nova"},
+                "encryption_key_id",
+                "AES256",
+                "fix",
+            ),
+            "public_access": ({"public_access": {"block_public_acls": "maybe"}}, "block_public_acls", "bool"),
+            "object_ownership": ({"object_ownership": "Everyone"}, "object_ownership", "Everyone"),
+            "policy": ({"policy": "{not json"}, "policy", "fix"),
+            "tags": ({"tags": "Project"}, "tags", "dict"),
+            "purge_tags": ({"purge_tags": "sometimes"}, "purge_tags", "bool"),
+        },
+    },
     "stack_audit": {
         "base": {},
         "cases": {
