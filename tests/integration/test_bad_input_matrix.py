@@ -799,6 +799,17 @@ MODULE_CASES = {
             "purge_tags": ({"purge_tags": "sometimes"}, "purge_tags", "bool"),
         },
     },
+    "sns_topic_drift": {
+        "base": {"name": "nova-production-alarms"},
+        "cases": {
+            "name": ({"name": "arn:aws:sns:us-west-2:123456789012:x"}, "name", "fix"),
+            "display_name": ({"display_name": "n" * 101}, "display_name", "100", "fix"),
+            "subscriptions": ({"subscriptions": [{"protocol": "email"}]}, "subscriptions[0]", "endpoint", "fix"),
+            "purge_subscriptions": ({"purge_subscriptions": "sometimes"}, "purge_subscriptions", "bool"),
+            "tags": ({"tags": "Project"}, "tags", "dict"),
+            "purge_tags": ({"purge_tags": "sometimes"}, "purge_tags", "bool"),
+        },
+    },
     "stack_audit": {
         "base": {},
         "cases": {

@@ -470,6 +470,10 @@ def _break_the_stack(port: int) -> None:
     kept = ("AlarmName", "AlarmDescription", "AlarmActions", "MetricName", "Namespace", "Statistic", "Dimensions")
     kept += ("Period", "Unit", "EvaluationPeriods", "ComparisonOperator", "TreatMissingData")
     cloudwatch.put_metric_alarm(**{k: alarm[k] for k in kept if k in alarm}, Threshold=99.0)
+    # The alarm topic's display name changed by hand.
+    aws(port, "sns").set_topic_attributes(
+        TopicArn=topic_arn(port, PRIMARY, "nova-production-alarms"), AttributeName="DisplayName", AttributeValue="x"
+    )
     # What a retried AllocateAddress leaves on AWS: a second EIP with a NAT EIP's Name, held by nothing.
     name = next(tags_of(a)["Name"] for a in ec2.describe_addresses()["Addresses"])
     ec2.allocate_address(
@@ -521,6 +525,8 @@ def test_site_repairs_the_drift_and_validate_passes_again(converged, port, tmp_p
     assert {tags_of(s)["Environment"] for s in subnets} == {"production"}
     (alarm,) = aws(port, "cloudwatch").describe_alarms(AlarmNames=["nova-production-bastion-cpu"])["MetricAlarms"]
     assert alarm["Threshold"] == 80.0
+    attributes = aws(port, "sns").get_topic_attributes(TopicArn=topic_arn(port, PRIMARY, "nova-production-alarms"))
+    assert attributes["Attributes"]["DisplayName"] == "nova alarms"
     audit = run_playbook(port, "validate.yml", "-e", f"nova_report_dir={tmp_path}")
     assert audit.returncode == 0, audit.failure_messages()
 
