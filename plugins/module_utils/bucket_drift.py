@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 from typing import Callable
 
+from ansible_collections.nova.infra.plugins.module_utils import drift
+
 PUBLIC_ACCESS_FLAGS = {
     "block_public_acls": "BlockPublicAcls",
     "ignore_public_acls": "IgnorePublicAcls",
@@ -28,8 +30,7 @@ def compare(found: dict[str, Any], wanted: dict[str, Any], policies_differ: Call
     records = []
 
     def add(setting, desired, actual):
-        records.append({"resource": f"bucket {name}", "id": name, "setting": setting, "desired": desired,
-                        "actual": actual})
+        records.append(drift.record(f"bucket {name}", name, setting, desired, actual))
 
     if not found.get("exists"):
         add("exists", True, False)

@@ -21,7 +21,11 @@ import ipaddress
 from typing import Any
 from typing import Sequence
 
+from ansible_collections.nova.infra.plugins.module_utils import drift as shared_drift
 from ansible_collections.nova.infra.plugins.module_utils.audit import NAME_PREFIX
+
+# A drift record's summary line (module_utils/drift.py, shared by every read-and-compare module).
+summary = shared_drift.summary
 
 # Tags AWS manages itself (aws:cloudformation:*, aws:ec2launchtemplate:*): amazon.aws never purges them.
 AWS_TAG_PREFIX = "aws:"
@@ -112,9 +116,7 @@ class _Drift:
         self.records: list[dict[str, Any]] = []
 
     def add(self, resource: str, resource_id: str | None, setting: str, desired: Any, actual: Any) -> None:
-        self.records.append(
-            {"resource": resource, "id": resource_id, "setting": setting, "desired": desired, "actual": actual}
-        )
+        self.records.append(shared_drift.record(resource, resource_id, setting, desired, actual))
 
     def tags(
         self, resource: str, resource_id: str, desired: dict[str, str], actual: dict[str, str], purge: bool = True
@@ -335,9 +337,3 @@ def compare(
             "default_security_group_id": default_sg_id,
         }
     return result
-
-
-def summary(record: dict[str, Any]) -> str:
-    """One line per drift record, for the play's output."""
-    where = f"{record['resource']} ({record['id']})" if record.get("id") else record["resource"]
-    return f"{where}: {record['setting']} is {record['actual']!r}, the plan says {record['desired']!r}"

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ansible_collections.nova.infra.plugins.module_utils import drift
+
 # A subscription in these states is not one sns_topic would unsubscribe.
 UNCONFIRMED = ("PendingConfirmation", "Deleted")
 
@@ -37,8 +39,7 @@ def compare(found: dict[str, Any], wanted: dict[str, Any]) -> list[dict[str, Any
     records = []
 
     def add(setting, desired, actual):
-        records.append({"resource": f"SNS topic {name}", "id": found.get("arn"), "setting": setting,
-                        "desired": desired, "actual": actual})
+        records.append(drift.record(f"SNS topic {name}", found.get("arn"), setting, desired, actual))
 
     if not found.get("exists"):
         add("exists", True, False)

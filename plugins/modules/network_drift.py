@@ -172,6 +172,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.nova.infra.plugins.module_utils import drift
 from ansible_collections.nova.infra.plugins.module_utils import network_drift
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
 
@@ -234,7 +235,7 @@ def main():
     params = module.params
     problems = network_drift.problems(params["name_prefix"], params["vpc_cidr"], params["subnets"], params["tags"])
     if problems:
-        module.fail_json(msg=f"{len(problems)} bad option(s), nothing was read: " + " ".join(problems))
+        module.fail_json(msg=drift.refusal(problems))
     tags = {str(k): str(v) for k, v in params["tags"].items()}
     azs = list(dict.fromkeys(s["az"] for s in params["subnets"]))
     try:
@@ -242,12 +243,7 @@ def main():
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         fail_aws(module, e, msg=f"Failed to read the {params['name_prefix']} network")
     result = network_drift.compare(found, params["name_prefix"], params["vpc_cidr"], params["subnets"], tags)
-    module.exit_json(
-        changed=False,
-        in_sync=not result["drift"],
-        summary=[network_drift.summary(record) for record in result["drift"]],
-        **result,
-    )
+    module.exit_json(**drift.report(result["drift"], outputs=result["outputs"], vpc_id=result["vpc_id"]))
 
 
 if __name__ == "__main__":

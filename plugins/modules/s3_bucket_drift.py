@@ -150,7 +150,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nova.infra.plugins.module_utils import bucket_drift
-from ansible_collections.nova.infra.plugins.module_utils import network_drift
+from ansible_collections.nova.infra.plugins.module_utils import drift
 from ansible_collections.nova.infra.plugins.module_utils.problems import format_problem
 from ansible_collections.nova.infra.plugins.module_utils.s3_replication import bucket_name_problems
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import error_code
@@ -242,18 +242,13 @@ def main():
         except ValueError as e:
             problems.append(f"policy: not a JSON document ({e}). Fix: give the policy as JSON")
     if problems:
-        module.fail_json(msg=f"{len(problems)} bad option(s), nothing was read: " + " ".join(problems))
+        module.fail_json(msg=drift.refusal(problems))
     try:
         found = BucketReader(module).read(wanted["name"])
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         fail_aws(module, e, msg=f"Failed to read bucket {wanted['name']}")
     records = bucket_drift.compare(found, wanted, compare_policies)
-    module.exit_json(
-        changed=False,
-        in_sync=not records,
-        drift=records,
-        summary=[network_drift.summary(record) for record in records],
-    )
+    module.exit_json(**drift.report(records))
 
 
 if __name__ == "__main__":

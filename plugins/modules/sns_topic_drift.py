@@ -126,7 +126,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.nova.infra.plugins.module_utils import network_drift
+from ansible_collections.nova.infra.plugins.module_utils import drift
 from ansible_collections.nova.infra.plugins.module_utils import topic_drift
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
 
@@ -173,19 +173,13 @@ def main():
             f"display_name: {len(wanted['display_name'])} characters; SNS allows 100. Fix: shorten it"
         )
     if problems:
-        module.fail_json(msg=f"{len(problems)} bad option(s), nothing was read: " + " ".join(problems))
+        module.fail_json(msg=drift.refusal(problems))
     try:
         found = TopicReader(module).read(wanted["name"])
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         fail_aws(module, e, msg=f"Failed to read SNS topic {wanted['name']}")
     records = topic_drift.compare(found, wanted)
-    module.exit_json(
-        changed=False,
-        in_sync=not records,
-        sns_arn=found["arn"],
-        drift=records,
-        summary=[network_drift.summary(record) for record in records],
-    )
+    module.exit_json(**drift.report(records, sns_arn=found["arn"]))
 
 
 if __name__ == "__main__":
