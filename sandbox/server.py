@@ -1066,14 +1066,42 @@ class SandboxApp:
         return [body]
 
 
+def memoized_dispatcher(create_app: Callable) -> Callable:
+    """moto's ``DomainDispatcherApplication`` with its host-to-service lookup remembered.
+
+    moto resolves the service of every request under one process-wide lock by listing its own package
+    directory (``os.listdir`` and an ``isdir`` per service, ~200) and then trying its URL patterns in turn
+    (``get_backend_for_host``). That lookup depends only on the host name and moto's static tables, yet it
+    took half the server's CPU under a copy-heavy load (e.g. ``aws s3 sync``) and, being under the lock,
+    made every request thread queue behind it. The answer is remembered per host: same dispatch, once.
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    class MemoizedDispatcher(DomainDispatcherApplication):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.backend_by_host: dict[str, Any] = {}
+
+        def get_backend_for_host(self, host: str | None) -> Any:
+            if host is None:
+                return None
+            try:
+                return self.backend_by_host[host]
+            except KeyError:
+                backend = super().get_backend_for_host(host)
+                self.backend_by_host[host] = backend
+                return backend
+
+    return MemoizedDispatcher(create_app)
+
+
 def build_app(settings: Settings, request_log: str | None = None) -> SandboxApp:
-    """Patch moto, then wrap its dispatcher exactly as ``ThreadedMotoServer`` builds it."""
+    """Patch moto, then wrap its dispatcher as ``ThreadedMotoServer`` builds it (host lookup remembered)."""
     apply_aws_alignment_patches()
     install_strict_mode(settings)
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     from moto.moto_server.werkzeug_app import create_backend_app
 
-    return SandboxApp(DomainDispatcherApplication(create_backend_app), settings, request_log)
+    return SandboxApp(memoized_dispatcher(create_backend_app), settings, request_log)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -66,6 +66,28 @@ def make_bucket(s3, name):
 # ---------------------------------------------------------------- control API
 
 
+def test_dispatcher_remembers_each_hosts_service_and_answers_as_moto_does():
+    """The sandbox remembers moto's host-to-service lookup (a directory listing and a pattern scan under a lock,
+    once per request in moto): the same service for each host, computed once."""
+    server = sys.modules.get("nova_sandbox_server")
+    if server is None:
+        spec = importlib.util.spec_from_file_location("nova_sandbox_server", REPO / "sandbox" / "server.py")
+        server = importlib.util.module_from_spec(spec)
+        sys.modules["nova_sandbox_server"] = server  # dataclasses resolve annotations through sys.modules
+        spec.loader.exec_module(server)
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+    from moto.moto_server.werkzeug_app import create_backend_app
+
+    plain = DomainDispatcherApplication(create_backend_app)
+    remembered = server.memoized_dispatcher(create_backend_app)
+    hosts = ["s3.us-east-1.amazonaws.com", "ec2.us-west-2.amazonaws.com", "monitoring.us-west-2.amazonaws.com",
+             "sts.amazonaws.com", "s3control", "autoscaling.us-east-1.amazonaws.com"]
+    for host in hosts + hosts:
+        assert remembered.get_backend_for_host(host) == plain.get_backend_for_host(host)
+    assert sorted(remembered.backend_by_host) == sorted(hosts)
+    assert remembered.get_backend_for_host(None) is None
+
+
 def test_health_reports_moto_version_and_settings(url):
     doc = sandboxctl.health(url)
     assert doc["status"] == "ok"
