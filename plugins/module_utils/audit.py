@@ -27,6 +27,7 @@ from typing import Optional
 from typing import Sequence
 
 from ansible_collections.nova.infra.plugins.module_utils import s3_replication
+from ansible_collections.nova.infra.plugins.module_utils import stack
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 FAIL_ON_CHOICES = SEVERITIES + ("none",)
@@ -49,12 +50,7 @@ DESIGN = "docs/design.md"
 # The roles' rule for nova_name_prefix: every name of the stack starts with it.
 NAME_PREFIX = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,38}[A-Za-z0-9])?$")
 
-DEFAULT_REQUIRED_TAGS = {
-    "Project": "nova",
-    "Environment": "production",
-    "ManagedBy": "ansible",
-    "Stack": "nova-production",
-}
+DEFAULT_REQUIRED_TAGS = stack.required_tags(stack.design("name_prefix"))
 
 
 class NotApplicable(Exception):
@@ -65,7 +61,7 @@ def cis(control: str, title: str) -> Dict[str, str]:
     return {"benchmark": CIS_BENCHMARK, "version": CIS_VERSION, "control": control, "title": title}
 
 
-def empty_snapshot(region: str = "us-west-2", name_prefix: str = "nova-production") -> Dict[str, Any]:
+def empty_snapshot(region: str = stack.DESIGN["region"], name_prefix: str = stack.DESIGN["name_prefix"]) -> Dict[str, Any]:
     """The snapshot's shape, with nothing found. ``tags`` are always plain dicts."""
     return {
         "region": region,
@@ -1233,9 +1229,9 @@ CHECK_IDS = tuple(c["id"] for c in CHECKS)
 
 def default_settings() -> Dict[str, Any]:
     return {
-        "vpc_cidr": "10.0.0.0/16",
-        "allowed_ssh_cidrs": ["203.0.113.0/24"],
-        "expected_az_count": 2,
+        "vpc_cidr": stack.design("vpc_cidr"),
+        "allowed_ssh_cidrs": stack.design("ssh_cidrs"),
+        "expected_az_count": stack.design("az_count"),
         "min_free_ip_percent": 20,
         "required_tags": dict(DEFAULT_REQUIRED_TAGS),
         "replication_storage_class": "STANDARD_IA",

@@ -352,6 +352,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nova.infra.plugins.module_utils import audit
+from ansible_collections.nova.infra.plugins.module_utils import stack
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import error_code
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
 
@@ -778,10 +779,10 @@ class StackAuditor:
 
 def main():
     argument_spec = dict(
-        name_prefix=dict(type="str", default="nova-production"),
-        vpc_cidr=dict(type="str", default="10.0.0.0/16"),
-        allowed_ssh_cidrs=dict(type="list", elements="str", default=["203.0.113.0/24"]),
-        expected_az_count=dict(type="int", default=2),
+        name_prefix=dict(type="str", default=stack.design("name_prefix")),
+        vpc_cidr=dict(type="str", default=stack.design("vpc_cidr")),
+        allowed_ssh_cidrs=dict(type="list", elements="str", default=stack.design("ssh_cidrs")),
+        expected_az_count=dict(type="int", default=stack.design("az_count")),
         min_free_ip_percent=dict(type="int", default=20),
         required_tags=dict(type="dict", default=dict(audit.DEFAULT_REQUIRED_TAGS)),
         buckets=dict(
