@@ -18,7 +18,6 @@ what it found, and raises ``NotApplicable`` when the snapshot lacks what it chec
 """
 
 import ipaddress
-import re
 from typing import Any
 from typing import Callable
 from typing import Dict
@@ -48,7 +47,7 @@ RESERVED_PER_SUBNET = 5
 BPA_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 DESIGN = "docs/design.md"
 # The roles' rule for nova_name_prefix: every name of the stack starts with it.
-NAME_PREFIX = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,38}[A-Za-z0-9])?$")
+NAME_PREFIX = stack.NAME_PREFIX
 
 DEFAULT_REQUIRED_TAGS = stack.required_tags(stack.design("name_prefix"))
 
@@ -1330,7 +1329,7 @@ def validate_account(account_id: Optional[str]) -> List[str]:
     ]
 
 
-SNS_TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+SNS_TOPIC_NAME = stack.SNS_TOPIC_NAME
 
 
 def validate_monitoring(alarm_prefix: Optional[str], alarm_topic: Optional[str]) -> List[str]:

@@ -27,6 +27,7 @@ from typing import Sequence
 from typing import Tuple
 
 from ansible_collections.nova.infra.plugins.module_utils import problems as _problems
+from ansible_collections.nova.infra.plugins.module_utils import stack
 
 # Storage classes S3 replication can write to (Destination.StorageClass); the API enum also lists
 # classes of other products (SNOW, FSX_*, EXPRESS_ONEZONE...) that a replication rule cannot use.
@@ -49,17 +50,12 @@ MAX_RULE_ID_LENGTH = 255
 # IAM role names: 1-64 of [A-Za-z0-9+=,.@_-], optionally under a path of the same characters.
 ROLE_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
 BUCKET_ARN = re.compile(r"^arn:(aws[a-z-]*):s3:::([^/]+)$")
-# General purpose bucket names (the legacy us-east-1 upper-case names cannot take part in replication).
-BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# The bucket-name and region rules are the stack's (module_utils/stack.py), shared with the roles and the audit.
+BUCKET_NAME = stack.BUCKET_NAME
 ACCOUNT_ID = re.compile(r"^\d{12}$")
-# The shape of every AWS region name (us-west-2, us-gov-west-1, us-isob-east-1), checked without DescribeRegions:
-# a call in a region that does not exist only fails after the endpoint lookup or connection times out.
-REGION_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$")
-REGION_FIX = "use an AWS region name such as us-west-2 or us-east-1 (lowercase, as in `aws ec2 describe-regions`)"
-_IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
-# Reserved by S3 for access points, Object Lambda, Multi-Region Access Points and other bucket kinds.
-_BUCKET_BAD_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
-_BUCKET_BAD_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+REGION_NAME = stack.REGION_NAME
+REGION_FIX = stack.REGION_FIX
+bucket_name_problem = stack.bucket_name_problem
 BUCKET_NAME_FIX = (
     "give the bucket's name only (no s3:// or ARN): 3-63 lowercase letters, digits, dots and hyphens, "
     "starting and ending with a letter or digit, e.g. nova-production-backup-123456789012-us-west-2"
@@ -74,24 +70,6 @@ format_problem = _problems.format_problem
 
 def format_problems(records: Sequence[Dict[str, Any]]) -> str:
     return _problems.format_problems(records, "replication", "changed")
-
-
-def bucket_name_problem(bucket: str) -> Optional[str]:
-    """Why bucket breaks the S3 bucket naming rules, or None when it is a valid name."""
-    if not 3 <= len(bucket) <= 63:
-        return f"the bucket name is {len(bucket)} characters long; S3 bucket names have 3 to 63"
-    if not BUCKET_NAME.match(bucket):
-        return (
-            "S3 bucket names have only lowercase letters, digits, dots and hyphens, "
-            "and start and end with a letter or digit"
-        )
-    if ".." in bucket:
-        return "S3 bucket names cannot have two adjacent dots"
-    if _IPV4.match(bucket):
-        return "S3 bucket names cannot look like an IP address"
-    if bucket.startswith(_BUCKET_BAD_PREFIXES) or bucket.endswith(_BUCKET_BAD_SUFFIXES):
-        return "the bucket name uses a prefix or suffix S3 reserves for other bucket kinds"
-    return None
 
 
 def bucket_name_problems(field: str, bucket: Optional[str]) -> List[Dict[str, Any]]:

@@ -5,12 +5,17 @@
 The roles' defaults, the playbooks (pre-flight, audit, DR failover) and the modules take these values from here:
 Python imports this file; YAML reads it through the ``nova.infra.stack`` lookup and the ``nova.infra.bucket_name``
 filter. Change a default here and the build, the pre-flight, the audit and the DR playbook change with it.
+
+The input rules the roles, the playbooks and the modules share live here too (YAML uses them as Jinja tests:
+``nova_region is nova.infra.region``, plugins/test/stack.py), so that a value one of them accepts no other refuses.
 """
 
 import copy
+import re
 from typing import Any
 from typing import Dict
 from typing import List
+from typing import Optional
 
 # The design (docs/architecture.md): one VPC over two AZs in us-west-2, SSH to the bastion from one office range,
 # two buckets (application logs with a lifecycle, backups) replicated to us-east-1.
@@ -54,3 +59,86 @@ def bucket_name(bucket: str, prefix: str, account: str, region: str) -> str:
 
 def bucket_names(buckets: List[str], prefix: str, account: str, region: str) -> List[str]:
     return [bucket_name(bucket, prefix, account, region) for bucket in buckets]
+
+
+# ---------------------------------------------------------------- input rules
+
+# Every name of the stack starts with the prefix (Name tags, groups, buckets): 1-40 letters, digits, inner hyphens.
+NAME_PREFIX = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,38}[A-Za-z0-9])?$")
+# The shape of every AWS region name (us-west-2, us-gov-west-1, us-isob-east-1, ap-southeast-5), checked without
+# DescribeRegions: a call in a region that does not exist only fails after the endpoint lookup or connection times
+# out. The direction words catch typos (us-wset-2) that a looser shape would let through to a DNS error.
+REGION_NAME = re.compile(
+    r"^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9]$"
+)
+REGION_FIX = "use an AWS region name such as us-west-2 or us-east-1 (lowercase, as in `aws ec2 describe-regions`)"
+# General purpose bucket names (the legacy us-east-1 upper-case names cannot take part in replication).
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+# Reserved by S3 for access points, Object Lambda, Multi-Region Access Points and other bucket kinds.
+_BUCKET_BAD_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BUCKET_BAD_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+SNS_TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# An S3 key prefix AWS log delivery accepts: safe characters only, no leading slash, ending in a slash.
+S3_KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.*()'-][A-Za-z0-9!_.*()'/-]*/$")
+# An OpenSSH public key line of a type EC2 imports (its comment optional).
+SSH_PUBLIC_KEY = re.compile(r"^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]{60,}={0,2}( |$)")
+
+
+def is_name_prefix(value: Any) -> bool:
+    return isinstance(value, str) and bool(NAME_PREFIX.match(value))
+
+
+def is_region(value: Any) -> bool:
+    return isinstance(value, str) and bool(REGION_NAME.match(value))
+
+
+def is_sns_topic_name(value: Any) -> bool:
+    return isinstance(value, str) and bool(SNS_TOPIC_NAME.match(value))
+
+
+def is_s3_key_prefix(value: Any) -> bool:
+    return isinstance(value, str) and bool(S3_KEY_PREFIX.match(value))
+
+
+def is_ssh_public_key(value: Any) -> bool:
+    return isinstance(value, str) and bool(SSH_PUBLIC_KEY.match(value.strip()))
+
+
+def bucket_name_problem(bucket: str) -> Optional[str]:
+    """Why bucket breaks the S3 bucket naming rules, or None when it is a valid name."""
+    if not 3 <= len(bucket) <= 63:
+        return f"the bucket name is {len(bucket)} characters long; S3 bucket names have 3 to 63"
+    if not BUCKET_NAME.match(bucket):
+        return (
+            "S3 bucket names have only lowercase letters, digits, dots and hyphens, "
+            "and start and end with a letter or digit"
+        )
+    if ".." in bucket:
+        return "S3 bucket names cannot have two adjacent dots"
+    if _IPV4.match(bucket):
+        return "S3 bucket names cannot look like an IP address"
+    if bucket.startswith(_BUCKET_BAD_PREFIXES) or bucket.endswith(_BUCKET_BAD_SUFFIXES):
+        return "the bucket name uses a prefix or suffix S3 reserves for other bucket kinds"
+    return None
+
+
+def is_s3_bucket_name(value: Any) -> bool:
+    return isinstance(value, str) and bucket_name_problem(value) is None
+
+
+def tag_problem(key: Any, value: Any) -> Optional[str]:
+    """Why AWS would refuse the tag, or None: keys of 1-128 characters not starting with aws:, values up to 256."""
+    key, value = str(key), "" if value is None else str(value)
+    if not 1 <= len(key) <= 128:
+        return f"the key is {len(key)} characters long; AWS takes 1 to 128"
+    if key.lower().startswith("aws:"):
+        return "keys starting with aws: are reserved for AWS"
+    if len(value) > 256:
+        return f"the value is {len(value)} characters long; AWS takes up to 256"
+    return None
+
+
+def is_aws_tag(pair: Any) -> bool:
+    """A (key, value) pair AWS accepts as a tag."""
+    return isinstance(pair, (list, tuple)) and len(pair) == 2 and tag_problem(*pair) is None

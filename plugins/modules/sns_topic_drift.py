@@ -115,7 +115,6 @@ summary:
   returned: always
 """
 
-import re
 
 try:
     import botocore
@@ -127,10 +126,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nova.infra.plugins.module_utils import drift
+from ansible_collections.nova.infra.plugins.module_utils import stack
 from ansible_collections.nova.infra.plugins.module_utils import topic_drift
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
 
-TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+TOPIC_NAME = stack.SNS_TOPIC_NAME
 
 
 class TopicReader:

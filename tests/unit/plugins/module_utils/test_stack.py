@@ -211,3 +211,40 @@ def test_roles_and_playbooks_do_not_retype_the_design_defaults():
             if "{{" in code and DESIGN_LITERALS.search(code):
                 offenders.append(f"{path.relative_to(REPO)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+@pytest.mark.parametrize("region", ["us-west-2", "us-east-1", "us-gov-west-1", "us-isob-east-1", "ap-southeast-5",
+                                    "eu-central-2", "il-central-1", "mx-central-1"])
+def test_region_rule_accepts_aws_region_names(region):
+    assert stack.is_region(region)
+
+
+@pytest.mark.parametrize("region", ["US-WEST-2", "us-wset-2", "us-west", "uswest2", "us-west-0", "", None, 2])
+def test_region_rule_refuses_what_is_no_region_name(region):
+    assert not stack.is_region(region)
+
+
+@pytest.mark.parametrize("name, ok", [("nova-production-backup-123456789012-us-west-2", True), ("ab", False),
+                                      ("Backup", False), ("a..b", False), ("192.168.1.1", False),
+                                      ("xn--bucket", False), ("logs-s3alias", False), ("a" * 63, True),
+                                      ("a" * 64, False)])
+def test_bucket_name_rule(name, ok):
+    assert stack.is_s3_bucket_name(name) is ok
+
+
+@pytest.mark.parametrize("pair, ok", [(("Project", "nova"), True), (("", "x"), False), (("aws:cloudformation", "x"), False),
+                                      (("AWS:x", "y"), False), (("k" * 129, "v"), False), (("k", "v" * 257), False),
+                                      (("k", None), True), (["k", "v"], True), ("k", False)])
+def test_tag_rule(pair, ok):
+    assert stack.is_aws_tag(pair) is ok
+
+
+def test_name_prefix_key_prefix_topic_and_public_key_rules():
+    assert stack.is_name_prefix("nova-production") and not stack.is_name_prefix("-nova") and not stack.is_name_prefix("a" * 41)
+    assert stack.is_s3_key_prefix("vpc-flow-logs/") and not stack.is_s3_key_prefix("/logs/")
+    assert not stack.is_s3_key_prefix("logs")
+    assert stack.is_sns_topic_name("nova-production-alarms") and not stack.is_sns_topic_name("arn:aws:sns:x")
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINKw5aSvC83Fgb2u1hx6MHT79FPdVsJGboSv6nM9lONa ops@example.com\n"
+    assert stack.is_ssh_public_key(key)
+    assert not stack.is_ssh_public_key("-----BEGIN OPENSSH PRIVATE KEY-----")
+    assert not stack.is_ssh_public_key("ssh-ed25519 tooshort")
