@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export NOVA_SANDBOX_PORT ?= 4590
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv sandbox-up sandbox-down sandbox-status site teardown test test-unit test-integration molecule bench clean
+.PHONY: help venv sandbox-up sandbox-down sandbox-status site teardown test test-unit test-integration molecule bench troubleshooting-doc clean
 
 help:
 	@echo "make site          build the stack in the embedded AWS sandbox (sets everything up)"
@@ -15,6 +15,7 @@ help:
 	@echo "make sandbox-up    start the sandbox on 127.0.0.1:$(NOVA_SANDBOX_PORT); make sandbox-down stops it"
 	@echo "make teardown      remove the stack from the sandbox"
 	@echo "make bench         measure converge time and API requests (bench/results/)"
+	@echo "make troubleshooting-doc  regenerate docs/troubleshooting.md from the error catalogue"
 
 venv: $(STAMP)
 
@@ -62,6 +63,11 @@ test:
 
 bench: $(STAMP)
 	$(BIN)/python bench/converge.py
+
+# docs/troubleshooting.md from "## Contents" on is generated from the error catalogue (module_utils/troubleshoot.py).
+troubleshooting-doc: $(STAMP)
+	$(BIN)/python -c "from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import write_reference; \
+	print('updated' if write_reference('docs/troubleshooting.md') else 'up to date')"
 
 clean: sandbox-down
 	rm -rf $(VENV) .sandbox .pytest_cache

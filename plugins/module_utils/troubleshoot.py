@@ -90,532 +90,580 @@ _ENDPOINT = {
     ],
 }
 
-CATALOGUE = {
-    # Setup: Python libraries, credentials, region, connection.
-    "ModuleNotFoundError": {
-        "cause": "boto3 / botocore are not installed in the Python interpreter that runs the module; amazon.aws "
-        "reports 'Failed to import the required Python library (botocore and boto3)'.",
-        "fix": [
-            "Create the project venv with the pinned requirements: `make site` (or `make venv`), or "
-            "`python -m pip install -r requirements.txt -c constraints.txt` in your venv.",
-            "Run the venv's `.venv/bin/ansible-playbook`; the inventories set ansible_python_interpreter to "
-            "ansible_playbook_python, so modules then use the same venv. With your own inventory set "
-            "ansible_python_interpreter to /path/to/.venv/bin/python.",
-            "Verify: `.venv/bin/python -c 'import boto3, botocore; print(boto3.__version__, botocore.__version__)'`.",
-        ],
+# The guidance per error code, in the sections of docs/troubleshooting.md (rendered from here: reference_markdown).
+SECTIONS = {
+    "Setup: Python libraries, credentials, region, connection": {
+        "ModuleNotFoundError": {
+            "cause": "boto3 / botocore are not installed in the Python interpreter that runs the module; amazon.aws "
+            "reports 'Failed to import the required Python library (botocore and boto3)'.",
+            "fix": [
+                "Create the project venv with the pinned requirements: `make site` (or `make venv`), or "
+                "`python -m pip install -r requirements.txt -c constraints.txt` in your venv.",
+                "Run the venv's `.venv/bin/ansible-playbook`; the inventories set ansible_python_interpreter to "
+                "ansible_playbook_python, so modules then use the same venv. With your own inventory set "
+                "ansible_python_interpreter to /path/to/.venv/bin/python.",
+                "Verify: `.venv/bin/python -c 'import boto3, botocore; print(boto3.__version__, botocore.__version__)'`.",
+            ],
+        },
+        "NoCredentialsError": {
+            "cause": "botocore found no credentials ('Unable to locate credentials'): none in the module options, "
+            "the environment, ~/.aws/credentials or config, the SSO cache, or an instance / container role.",
+            "fix": [
+                "Configure a profile: `aws configure` (access key, secret key, region us-west-2), or for AWS SSO "
+                "`aws configure sso` then `aws sso login --profile NAME` and `export AWS_PROFILE=NAME`.",
+                "Or export AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_DEFAULT_REGION=us-west-2 "
+                "(plus AWS_SESSION_TOKEN for temporary keys).",
+                "On EC2, ECS or CI runners prefer an IAM role / instance profile: no keys on disk.",
+                "Verify: `aws sts get-caller-identity`.",
+                "For the emulator use the sandbox inventory (the default in ansible.cfg), which passes throw-away keys.",
+            ],
+        },
+        "PartialCredentialsError": {
+            "cause": "Only half of a key pair is set, e.g. AWS_ACCESS_KEY_ID without AWS_SECRET_ACCESS_KEY, or a "
+            "profile missing aws_secret_access_key.",
+            "fix": [
+                "List what is set: `env | grep ^AWS_` and `aws configure list`.",
+                "Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or unset both to fall back to the profile or role.",
+            ],
+        },
+        "ProfileNotFound": {
+            "cause": "The AWS profile named by AWS_PROFILE or `nova_aws_profile` is not in ~/.aws/config or "
+            "~/.aws/credentials.",
+            "fix": [
+                "List the profiles: `aws configure list-profiles`; fix the name or unset AWS_PROFILE.",
+                "Create it with `aws configure --profile NAME` or `aws configure sso`.",
+            ],
+        },
+        "NoRegionError": {
+            "cause": "No AWS region was given: not in the module options, AWS_DEFAULT_REGION / AWS_REGION or the profile.",
+            "fix": [
+                "Set `nova_region` in the inventory (us-west-2; us-east-1 for DR), `region:` on the task, or "
+                "`export AWS_DEFAULT_REGION=us-west-2`.",
+            ],
+        },
+        "EndpointConnectionError": _ENDPOINT,
+        "ConnectTimeoutError": _ENDPOINT,
+        "ExpiredToken": _EXPIRED,
+        "ExpiredTokenException": _EXPIRED,
+        "InvalidClientTokenId": {
+            "cause": "AWS does not know the access key ID: the key was deleted or rotated, is mistyped, belongs to "
+            "another partition (China, GovCloud), or is a temporary (ASIA...) key sent without its session token.",
+            "fix": [
+                "See where the key comes from: `aws configure list`; stale AWS_* variables win over profiles "
+                "(`env | grep ^AWS_`).",
+                "For temporary keys also set AWS_SESSION_TOKEN; for long-term keys check "
+                "`aws iam list-access-keys --user-name NAME` (from a working identity) and create a new key if needed.",
+                _WHOAMI,
+            ],
+        },
+        "SignatureDoesNotMatch": {
+            "cause": "The request signature is wrong: the secret access key does not match the key ID (typo, "
+            "trailing whitespace, rotated secret), or the local clock is off.",
+            "fix": [
+                "Re-enter the secret key (`aws configure`) or re-export AWS_SECRET_ACCESS_KEY without quotes or spaces.",
+                _CLOCK,
+                _WHOAMI,
+            ],
+        },
+        "AuthFailure": {
+            "cause": "EC2 could not validate the credentials: wrong or expired keys, a clock out of sync, or an "
+            "account not (yet) allowed to use EC2 in this region.",
+            "fix": [
+                _WHOAMI,
+                _CLOCK,
+                "If credentials are fine, check the account: a new or suspended account, or a region that is not "
+                "enabled (`aws account list-regions --region-opt-status-contains ENABLED ENABLED_BY_DEFAULT`).",
+            ],
+        },
+        "RequestExpired": {
+            "cause": "The request reached EC2 too long after the time stamp it was signed with: the local clock "
+            "is off, or a request was held back too long.",
+            "fix": [_CLOCK, "Re-run the playbook once the clock is synced."],
+        },
+        "RequestTimeTooSkewed": {
+            "cause": "S3 refused the request: the difference between the local clock and the S3 server time is too large.",
+            "fix": [_CLOCK, "Re-run the playbook once the clock is synced."],
+        },
+        "OptInRequired": {
+            "cause": "The account is not subscribed to the service or the region is an opt-in region that is not enabled.",
+            "fix": [
+                "Enable the region: `aws account enable-region --region-name REGION` (or use us-west-2 / us-east-1, "
+                "enabled by default).",
+                "New accounts: wait for account activation to complete and check the e-mail of the root user.",
+            ],
+        },
     },
-    "NoCredentialsError": {
-        "cause": "botocore found no credentials ('Unable to locate credentials'): none in the module options, "
-        "the environment, ~/.aws/credentials or config, the SSO cache, or an instance / container role.",
-        "fix": [
-            "Configure a profile: `aws configure` (access key, secret key, region us-west-2), or for AWS SSO "
-            "`aws configure sso` then `aws sso login --profile NAME` and `export AWS_PROFILE=NAME`.",
-            "Or export AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_DEFAULT_REGION=us-west-2 "
-            "(plus AWS_SESSION_TOKEN for temporary keys).",
-            "On EC2, ECS or CI runners prefer an IAM role / instance profile: no keys on disk.",
-            "Verify: `aws sts get-caller-identity`.",
-            "For the emulator use the sandbox inventory (the default in ansible.cfg), which passes throw-away keys.",
-        ],
+    "Authorisation": {
+        "AccessDenied": _ACCESS_DENIED,
+        "AccessDeniedException": _ACCESS_DENIED,
+        "AuthorizationError": _ACCESS_DENIED,
+        "UnauthorizedOperation": {
+            "cause": "The IAM identity is not allowed to perform this EC2 action (identity policy, permissions "
+            "boundary or an organisation SCP).",
+            "fix": [
+                "Decode the message to see the action, resource and condition that failed: "
+                "`aws sts decode-authorization-message --encoded-message ENCODED --query DecodedMessage --output text` "
+                "(needs sts:DecodeAuthorizationMessage).",
+                "Add the missing ec2:* action to the identity's policy: the per-playbook least-privilege policies "
+                "are in docs/iam/.",
+                _WHOAMI,
+            ],
+        },
     },
-    "PartialCredentialsError": {
-        "cause": "Only half of a key pair is set, e.g. AWS_ACCESS_KEY_ID without AWS_SECRET_ACCESS_KEY, or a "
-        "profile missing aws_secret_access_key.",
-        "fix": [
-            "List what is set: `env | grep ^AWS_` and `aws configure list`.",
-            "Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or unset both to fall back to the profile or role.",
-        ],
+    "Throttling and AWS-side errors": {
+        "RequestLimitExceeded": _THROTTLED,
+        "Throttling": _THROTTLED,
+        "ThrottlingException": _THROTTLED,
+        "Throttled": _THROTTLED,
+        "TooManyRequestsException": _THROTTLED,
+        "SlowDown": {
+            "cause": "S3 asked to reduce the request rate (HTTP 503 SlowDown) for this bucket or prefix.",
+            "fix": [
+                _RETRIES,
+                "Avoid running several playbooks that write to the same bucket at the same time.",
+            ],
+        },
+        "InternalError": _SERVER_ERROR,
+        "InternalFailure": _SERVER_ERROR,
+        "ServiceUnavailable": _SERVER_ERROR,
+        "Unavailable": _SERVER_ERROR,
+        "IdempotentParameterMismatch": {
+            "cause": "A client token was reused for a request with different parameters: AWS ties a client token to "
+            "the first request made with it, so a retry after changed inputs is refused instead of creating a duplicate.",
+            "fix": [
+                "Find what the first request created (by its Name tag, e.g. `aws ec2 describe-nat-gateways --filter "
+                "Name=tag:Name,Values=nova-production-nat-*`) and delete it if it is not what you want now.",
+                "Re-run the playbook. If it fails again with unchanged inputs, report it as a nova.infra bug: the "
+                "module should derive a new token when the parameters change.",
+            ],
+        },
     },
-    "ProfileNotFound": {
-        "cause": "The AWS profile named by AWS_PROFILE or `nova_aws_profile` is not in ~/.aws/config or "
-        "~/.aws/credentials.",
-        "fix": [
-            "List the profiles: `aws configure list-profiles`; fix the name or unset AWS_PROFILE.",
-            "Create it with `aws configure --profile NAME` or `aws configure sso`.",
-        ],
+    "VPC, subnets, availability zones": {
+        "InvalidVpc.Range": {
+            "cause": "The VPC CIDR block is not accepted: the prefix must be between /16 and /28 (and the block must "
+            "be a valid network address). AWS does not reject a block that overlaps another VPC; overlap only "
+            "breaks peering, VPN and transit gateway routing.",
+            "fix": [
+                "Set `network_vpc_cidr` to a /16 to /28 RFC 1918 block, e.g. 10.0.0.0/16; the network role checks it "
+                "with nova.infra.cidr_validate before creating anything.",
+                "To pick a block no other VPC uses: "
+                "`aws ec2 describe-vpcs --query 'Vpcs[*].[VpcId,CidrBlock]' --output table`.",
+            ],
+        },
+        "InvalidSubnet.Range": {
+            "cause": "The subnet CIDR block is not inside the VPC's CIDR block, or its prefix is not between /16 and /28.",
+            "fix": [
+                "Keep `network_public_subnet_cidrs` and `network_private_subnet_cidrs` inside `network_vpc_cidr` "
+                "(e.g. 10.0.0.0/24 and 10.0.1.0/24 public, 10.0.2.0/24 and 10.0.3.0/24 private), or leave both empty "
+                "so the subnets are planned from the VPC block.",
+                "Check the VPC's blocks: "
+                "`aws ec2 describe-vpcs --vpc-ids VPC_ID --query 'Vpcs[].CidrBlockAssociationSet[].CidrBlock'`.",
+            ],
+        },
+        "InvalidSubnet.Conflict": {
+            "cause": "The subnet CIDR block overlaps a subnet that already exists in the VPC, often one left by an "
+            "earlier run with different subnet CIDRs.",
+            "fix": [
+                "List the VPC's subnets: `aws ec2 describe-subnets --filters Name=vpc-id,Values=VPC_ID "
+                "--query 'Subnets[*].[SubnetId,CidrBlock,AvailabilityZone]' --output table`.",
+                "Choose free blocks, or delete the stale subnet (`aws ec2 delete-subnet --subnet-id SUBNET_ID`, after "
+                "removing what runs in it) and re-run.",
+            ],
+        },
+        "VpcLimitExceeded": {
+            "cause": "The account has reached its quota of VPCs in this region ('VPCs per Region', quota "
+            "L-F678F1CE, service code vpc, default 5; the default VPC counts).",
+            "fix": [
+                "Count them: `aws ec2 describe-vpcs --query 'Vpcs[*].[VpcId,CidrBlock,IsDefault]' "
+                "--output table`, and tear down stacks nobody uses (`ansible-playbook site.yml -e network_state=absent` "
+                "with their nova_name_prefix).",
+                _QUOTA_INCREASE.format(service="vpc", quota="L-F678F1CE"),
+            ],
+        },
+        "InvalidParameterValue": {
+            "cause": "A parameter value is not valid for this call; the message names it. In this stack it is most "
+            "often an availability zone the region or account does not offer ('Value (us-west-2d) for parameter "
+            "availabilityZone is invalid').",
+            "fix": [
+                "Pick AZs from `aws ec2 describe-availability-zones --region us-west-2 --filters "
+                "Name=state,Values=available --query 'AvailabilityZones[].ZoneName'`; AZ names differ per account, "
+                "so leave `network_azs` empty to use the first available ones.",
+                "Otherwise compare the value named in the message with the role defaults and the module documentation "
+                "(`ansible-doc MODULE`).",
+            ],
+        },
+        "Unsupported": {
+            "cause": "The request is valid but not supported here: typically the instance type is not offered in the "
+            "chosen availability zone, or the zone is constrained.",
+            "fix": [
+                "Pick AZs from `aws ec2 describe-availability-zones --filters Name=state,Values=available`.",
+                "Check where the type is offered: `aws ec2 describe-instance-type-offerings --location-type "
+                "availability-zone --filters Name=instance-type,Values=t3.micro --region us-west-2`; change "
+                "`network_azs` or `bastion_instance_type` accordingly.",
+            ],
+        },
+        "InvalidParameterCombination": {
+            "cause": "Parameters that cannot be used together, or one that needs another, were sent; the message names "
+            "them (e.g. security groups given both on the instance and on its network interface in a launch template).",
+            "fix": [
+                "Read the message for the two parameters, then fix the task or launch template so only one of them is set.",
+                "Compare with the module documentation (`ansible-doc MODULE`) and the role defaults.",
+            ],
+        },
+        "InsufficientFreeAddressesInSubnet": {
+            "cause": "The subnet has no free private IP address left for the instance: every address of its CIDR block "
+            "(minus the five AWS reserves) is held by an instance, network interface, NAT gateway or endpoint. An Auto "
+            "Scaling group reports it as 'There are not enough free addresses in subnet ...' and tries its other subnets.",
+            "fix": [
+                "See what is left: `aws ec2 describe-subnets --subnet-ids SUBNET_ID "
+                "--query 'Subnets[].[SubnetId,CidrBlock,AvailableIpAddressCount]'`.",
+                "Find what holds the addresses: `aws ec2 describe-network-interfaces "
+                "--filters Name=subnet-id,Values=SUBNET_ID "
+                "--query 'NetworkInterfaces[*].[NetworkInterfaceId,InterfaceType,Description,Status]' --output table`; "
+                "delete the stray interfaces (status available) or the resources nobody uses.",
+                "Or give the subnets larger blocks (`network_subnet_prefix`, e.g. 24) and rebuild them.",
+            ],
+        },
+        "InvalidVpcID.NotFound": {
+            "cause": "The VPC ID does not exist in this region: deleted, from another region or account, or just "
+            "created and not yet visible (EC2 is eventually consistent).",
+            "fix": [
+                "Look the VPC up by tag: `aws ec2 describe-vpcs --filters Name=tag:Name,Values=nova-production-vpc`.",
+                "Check the region of the task; re-run if the VPC was created seconds ago.",
+            ],
+        },
+        "InvalidSubnetID.NotFound": {
+            "cause": "The subnet ID does not exist in this region: deleted, from another region, or just created.",
+            "fix": [
+                "Look subnets up by tag: `aws ec2 describe-subnets --filters Name=tag:Name,Values=nova-production-*`.",
+                "Re-run the network role so dependent resources pick up the current subnet IDs.",
+            ],
+        },
+        "DependencyViolation": {
+            "cause": "The resource is still used by another one, so AWS refuses to delete or detach it. Teardown must "
+            "go in reverse order: instances / Auto Scaling group, NAT gateways (their network interfaces take a few "
+            "minutes to go), Elastic IPs, internet gateway, subnets, route tables, security groups, VPC.",
+            "fix": [
+                "Find what still holds the VPC: `aws ec2 describe-network-interfaces --filters Name=vpc-id,Values=VPC_ID "
+                "--query 'NetworkInterfaces[*].[NetworkInterfaceId,InterfaceType,Description,Status]' --output table`.",
+                "Internet gateway ('has some mapped public address(es)'): delete the NAT gateways and disassociate or "
+                "release the Elastic IPs first.",
+                "Security group: another group's rule references it (nova-production-private-sg references the bastion "
+                "group) or an interface still uses it: `aws ec2 describe-security-groups --filters "
+                "Name=ip-permission.group-id,Values=SG_ID` and `aws ec2 describe-network-interfaces --filters "
+                "Name=group-id,Values=SG_ID`; delete the referencing group or interface first.",
+                "Re-run the teardown (`ansible-playbook site.yml -e network_state=absent`): it deletes in dependency "
+                "order and waits for NAT gateways to be deleted.",
+            ],
+        },
     },
-    "NoRegionError": {
-        "cause": "No AWS region was given: not in the module options, AWS_DEFAULT_REGION / AWS_REGION or the profile.",
-        "fix": [
-            "Set `nova_region` in the inventory (us-west-2; us-east-1 for DR), `region:` on the task, or "
-            "`export AWS_DEFAULT_REGION=us-west-2`.",
-        ],
+    "Elastic IPs and NAT gateways": {
+        "AddressLimitExceeded": {
+            "cause": "The account has reached its Elastic IP quota in this region ('EC2-VPC Elastic IPs', quota "
+            "L-0263D0A3, service code ec2, default 5). This stack needs one per NAT gateway (one per AZ).",
+            "fix": [
+                "Find unassociated addresses: `aws ec2 describe-addresses --query "
+                "'Addresses[?AssociationId==null].[PublicIp,AllocationId]' --output table`.",
+                "Release the ones nobody needs: `aws ec2 release-address --allocation-id eipalloc-...` (a released "
+                "address is gone for good).",
+                _QUOTA_INCREASE.format(service="ec2", quota="L-0263D0A3"),
+            ],
+        },
+        "InvalidAllocationID.NotFound": {
+            "cause": "The Elastic IP allocation ID does not exist in this region: released by hand, from another region, "
+            "or allocated seconds ago and not yet visible.",
+            "fix": [
+                "Look the addresses up by tag: `aws ec2 describe-addresses --filters "
+                "Name=tag:Name,Values=nova-production-nat-eip-*`.",
+                "Re-run the network role: it finds or allocates each NAT EIP by its Name tag.",
+            ],
+        },
+        "NatGatewayLimitExceeded": {
+            "cause": "The availability zone has reached the NAT gateway quota ('NAT gateways per Availability Zone', "
+            "quota L-FE5A380F, service code vpc, default 5); gateways in pending, available and deleting state count.",
+            "fix": [
+                "List them: `aws ec2 describe-nat-gateways --filter Name=state,Values=pending,available,deleting "
+                "--query 'NatGateways[*].[NatGatewayId,State,SubnetId,VpcId]' --output table`.",
+                "Delete unused gateways and wait until they are deleted, then re-run.",
+                _QUOTA_INCREASE.format(service="vpc", quota="L-FE5A380F"),
+            ],
+        },
     },
-    "EndpointConnectionError": _ENDPOINT,
-    "ConnectTimeoutError": _ENDPOINT,
-    "ExpiredToken": _EXPIRED,
-    "ExpiredTokenException": _EXPIRED,
-    "InvalidClientTokenId": {
-        "cause": "AWS does not know the access key ID: the key was deleted or rotated, is mistyped, belongs to "
-        "another partition (China, GovCloud), or is a temporary (ASIA...) key sent without its session token.",
-        "fix": [
-            "See where the key comes from: `aws configure list`; stale AWS_* variables win over profiles "
-            "(`env | grep ^AWS_`).",
-            "For temporary keys also set AWS_SESSION_TOKEN; for long-term keys check "
-            "`aws iam list-access-keys --user-name NAME` (from a working identity) and create a new key if needed.",
-            _WHOAMI,
-        ],
+    "Security groups and key pairs": {
+        "InvalidGroup.Duplicate": {
+            "cause": "A security group with this name already exists in the VPC (group names are unique per VPC), "
+            "e.g. left by an earlier run or created by hand.",
+            "fix": [
+                "Find it: `aws ec2 describe-security-groups --filters Name=vpc-id,Values=VPC_ID "
+                "Name=group-name,Values=nova-production-* --query 'SecurityGroups[*].[GroupId,GroupName]' --output table`.",
+                "Let the role adopt it (amazon.aws.ec2_security_group matches by name and VPC) or delete the stray "
+                "group (`aws ec2 delete-security-group --group-id SG_ID`) and re-run.",
+            ],
+        },
+        "InvalidPermission.Duplicate": {
+            "cause": "The security group rule already exists: the same protocol, ports and source are authorised twice, "
+            "usually by a rule added outside Ansible.",
+            "fix": [
+                "List the rules: `aws ec2 describe-security-group-rules --filters Name=group-id,Values=SG_ID`.",
+                "Revoke the duplicate, e.g. `aws ec2 revoke-security-group-ingress --group-id SG_ID --protocol tcp "
+                "--port 22 --cidr 203.0.113.0/24`, then re-run; manage the rules only through the bastion role.",
+            ],
+        },
+        "InvalidGroup.NotFound": {
+            "cause": "The security group does not exist in this VPC and region: deleted, from another VPC, or created "
+            "seconds ago.",
+            "fix": [
+                "Look it up: `aws ec2 describe-security-groups --filters Name=group-name,Values=nova-production-*`.",
+                "Re-run the bastion role, which creates both groups before anything references them.",
+            ],
+        },
+        "InvalidKeyPair.NotFound": {
+            "cause": "The EC2 key pair does not exist in this region (key pairs are regional), e.g. "
+            "nova-production-bastion-key was never imported or was deleted.",
+            "fix": [
+                "Run the bastion role: it imports the key pair itself (from `bastion_public_key_path`, or a key it "
+                "generates once in .secrets/).",
+                "Or import one by hand: `ssh-keygen -t ed25519 -f ~/.ssh/nova-production-bastion-key` then "
+                "`aws ec2 import-key-pair --region us-west-2 --key-name nova-production-bastion-key "
+                "--public-key-material fileb://~/.ssh/nova-production-bastion-key.pub`.",
+                "Check: `aws ec2 describe-key-pairs --region us-west-2 --key-names nova-production-bastion-key`.",
+            ],
+        },
+        "InvalidKeyPair.Duplicate": {
+            "cause": "A key pair with this name already exists in the region.",
+            "fix": [
+                "Keep it (the bastion role adopts an existing key pair), or rotate it with `bastion_rotate_key: true`.",
+                "Or delete it first: `aws ec2 delete-key-pair --key-name nova-production-bastion-key`.",
+            ],
+        },
     },
-    "SignatureDoesNotMatch": {
-        "cause": "The request signature is wrong: the secret access key does not match the key ID (typo, "
-        "trailing whitespace, rotated secret), or the local clock is off.",
-        "fix": [
-            "Re-enter the secret key (`aws configure`) or re-export AWS_SECRET_ACCESS_KEY without quotes or spaces.",
-            _CLOCK,
-            _WHOAMI,
-        ],
+    "Instances": {
+        "InvalidAMIID.NotFound": {
+            "cause": "The AMI ID does not exist in this region (AMIs are regional) or has been deregistered.",
+            "fix": [
+                "Leave `bastion_ami_id` empty: the newest Amazon Linux 2023 image is then resolved in the target region.",
+                "Or look one up: `aws ssm get-parameter --region us-west-2 --name "
+                "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64 "
+                "--query Parameter.Value --output text`.",
+            ],
+        },
+        "InsufficientInstanceCapacity": {
+            "cause": "AWS has not enough on-demand capacity for this instance type in this availability zone right now. "
+            "Nothing is wrong with the request.",
+            "fix": [
+                "Retry later; the Auto Scaling group keeps trying and spreads over both public subnets.",
+                "Use another type (`bastion_instance_type`, e.g. t3a.micro) or let the request go to another AZ.",
+            ],
+        },
+        "VcpuLimitExceeded": {
+            "cause": "Launching would exceed the account's vCPU quota for on-demand instances ('Running On-Demand "
+            "Standard (A, C, D, H, I, M, R, T, Z) instances', quota L-1216C47A, service code ec2).",
+            "fix": [
+                "Stop or terminate unused instances: `aws ec2 describe-instances --filters "
+                "Name=instance-state-name,Values=running --query 'Reservations[].Instances[].[InstanceId,InstanceType]'`.",
+                _QUOTA_INCREASE.format(service="ec2", quota="L-1216C47A"),
+            ],
+        },
+        "InvalidInstanceID.NotFound": {
+            "cause": "The instance ID does not exist in this region: terminated and gone, replaced by the Auto Scaling "
+            "group, from another region, or launched seconds ago and not yet visible.",
+            "fix": [
+                "Find the bastion by tag, not by a saved ID: `aws ec2 describe-instances --filters "
+                "Name=tag:Name,Values=nova-production-bastion Name=instance-state-name,Values=pending,running "
+                "--query 'Reservations[].Instances[].InstanceId'`.",
+                "Re-run: if the instance was just launched, it is visible a few seconds later.",
+            ],
+        },
     },
-    "AuthFailure": {
-        "cause": "EC2 could not validate the credentials: wrong or expired keys, a clock out of sync, or an "
-        "account not (yet) allowed to use EC2 in this region.",
-        "fix": [
-            _WHOAMI,
-            _CLOCK,
-            "If credentials are fine, check the account: a new or suspended account, or a region that is not "
-            "enabled (`aws account list-regions --region-opt-status-contains ENABLED ENABLED_BY_DEFAULT`).",
-        ],
+    "Auto Scaling, CloudWatch, IAM": {
+        "ValidationError": {
+            "cause": "Auto Scaling, CloudWatch, IAM or STS rejected the input; the message says which field "
+            "(e.g. desired capacity outside min..max, a launch template that does not exist, an alarm period that "
+            "is not 10, 20, 30 or a multiple of 60).",
+            "fix": [
+                "Read the message; keep "
+                "`bastion_asg_min_size` <= `bastion_asg_desired_capacity` <= `bastion_asg_max_size`.",
+                "Check the launch template exists: `aws ec2 describe-launch-templates --launch-template-names "
+                "nova-production-bastion-lt`.",
+                "Alarms: period 10, 20, 30 or any multiple of 60 seconds; dimensions NatGatewayId / "
+                "AutoScalingGroupName must name existing resources.",
+            ],
+        },
+        "LimitExceeded": {
+            "cause": "A quota of Auto Scaling (groups or launch configurations per region), IAM (roles, policies, "
+            "policy size, 10 managed policies per role) or CloudWatch was reached; the message names it.",
+            "fix": [
+                "Auto Scaling: `aws service-quotas list-service-quotas --service-code autoscaling` and "
+                "`aws autoscaling describe-account-limits`; delete unused groups.",
+                "IAM: `aws iam get-account-summary`; delete unused roles and policies, or merge inline policies.",
+                "Request an increase with `aws service-quotas request-service-quota-increase` for adjustable quotas.",
+            ],
+        },
+        "AlreadyExists": {
+            "cause": "An Auto Scaling group or launch configuration with this name already exists.",
+            "fix": [
+                "Let the bastion role adopt it (it matches nova-production-bastion-asg by name), or delete the stray one: "
+                "`aws autoscaling delete-auto-scaling-group --auto-scaling-group-name NAME --force-delete`.",
+            ],
+        },
+        "ResourceInUse": {
+            "cause": "The Auto Scaling group or launch configuration is still in use (instances or a scaling activity "
+            "in the group, or a group using the launch configuration).",
+            "fix": [
+                "Delete the group with its instances (the bastion role's absent state does so), or scale it to 0 first: "
+                "`aws autoscaling update-auto-scaling-group --auto-scaling-group-name NAME "
+                "--min-size 0 --desired-capacity 0`.",
+            ],
+        },
+        "ScalingActivityInProgress": {
+            "cause": "The Auto Scaling group cannot be changed or deleted while a scaling activity runs.",
+            "fix": [
+                "Wait for it: `aws autoscaling describe-scaling-activities --auto-scaling-group-name NAME --max-items 5`, "
+                "then re-run.",
+            ],
+        },
+        "EntityAlreadyExists": {
+            "cause": "An IAM role, policy or instance profile with this name already exists in the account "
+            "(IAM names are global to the account, not regional).",
+            "fix": [
+                "Adopt it by running the role that manages it, or inspect it: `aws iam get-role --role-name "
+                "nova-production-s3-replication`.",
+            ],
+        },
+        "NoSuchEntity": {
+            "cause": "The IAM role, policy, user or instance profile does not exist (e.g. the replication role "
+            "nova-production-s3-replication was not created yet or was deleted).",
+            "fix": [
+                "Check: `aws iam get-role --role-name nova-production-s3-replication`; run the storage playbook, which "
+                "creates the role before configuring replication.",
+            ],
+        },
+        "MalformedPolicyDocument": {
+            "cause": "IAM rejected a policy document: invalid JSON or grammar, an unknown action, or a principal that "
+            "does not exist.",
+            "fix": [
+                "Validate it: `aws accessanalyzer validate-policy --policy-type IDENTITY_POLICY --policy-document "
+                "file://policy.json` (RESOURCE_POLICY for trust policies).",
+            ],
+        },
     },
-    "RequestExpired": {
-        "cause": "The request reached EC2 too long after the time stamp it was signed with: the local clock "
-        "is off, or a request was held back too long.",
-        "fix": [_CLOCK, "Re-run the playbook once the clock is synced."],
-    },
-    "RequestTimeTooSkewed": {
-        "cause": "S3 refused the request: the difference between the local clock and the S3 server time is too large.",
-        "fix": [_CLOCK, "Re-run the playbook once the clock is synced."],
-    },
-    "OptInRequired": {
-        "cause": "The account is not subscribed to the service or the region is an opt-in region that is not enabled.",
-        "fix": [
-            "Enable the region: `aws account enable-region --region-name REGION` (or use us-west-2 / us-east-1, "
-            "enabled by default).",
-            "New accounts: wait for account activation to complete and check the e-mail of the root user.",
-        ],
-    },
-    # Authorisation.
-    "AccessDenied": _ACCESS_DENIED,
-    "AccessDeniedException": _ACCESS_DENIED,
-    "AuthorizationError": _ACCESS_DENIED,
-    "UnauthorizedOperation": {
-        "cause": "The IAM identity is not allowed to perform this EC2 action (identity policy, permissions "
-        "boundary or an organisation SCP).",
-        "fix": [
-            "Decode the message to see the action, resource and condition that failed: "
-            "`aws sts decode-authorization-message --encoded-message ENCODED --query DecodedMessage --output text` "
-            "(needs sts:DecodeAuthorizationMessage).",
-            "Add the missing ec2:* action to the identity's policy: the per-playbook least-privilege policies "
-            "are in docs/iam/.",
-            _WHOAMI,
-        ],
-    },
-    # Throttling and AWS-side errors.
-    "RequestLimitExceeded": _THROTTLED,
-    "Throttling": _THROTTLED,
-    "ThrottlingException": _THROTTLED,
-    "Throttled": _THROTTLED,
-    "TooManyRequestsException": _THROTTLED,
-    "SlowDown": {
-        "cause": "S3 asked to reduce the request rate (HTTP 503 SlowDown) for this bucket or prefix.",
-        "fix": [
-            _RETRIES,
-            "Avoid running several playbooks that write to the same bucket at the same time.",
-        ],
-    },
-    "InternalError": _SERVER_ERROR,
-    "InternalFailure": _SERVER_ERROR,
-    "ServiceUnavailable": _SERVER_ERROR,
-    "Unavailable": _SERVER_ERROR,
-    "IdempotentParameterMismatch": {
-        "cause": "A client token was reused for a request with different parameters: AWS ties a client token to "
-        "the first request made with it, so a retry after changed inputs is refused instead of creating a duplicate.",
-        "fix": [
-            "Find what the first request created (by its Name tag, e.g. `aws ec2 describe-nat-gateways --filter "
-            "Name=tag:Name,Values=nova-production-nat-*`) and delete it if it is not what you want now.",
-            "Re-run the playbook. If it fails again with unchanged inputs, report it as a nova.infra bug: the "
-            "module should derive a new token when the parameters change.",
-        ],
-    },
-    # VPC, subnets, availability zones.
-    "InvalidVpc.Range": {
-        "cause": "The VPC CIDR block is not accepted: the prefix must be between /16 and /28 (and the block must "
-        "be a valid network address). AWS does not reject a block that overlaps another VPC; overlap only "
-        "breaks peering, VPN and transit gateway routing.",
-        "fix": [
-            "Set `network_vpc_cidr` to a /16 to /28 RFC 1918 block, e.g. 10.0.0.0/16; the network role checks it "
-            "with nova.infra.cidr_validate before creating anything.",
-            "To pick a block no other VPC uses: "
-            "`aws ec2 describe-vpcs --query 'Vpcs[*].[VpcId,CidrBlock]' --output table`.",
-        ],
-    },
-    "InvalidSubnet.Range": {
-        "cause": "The subnet CIDR block is not inside the VPC's CIDR block, or its prefix is not between /16 and /28.",
-        "fix": [
-            "Keep `network_public_subnet_cidrs` and `network_private_subnet_cidrs` inside `network_vpc_cidr` "
-            "(e.g. 10.0.0.0/24 and 10.0.1.0/24 public, 10.0.2.0/24 and 10.0.3.0/24 private), or leave both empty "
-            "so the subnets are planned from the VPC block.",
-            "Check the VPC's blocks: "
-            "`aws ec2 describe-vpcs --vpc-ids VPC_ID --query 'Vpcs[].CidrBlockAssociationSet[].CidrBlock'`.",
-        ],
-    },
-    "InvalidSubnet.Conflict": {
-        "cause": "The subnet CIDR block overlaps a subnet that already exists in the VPC, often one left by an "
-        "earlier run with different subnet CIDRs.",
-        "fix": [
-            "List the VPC's subnets: `aws ec2 describe-subnets --filters Name=vpc-id,Values=VPC_ID "
-            "--query 'Subnets[*].[SubnetId,CidrBlock,AvailabilityZone]' --output table`.",
-            "Choose free blocks, or delete the stale subnet (`aws ec2 delete-subnet --subnet-id SUBNET_ID`, after "
-            "removing what runs in it) and re-run.",
-        ],
-    },
-    "VpcLimitExceeded": {
-        "cause": "The account has reached its quota of VPCs in this region ('VPCs per Region', quota "
-        "L-F678F1CE, service code vpc, default 5; the default VPC counts).",
-        "fix": [
-            "Count them: `aws ec2 describe-vpcs --query 'Vpcs[*].[VpcId,CidrBlock,IsDefault]' "
-            "--output table`, and tear down stacks nobody uses (`ansible-playbook site.yml -e network_state=absent` "
-            "with their nova_name_prefix).",
-            _QUOTA_INCREASE.format(service="vpc", quota="L-F678F1CE"),
-        ],
-    },
-    "InvalidParameterValue": {
-        "cause": "A parameter value is not valid for this call; the message names it. In this stack it is most "
-        "often an availability zone the region or account does not offer ('Value (us-west-2d) for parameter "
-        "availabilityZone is invalid').",
-        "fix": [
-            "Pick AZs from `aws ec2 describe-availability-zones --region us-west-2 --filters "
-            "Name=state,Values=available --query 'AvailabilityZones[].ZoneName'`; AZ names differ per account, "
-            "so leave `network_azs` empty to use the first available ones.",
-            "Otherwise compare the value named in the message with the role defaults and the module documentation "
-            "(`ansible-doc MODULE`).",
-        ],
-    },
-    "Unsupported": {
-        "cause": "The request is valid but not supported here: typically the instance type is not offered in the "
-        "chosen availability zone, or the zone is constrained.",
-        "fix": [
-            "Pick AZs from `aws ec2 describe-availability-zones --filters Name=state,Values=available`.",
-            "Check where the type is offered: `aws ec2 describe-instance-type-offerings --location-type "
-            "availability-zone --filters Name=instance-type,Values=t3.micro --region us-west-2`; change "
-            "`network_azs` or `bastion_instance_type` accordingly.",
-        ],
-    },
-    "InvalidParameterCombination": {
-        "cause": "Parameters that cannot be used together, or one that needs another, were sent; the message names "
-        "them (e.g. security groups given both on the instance and on its network interface in a launch template).",
-        "fix": [
-            "Read the message for the two parameters, then fix the task or launch template so only one of them is set.",
-            "Compare with the module documentation (`ansible-doc MODULE`) and the role defaults.",
-        ],
-    },
-    "InsufficientFreeAddressesInSubnet": {
-        "cause": "The subnet has no free private IP address left for the instance: every address of its CIDR block "
-        "(minus the five AWS reserves) is held by an instance, network interface, NAT gateway or endpoint. An Auto "
-        "Scaling group reports it as 'There are not enough free addresses in subnet ...' and tries its other subnets.",
-        "fix": [
-            "See what is left: `aws ec2 describe-subnets --subnet-ids SUBNET_ID "
-            "--query 'Subnets[].[SubnetId,CidrBlock,AvailableIpAddressCount]'`.",
-            "Find what holds the addresses: `aws ec2 describe-network-interfaces "
-            "--filters Name=subnet-id,Values=SUBNET_ID "
-            "--query 'NetworkInterfaces[*].[NetworkInterfaceId,InterfaceType,Description,Status]' --output table`; "
-            "delete the stray interfaces (status available) or the resources nobody uses.",
-            "Or give the subnets larger blocks (`network_subnet_prefix`, e.g. 24) and rebuild them.",
-        ],
-    },
-    "InvalidVpcID.NotFound": {
-        "cause": "The VPC ID does not exist in this region: deleted, from another region or account, or just "
-        "created and not yet visible (EC2 is eventually consistent).",
-        "fix": [
-            "Look the VPC up by tag: `aws ec2 describe-vpcs --filters Name=tag:Name,Values=nova-production-vpc`.",
-            "Check the region of the task; re-run if the VPC was created seconds ago.",
-        ],
-    },
-    "InvalidSubnetID.NotFound": {
-        "cause": "The subnet ID does not exist in this region: deleted, from another region, or just created.",
-        "fix": [
-            "Look subnets up by tag: `aws ec2 describe-subnets --filters Name=tag:Name,Values=nova-production-*`.",
-            "Re-run the network role so dependent resources pick up the current subnet IDs.",
-        ],
-    },
-    "DependencyViolation": {
-        "cause": "The resource is still used by another one, so AWS refuses to delete or detach it. Teardown must "
-        "go in reverse order: instances / Auto Scaling group, NAT gateways (their network interfaces take a few "
-        "minutes to go), Elastic IPs, internet gateway, subnets, route tables, security groups, VPC.",
-        "fix": [
-            "Find what still holds the VPC: `aws ec2 describe-network-interfaces --filters Name=vpc-id,Values=VPC_ID "
-            "--query 'NetworkInterfaces[*].[NetworkInterfaceId,InterfaceType,Description,Status]' --output table`.",
-            "Internet gateway ('has some mapped public address(es)'): delete the NAT gateways and disassociate or "
-            "release the Elastic IPs first.",
-            "Security group: another group's rule references it (nova-production-private-sg references the bastion "
-            "group) or an interface still uses it: `aws ec2 describe-security-groups --filters "
-            "Name=ip-permission.group-id,Values=SG_ID` and `aws ec2 describe-network-interfaces --filters "
-            "Name=group-id,Values=SG_ID`; delete the referencing group or interface first.",
-            "Re-run the teardown (`ansible-playbook site.yml -e network_state=absent`): it deletes in dependency "
-            "order and waits for NAT gateways to be deleted.",
-        ],
-    },
-    # Elastic IPs and NAT gateways.
-    "AddressLimitExceeded": {
-        "cause": "The account has reached its Elastic IP quota in this region ('EC2-VPC Elastic IPs', quota "
-        "L-0263D0A3, service code ec2, default 5). This stack needs one per NAT gateway (one per AZ).",
-        "fix": [
-            "Find unassociated addresses: `aws ec2 describe-addresses --query "
-            "'Addresses[?AssociationId==null].[PublicIp,AllocationId]' --output table`.",
-            "Release the ones nobody needs: `aws ec2 release-address --allocation-id eipalloc-...` (a released "
-            "address is gone for good).",
-            _QUOTA_INCREASE.format(service="ec2", quota="L-0263D0A3"),
-        ],
-    },
-    "InvalidAllocationID.NotFound": {
-        "cause": "The Elastic IP allocation ID does not exist in this region: released by hand, from another region, "
-        "or allocated seconds ago and not yet visible.",
-        "fix": [
-            "Look the addresses up by tag: `aws ec2 describe-addresses --filters "
-            "Name=tag:Name,Values=nova-production-nat-eip-*`.",
-            "Re-run the network role: it finds or allocates each NAT EIP by its Name tag.",
-        ],
-    },
-    "NatGatewayLimitExceeded": {
-        "cause": "The availability zone has reached the NAT gateway quota ('NAT gateways per Availability Zone', "
-        "quota L-FE5A380F, service code vpc, default 5); gateways in pending, available and deleting state count.",
-        "fix": [
-            "List them: `aws ec2 describe-nat-gateways --filter Name=state,Values=pending,available,deleting "
-            "--query 'NatGateways[*].[NatGatewayId,State,SubnetId,VpcId]' --output table`.",
-            "Delete unused gateways and wait until they are deleted, then re-run.",
-            _QUOTA_INCREASE.format(service="vpc", quota="L-FE5A380F"),
-        ],
-    },
-    # Security groups and key pairs.
-    "InvalidGroup.Duplicate": {
-        "cause": "A security group with this name already exists in the VPC (group names are unique per VPC), "
-        "e.g. left by an earlier run or created by hand.",
-        "fix": [
-            "Find it: `aws ec2 describe-security-groups --filters Name=vpc-id,Values=VPC_ID "
-            "Name=group-name,Values=nova-production-* --query 'SecurityGroups[*].[GroupId,GroupName]' --output table`.",
-            "Let the role adopt it (amazon.aws.ec2_security_group matches by name and VPC) or delete the stray "
-            "group (`aws ec2 delete-security-group --group-id SG_ID`) and re-run.",
-        ],
-    },
-    "InvalidPermission.Duplicate": {
-        "cause": "The security group rule already exists: the same protocol, ports and source are authorised twice, "
-        "usually by a rule added outside Ansible.",
-        "fix": [
-            "List the rules: `aws ec2 describe-security-group-rules --filters Name=group-id,Values=SG_ID`.",
-            "Revoke the duplicate, e.g. `aws ec2 revoke-security-group-ingress --group-id SG_ID --protocol tcp "
-            "--port 22 --cidr 203.0.113.0/24`, then re-run; manage the rules only through the bastion role.",
-        ],
-    },
-    "InvalidGroup.NotFound": {
-        "cause": "The security group does not exist in this VPC and region: deleted, from another VPC, or created "
-        "seconds ago.",
-        "fix": [
-            "Look it up: `aws ec2 describe-security-groups --filters Name=group-name,Values=nova-production-*`.",
-            "Re-run the bastion role, which creates both groups before anything references them.",
-        ],
-    },
-    "InvalidKeyPair.NotFound": {
-        "cause": "The EC2 key pair does not exist in this region (key pairs are regional), e.g. "
-        "nova-production-bastion-key was never imported or was deleted.",
-        "fix": [
-            "Run the bastion role: it imports the key pair itself (from `bastion_public_key_path`, or a key it "
-            "generates once in .secrets/).",
-            "Or import one by hand: `ssh-keygen -t ed25519 -f ~/.ssh/nova-production-bastion-key` then "
-            "`aws ec2 import-key-pair --region us-west-2 --key-name nova-production-bastion-key "
-            "--public-key-material fileb://~/.ssh/nova-production-bastion-key.pub`.",
-            "Check: `aws ec2 describe-key-pairs --region us-west-2 --key-names nova-production-bastion-key`.",
-        ],
-    },
-    "InvalidKeyPair.Duplicate": {
-        "cause": "A key pair with this name already exists in the region.",
-        "fix": [
-            "Keep it (the bastion role adopts an existing key pair), or rotate it with `bastion_rotate_key: true`.",
-            "Or delete it first: `aws ec2 delete-key-pair --key-name nova-production-bastion-key`.",
-        ],
-    },
-    # Instances.
-    "InvalidAMIID.NotFound": {
-        "cause": "The AMI ID does not exist in this region (AMIs are regional) or has been deregistered.",
-        "fix": [
-            "Leave `bastion_ami_id` empty: the newest Amazon Linux 2023 image is then resolved in the target region.",
-            "Or look one up: `aws ssm get-parameter --region us-west-2 --name "
-            "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64 "
-            "--query Parameter.Value --output text`.",
-        ],
-    },
-    "InsufficientInstanceCapacity": {
-        "cause": "AWS has not enough on-demand capacity for this instance type in this availability zone right now. "
-        "Nothing is wrong with the request.",
-        "fix": [
-            "Retry later; the Auto Scaling group keeps trying and spreads over both public subnets.",
-            "Use another type (`bastion_instance_type`, e.g. t3a.micro) or let the request go to another AZ.",
-        ],
-    },
-    "VcpuLimitExceeded": {
-        "cause": "Launching would exceed the account's vCPU quota for on-demand instances ('Running On-Demand "
-        "Standard (A, C, D, H, I, M, R, T, Z) instances', quota L-1216C47A, service code ec2).",
-        "fix": [
-            "Stop or terminate unused instances: `aws ec2 describe-instances --filters "
-            "Name=instance-state-name,Values=running --query 'Reservations[].Instances[].[InstanceId,InstanceType]'`.",
-            _QUOTA_INCREASE.format(service="ec2", quota="L-1216C47A"),
-        ],
-    },
-    "InvalidInstanceID.NotFound": {
-        "cause": "The instance ID does not exist in this region: terminated and gone, replaced by the Auto Scaling "
-        "group, from another region, or launched seconds ago and not yet visible.",
-        "fix": [
-            "Find the bastion by tag, not by a saved ID: `aws ec2 describe-instances --filters "
-            "Name=tag:Name,Values=nova-production-bastion Name=instance-state-name,Values=pending,running "
-            "--query 'Reservations[].Instances[].InstanceId'`.",
-            "Re-run: if the instance was just launched, it is visible a few seconds later.",
-        ],
-    },
-    # Auto Scaling, CloudWatch, IAM.
-    "ValidationError": {
-        "cause": "Auto Scaling, CloudWatch, IAM or STS rejected the input; the message says which field "
-        "(e.g. desired capacity outside min..max, a launch template that does not exist, an alarm period that "
-        "is not 10, 20, 30 or a multiple of 60).",
-        "fix": [
-            "Read the message; keep "
-            "`bastion_asg_min_size` <= `bastion_asg_desired_capacity` <= `bastion_asg_max_size`.",
-            "Check the launch template exists: `aws ec2 describe-launch-templates --launch-template-names "
-            "nova-production-bastion-lt`.",
-            "Alarms: period 10, 20, 30 or any multiple of 60 seconds; dimensions NatGatewayId / "
-            "AutoScalingGroupName must name existing resources.",
-        ],
-    },
-    "LimitExceeded": {
-        "cause": "A quota of Auto Scaling (groups or launch configurations per region), IAM (roles, policies, "
-        "policy size, 10 managed policies per role) or CloudWatch was reached; the message names it.",
-        "fix": [
-            "Auto Scaling: `aws service-quotas list-service-quotas --service-code autoscaling` and "
-            "`aws autoscaling describe-account-limits`; delete unused groups.",
-            "IAM: `aws iam get-account-summary`; delete unused roles and policies, or merge inline policies.",
-            "Request an increase with `aws service-quotas request-service-quota-increase` for adjustable quotas.",
-        ],
-    },
-    "AlreadyExists": {
-        "cause": "An Auto Scaling group or launch configuration with this name already exists.",
-        "fix": [
-            "Let the bastion role adopt it (it matches nova-production-bastion-asg by name), or delete the stray one: "
-            "`aws autoscaling delete-auto-scaling-group --auto-scaling-group-name NAME --force-delete`.",
-        ],
-    },
-    "ResourceInUse": {
-        "cause": "The Auto Scaling group or launch configuration is still in use (instances or a scaling activity "
-        "in the group, or a group using the launch configuration).",
-        "fix": [
-            "Delete the group with its instances (the bastion role's absent state does so), or scale it to 0 first: "
-            "`aws autoscaling update-auto-scaling-group --auto-scaling-group-name NAME "
-            "--min-size 0 --desired-capacity 0`.",
-        ],
-    },
-    "ScalingActivityInProgress": {
-        "cause": "The Auto Scaling group cannot be changed or deleted while a scaling activity runs.",
-        "fix": [
-            "Wait for it: `aws autoscaling describe-scaling-activities --auto-scaling-group-name NAME --max-items 5`, "
-            "then re-run.",
-        ],
-    },
-    "EntityAlreadyExists": {
-        "cause": "An IAM role, policy or instance profile with this name already exists in the account "
-        "(IAM names are global to the account, not regional).",
-        "fix": [
-            "Adopt it by running the role that manages it, or inspect it: `aws iam get-role --role-name "
-            "nova-production-s3-replication`.",
-        ],
-    },
-    "NoSuchEntity": {
-        "cause": "The IAM role, policy, user or instance profile does not exist (e.g. the replication role "
-        "nova-production-s3-replication was not created yet or was deleted).",
-        "fix": [
-            "Check: `aws iam get-role --role-name nova-production-s3-replication`; run the storage playbook, which "
-            "creates the role before configuring replication.",
-        ],
-    },
-    "MalformedPolicyDocument": {
-        "cause": "IAM rejected a policy document: invalid JSON or grammar, an unknown action, or a principal that "
-        "does not exist.",
-        "fix": [
-            "Validate it: `aws accessanalyzer validate-policy --policy-type IDENTITY_POLICY --policy-document "
-            "file://policy.json` (RESOURCE_POLICY for trust policies).",
-        ],
-    },
-    # S3.
-    "BucketAlreadyExists": {
-        "cause": "The bucket name is taken by another AWS account: bucket names are global across all accounts.",
-        "fix": [
-            "Bucket names here embed the account ID and region (nova-production-app-logs-ACCOUNT-REGION); check "
-            "the account with `aws sts get-caller-identity` and the name the task used.",
-            "If the name is really taken, change `nova_name_prefix`.",
-        ],
-    },
-    "BucketAlreadyOwnedByYou": {
-        "cause": "Your account already owns this bucket (CreateBucket was repeated, or the bucket exists in "
-        "another region; us-east-1 answers a repeated create with success instead).",
-        "fix": [
-            "Treat it as existing: `aws s3api get-bucket-location --bucket NAME` shows its region.",
-            "If it is in the wrong region, empty and delete it, then create it in the right one (a deleted name "
-            "may take a while to become available again).",
-        ],
-    },
-    "NoSuchBucket": {
-        "cause": "The bucket does not exist: not created yet (e.g. the us-east-1 replica before replication is "
-        "configured, or the log bucket before the flow log), deleted, or a name with the wrong account ID / region.",
-        "fix": [
-            "List them: `aws s3api list-buckets --query \"Buckets[?starts_with(Name, 'nova-production')].Name\"`.",
-            "Run the storage playbook first: it creates the replica buckets in us-east-1 before the replication "
-            "rules that point at them.",
-        ],
-    },
-    "BucketNotEmpty": {
-        "cause": "A bucket must be empty to be deleted; with versioning, old object versions and delete markers count.",
-        "fix": [
-            "List what is left: `aws s3api list-object-versions --bucket NAME --max-items 20`.",
-            "Delete all versions and delete markers (or let an expiry lifecycle rule do it), then re-run the teardown.",
-        ],
-    },
-    "InvalidRequest": {
-        "cause": "S3 refused a request that is well-formed but not allowed in the bucket's state; in this stack "
-        "usually replication configured while versioning is off on the source or the destination bucket. "
-        "(EC2 also uses this code for requests that are invalid as a whole; the message says why.)",
-        "fix": [
-            "Check both buckets: `aws s3api get-bucket-versioning --bucket NAME` must say Enabled.",
-            "Enable it: `aws s3api put-bucket-versioning --bucket NAME --versioning-configuration Status=Enabled`, "
-            "then re-run (the storage playbook enables versioning before replication).",
-        ],
-    },
-    "MalformedPolicy": {
-        "cause": "S3 rejected the bucket policy: invalid JSON, a Resource that is not this bucket "
-        "('Policy has invalid resource'), or a Principal that does not exist (e.g. a deleted or just-created "
-        "IAM role).",
-        "fix": [
-            "Resources must be arn:aws:s3:::BUCKET and arn:aws:s3:::BUCKET/* of this very bucket.",
-            "Validate: `aws accessanalyzer validate-policy --policy-type RESOURCE_POLICY "
-            "--validate-policy-resource-type AWS::S3::Bucket --policy-document file://policy.json`.",
-            "If a principal role was just created, re-run a few seconds later (IAM is eventually consistent).",
-        ],
-    },
-    "IllegalLocationConstraintException": {
-        "cause": "The bucket's LocationConstraint does not match the region the CreateBucket request was sent to "
-        "(e.g. the us-east-1 replica created through a us-west-2 client).",
-        "fix": [
-            "Create each bucket with `region:` set to its own region: `nova_dr_region` (us-east-1) for the replicas, "
-            "`nova_region` for the sources.",
-            "Check where a bucket lives: `aws s3api get-bucket-location --bucket NAME`.",
-        ],
-    },
-    "ReplicationConfigurationNotFoundError": {
-        "cause": "The bucket has no replication configuration (GetBucketReplication found none).",
-        "fix": [
-            "Check: `aws s3api get-bucket-replication --bucket nova-production-app-logs-ACCOUNT-us-west-2`.",
-            "Run the storage playbook to configure replication; the role nova-production-s3-replication and "
-            "versioning on both buckets must exist first.",
-        ],
-    },
-    "OperationAborted": {
-        "cause": "A conflicting operation is in progress on this bucket (e.g. it is being deleted or created "
-        "elsewhere, or its name was just freed).",
-        "fix": ["Wait a few minutes and re-run; do not run two playbooks on the same bucket at once."],
+    "S3": {
+        "BucketAlreadyExists": {
+            "cause": "The bucket name is taken by another AWS account: bucket names are global across all accounts.",
+            "fix": [
+                "Bucket names here embed the account ID and region (nova-production-app-logs-ACCOUNT-REGION); check "
+                "the account with `aws sts get-caller-identity` and the name the task used.",
+                "If the name is really taken, change `nova_name_prefix`.",
+            ],
+        },
+        "BucketAlreadyOwnedByYou": {
+            "cause": "Your account already owns this bucket (CreateBucket was repeated, or the bucket exists in "
+            "another region; us-east-1 answers a repeated create with success instead).",
+            "fix": [
+                "Treat it as existing: `aws s3api get-bucket-location --bucket NAME` shows its region.",
+                "If it is in the wrong region, empty and delete it, then create it in the right one (a deleted name "
+                "may take a while to become available again).",
+            ],
+        },
+        "NoSuchBucket": {
+            "cause": "The bucket does not exist: not created yet (e.g. the us-east-1 replica before replication is "
+            "configured, or the log bucket before the flow log), deleted, or a name with the wrong account ID / region.",
+            "fix": [
+                "List them: `aws s3api list-buckets --query \"Buckets[?starts_with(Name, 'nova-production')].Name\"`.",
+                "Run the storage playbook first: it creates the replica buckets in us-east-1 before the replication "
+                "rules that point at them.",
+            ],
+        },
+        "BucketNotEmpty": {
+            "cause": "A bucket must be empty to be deleted; with versioning, old object versions and delete markers count.",
+            "fix": [
+                "List what is left: `aws s3api list-object-versions --bucket NAME --max-items 20`.",
+                "Delete all versions and delete markers (or let an expiry lifecycle rule do it), then re-run the teardown.",
+            ],
+        },
+        "InvalidRequest": {
+            "cause": "S3 refused a request that is well-formed but not allowed in the bucket's state; in this stack "
+            "usually replication configured while versioning is off on the source or the destination bucket. "
+            "(EC2 also uses this code for requests that are invalid as a whole; the message says why.)",
+            "fix": [
+                "Check both buckets: `aws s3api get-bucket-versioning --bucket NAME` must say Enabled.",
+                "Enable it: `aws s3api put-bucket-versioning --bucket NAME --versioning-configuration Status=Enabled`, "
+                "then re-run (the storage playbook enables versioning before replication).",
+            ],
+        },
+        "MalformedPolicy": {
+            "cause": "S3 rejected the bucket policy: invalid JSON, a Resource that is not this bucket "
+            "('Policy has invalid resource'), or a Principal that does not exist (e.g. a deleted or just-created "
+            "IAM role).",
+            "fix": [
+                "Resources must be arn:aws:s3:::BUCKET and arn:aws:s3:::BUCKET/* of this very bucket.",
+                "Validate: `aws accessanalyzer validate-policy --policy-type RESOURCE_POLICY "
+                "--validate-policy-resource-type AWS::S3::Bucket --policy-document file://policy.json`.",
+                "If a principal role was just created, re-run a few seconds later (IAM is eventually consistent).",
+            ],
+        },
+        "IllegalLocationConstraintException": {
+            "cause": "The bucket's LocationConstraint does not match the region the CreateBucket request was sent to "
+            "(e.g. the us-east-1 replica created through a us-west-2 client).",
+            "fix": [
+                "Create each bucket with `region:` set to its own region: `nova_dr_region` (us-east-1) for the replicas, "
+                "`nova_region` for the sources.",
+                "Check where a bucket lives: `aws s3api get-bucket-location --bucket NAME`.",
+            ],
+        },
+        "ReplicationConfigurationNotFoundError": {
+            "cause": "The bucket has no replication configuration (GetBucketReplication found none).",
+            "fix": [
+                "Check: `aws s3api get-bucket-replication --bucket nova-production-app-logs-ACCOUNT-us-west-2`.",
+                "Run the storage playbook to configure replication; the role nova-production-s3-replication and "
+                "versioning on both buckets must exist first.",
+            ],
+        },
+        "OperationAborted": {
+            "cause": "A conflicting operation is in progress on this bucket (e.g. it is being deleted or created "
+            "elsewhere, or its name was just freed).",
+            "fix": ["Wait a few minutes and re-run; do not run two playbooks on the same bucket at once."],
+        },
     },
 }
+CATALOGUE = {code: entry for section in SECTIONS.values() for code, entry in section.items()}
+
+
+def _anchor(code: str) -> str:
+    """The anchor GitHub and MkDocs give the heading of ``code``."""
+    return re.sub(r"[^a-z0-9-]", "", code.lower())
+
+
+def reference_markdown() -> str:
+    """docs/troubleshooting.md from its "## Contents" on: every code's cause and fix, by section. A code sharing
+    an earlier code's entry points to it. `make troubleshooting-doc` writes it; a unit test fails when they differ."""
+    lines = ["## Contents", ""]
+    for heading, codes in SECTIONS.items():
+        lines.append(f"- **{heading}**: " + ", ".join(f"[`{code}`](#{_anchor(code)})" for code in codes))
+    first_of = {}
+    for heading, codes in SECTIONS.items():
+        lines += ["", f"## {heading}"]
+        for code, entry in codes.items():
+            lines += ["", f"### `{code}`", ""]
+            if id(entry) in first_of:
+                lines.append(f"Same cause and fix as [`{first_of[id(entry)]}`](#{_anchor(first_of[id(entry)])}).")
+                continue
+            first_of[id(entry)] = code
+            lines += [f"**Cause.** {entry['cause']}", "", "**Fix.**", ""]
+            lines += [f"{number}. {step}" for number, step in enumerate(entry["fix"], 1)]
+    return "\n".join(lines) + "\n"
+
+
+def write_reference(path: str) -> bool:
+    """Rewrite the generated part of the troubleshooting page at ``path``; True when it changed."""
+    with open(path, encoding="utf-8") as handle:
+        page = handle.read()
+    head = page[: page.index("\n## Contents\n") + 1]
+    updated = head + reference_markdown()
+    if updated != page:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(updated)
+    return updated != page
 
 FALLBACK = {
     "cause": "AWS refused the request.",

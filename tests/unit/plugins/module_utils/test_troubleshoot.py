@@ -105,6 +105,17 @@ def test_every_code_is_documented():
     assert headings == set(CATALOGUE)
 
 
+def test_the_page_is_generated_from_the_catalogue():
+    """docs/troubleshooting.md from "## Contents" on is what `make troubleshooting-doc` writes from SECTIONS."""
+    page = DOC.read_text()
+    assert page[page.index("\n## Contents\n") + 1:] == troubleshoot.reference_markdown()
+
+
+def test_every_code_is_in_one_section():
+    codes = [code for section in troubleshoot.SECTIONS.values() for code in section]
+    assert len(codes) == len(set(codes)) == len(CATALOGUE)
+
+
 # ---- codes of exceptions -------------------------------------------------------------------------------
 
 EXCEPTIONS = {
