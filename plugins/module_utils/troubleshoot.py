@@ -665,6 +665,7 @@ def write_reference(path: str) -> bool:
             handle.write(updated)
     return updated != page
 
+
 FALLBACK = {
     "cause": "AWS refused the request.",
     "fix": [
