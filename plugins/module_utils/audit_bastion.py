@@ -1,0 +1,178 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: nova.infra engineers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The tag and bastion checks of the audit, each declared beside its rule."""
+
+
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import DESIGN
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import NotApplicable
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import _typed_subnets
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import check
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import cis
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import label
+
+# ---------------------------------------------------------------- rules: tags and bastion
+
+
+def _tagged_resources(snapshot):
+    """(label, tags) of every resource found."""
+    if snapshot["vpc"] is not None:
+        yield "VPC " + label(snapshot["vpc"]["id"], snapshot["vpc"].get("tags")), snapshot["vpc"].get("tags", {})
+    for kind, key, id_key in (
+        ("subnet", "subnets", "id"),
+        ("internet gateway", "internet_gateways", "id"),
+        ("NAT gateway", "nat_gateways", "id"),
+        ("Elastic IP", "eips", "allocation_id"),
+        ("route table", "route_tables", "id"),
+        ("security group", "security_groups", "id"),
+        ("flow log", "flow_logs", "id"),
+        ("instance", "instances", "id"),
+    ):
+        for item in snapshot[key]:
+            yield f"{kind} {label(item[id_key], item.get('tags'))}", item.get("tags", {})
+    if snapshot["launch_template"] is not None:
+        lt = snapshot["launch_template"]
+        yield f"launch template {lt['name']} ({lt['id']})", lt.get("tags", {})
+    if snapshot["asg"] is not None:
+        yield f"Auto Scaling group {snapshot['asg']['name']}", snapshot["asg"].get("tags", {})
+    if snapshot.get("key_pair"):
+        pair = snapshot["key_pair"]
+        yield f"key pair {pair['name']} ({pair.get('id')})", pair.get("tags", {})
+    for bucket in snapshot["buckets"]:
+        if bucket.get("exists"):
+            yield f"bucket {bucket['name']}", bucket.get("tags", {})
+    if snapshot.get("replication_role"):
+        yield f"IAM role {snapshot['replication_role']['name']}", snapshot["replication_role"].get("tags", {})
+    if (snapshot.get("alarm_topic") or {}).get("exists"):
+        yield f"SNS topic {snapshot['alarm_topic']['name']}", snapshot["alarm_topic"].get("tags", {})
+
+
+@check(
+    "NOVA-TAG-001",
+    "Every resource carries the required tags",
+    "low",
+    fix="add the missing tags (the roles tag with nova_common_tags)",
+    reference=f"{DESIGN} Post-Deployment Validation: 'All resources properly tagged'",
+)
+def rule_required_tags(snapshot, settings):
+    required = settings["required_tags"]
+    if not required:
+        raise NotApplicable("required_tags is empty")
+    found = []
+    for where, tags in _tagged_resources(snapshot):
+        missing = sorted(k for k in required if k not in tags)
+        wrong = sorted(
+            f"{k}={tags[k]} (expected {required[k]})" for k in required if k in tags and tags[k] != required[k]
+        )
+        parts = [f"{what} {', '.join(keys)}" for what, keys in (("missing", missing), ("wrong", wrong)) if keys]
+        if parts:
+            found.append((where, "; ".join(parts)))
+    return found
+
+
+def _require_asg(snapshot):
+    if snapshot["asg"] is None:
+        raise NotApplicable(f"no Auto Scaling group {snapshot['name_prefix']}-bastion-asg (see NOVA-EC2-001)")
+
+
+@check(
+    "NOVA-EC2-001",
+    "The bastion Auto Scaling group has its healthy running instances",
+    "high",
+    fix="check the Auto Scaling group's activity history; run the bastion role",
+    reference=f"{DESIGN} Post-Deployment Validation: 'Bastion host accessible via SSH'",
+)
+def rule_bastion_running(snapshot, settings):
+    name = f"{snapshot['name_prefix']}-bastion-asg"
+    asg = snapshot["asg"]
+    if asg is None:
+        if not settings["expect_bastion"]:
+            raise NotApplicable(f"no Auto Scaling group {name} and expect_bastion is false")
+        return [(name, f"Auto Scaling group {name} does not exist", "run the bastion role")]
+    states = {i["id"]: i.get("state") for i in snapshot["instances"]}
+    healthy = [
+        i["id"]
+        for i in asg.get("instances", [])
+        if i.get("lifecycle_state") == "InService" and i.get("health") == "Healthy" and states.get(i["id"]) == "running"
+    ]
+    wanted = max(asg.get("min_size", 1), 1)
+    if len(healthy) < wanted:
+        seen = ", ".join(
+            f"{i['id']} {i.get('lifecycle_state')}/{i.get('health')}/{states.get(i['id'])}"
+            for i in asg.get("instances", [])
+        )
+        detail = f"{len(healthy)} healthy running instance(s), expected at least {wanted}"
+        return [(f"Auto Scaling group {name}", detail + (f" ({seen})" if seen else ""))]
+    return []
+
+
+@check(
+    "NOVA-EC2-002",
+    "The bastion requires IMDSv2",
+    "high",
+    fix="set MetadataOptions.HttpTokens=required on the launch template and the instances",
+    reference=f"{DESIGN} Auto Scaling for Bastion Host (the bastion's launch template)",
+    cis_control=cis("5.6", "Ensure that EC2 Metadata Service only allows IMDSv2"),
+)
+def rule_imdsv2(snapshot, settings):
+    found = []
+    lt = snapshot["launch_template"]
+    if snapshot["asg"] is None and lt is None and not snapshot["instances"]:
+        raise NotApplicable("no bastion Auto Scaling group, launch template or instance")
+    if lt is not None and lt.get("http_tokens") != "required":
+        found.append(
+            (
+                f"launch template {lt['name']} ({lt['id']})",
+                f"default version has MetadataOptions.HttpTokens {lt.get('http_tokens') or 'unset (optional)'}",
+                "create a launch template version with HttpTokens=required and make it the default",
+            )
+        )
+    for instance in snapshot["instances"]:
+        if instance.get("http_tokens") != "required":
+            found.append(
+                (
+                    f"instance {label(instance['id'], instance.get('tags'))}",
+                    f"MetadataOptions.HttpTokens is {instance.get('http_tokens') or 'unset'}",
+                    f"aws ec2 modify-instance-metadata-options --instance-id {instance['id']} --http-tokens required",
+                )
+            )
+    return found
+
+
+@check(
+    "NOVA-EC2-003",
+    "The bastion runs only in public subnets, at a public IP address",
+    "medium",
+    fix="set the Auto Scaling group's subnets to the public subnets (bastion role)",
+    reference=f"{DESIGN} Post-Deployment Validation: 'Bastion host accessible via SSH'",
+)
+def rule_bastion_public(snapshot, settings):
+    _require_asg(snapshot)
+    public = {s["id"] for s in _typed_subnets(snapshot, "public")}
+    found = []
+    for subnet_id in snapshot["asg"]["subnet_ids"]:
+        if subnet_id not in public:
+            found.append(
+                (f"Auto Scaling group {snapshot['asg']['name']}", f"launches into {subnet_id}, not a public subnet")
+            )
+    for instance in snapshot["instances"]:
+        if instance.get("subnet_id") not in public:
+            found.append(
+                (
+                    f"instance {label(instance['id'], instance.get('tags'))}",
+                    f"runs in {instance.get('subnet_id')}, not a public subnet",
+                    "terminate it; the Auto Scaling group replaces it in a public subnet",
+                )
+            )
+        elif instance.get("state") == "running" and "public_ip" in instance and not instance["public_ip"]:
+            found.append(
+                (
+                    f"instance {label(instance['id'], instance.get('tags'))}",
+                    "has no public IP address: unreachable over SSH from allowed_ssh_cidrs",
+                    "turn MapPublicIpOnLaunch on for the public subnets (network role), then terminate the instance; "
+                    "the Auto Scaling group replaces it with one that has a public address",
+                )
+            )
+    return found

@@ -1,0 +1,340 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: nova.infra engineers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The network checks of the audit (VPC, subnets, gateways, routes, flow logs), each declared beside its rule."""
+
+
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import DESIGN
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import NotApplicable
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import _default_route
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import _nat_az
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import _require_vpc
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import _subnets_by_id
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import _typed_subnets
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import check
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import cis
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import label
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import usable_addresses
+
+# ---------------------------------------------------------------- rules: network
+
+
+@check(
+    "NOVA-NET-001",
+    "The stack's VPC exists once, with the expected CIDR block",
+    "critical",
+    fix="run the network role (site.yml); set vpc_cidr to the stack's network_vpc_cidr",
+    reference=f"{DESIGN} Post-Deployment Validation: 'VPC created with correct CIDR (10.0.0.0/16)'",
+)
+def rule_vpc(snapshot, settings):
+    vpc = snapshot["vpc"]
+    name = f"{snapshot['name_prefix']}-vpc"
+    if vpc is None:
+        return [(name, f"no VPC tagged Name={name} in {snapshot['region']}")]
+    found = []
+    if vpc.get("cidr") != settings["vpc_cidr"]:
+        found.append((label(vpc["id"], vpc.get("tags")), f"CIDR is {vpc.get('cidr')}, expected {settings['vpc_cidr']}"))
+    for other in snapshot["duplicate_vpcs"]:
+        found.append(
+            (
+                other,
+                f"a second VPC tagged Name={name}; the audit read {vpc['id']}",
+                "delete the duplicate VPC or rename it, so the stack's VPC is unambiguous",
+            )
+        )
+    return found
+
+
+@check(
+    "NOVA-NET-002",
+    "An internet gateway is attached to the VPC",
+    "high",
+    fix="run the network role to attach the internet gateway",
+    reference=f"{DESIGN} Post-Deployment Validation: 'Internet Gateway and NAT Gateways operational'",
+)
+def rule_igw(snapshot, settings):
+    _require_vpc(snapshot)
+    if any(igw.get("attached") for igw in snapshot["internet_gateways"]):
+        return []
+    return [(label(snapshot["vpc"]["id"], snapshot["vpc"].get("tags")), "no internet gateway is attached to the VPC")]
+
+
+@check(
+    "NOVA-NET-003",
+    "The VPC has one public and one private subnet in each of the expected AZs",
+    "high",
+    fix="run the network role with network_az_count equal to expected_az_count; delete stray subnets",
+    reference=f"{DESIGN} Post-Deployment Validation: 'All 4 subnets created across 2 AZs'",
+)
+def rule_subnet_layout(snapshot, settings):
+    _require_vpc(snapshot)
+    expected = settings["expected_az_count"]
+    found = []
+    for kind in ("public", "private"):
+        subnets = _typed_subnets(snapshot, kind)
+        per_az = {}
+        for subnet in subnets:
+            per_az.setdefault(subnet["az"], []).append(subnet["id"])
+        for az, ids in sorted(per_az.items()):
+            if len(ids) > 1:
+                found.append((", ".join(sorted(ids)), f"{len(ids)} {kind} subnets in {az}, expected one per AZ"))
+        if len(per_az) != expected:
+            found.append(
+                (
+                    label(snapshot["vpc"]["id"], snapshot["vpc"].get("tags")),
+                    f"{kind} subnets (Type={kind.capitalize()}) in {len(per_az)} AZ(s) "
+                    f"({', '.join(sorted(per_az)) or 'none'}), expected {expected}",
+                )
+            )
+    return found
+
+
+@check(
+    "NOVA-NET-004",
+    "Every subnet keeps enough free IP addresses",
+    "medium",
+    fix="release unused ENIs, or move to larger subnets (network_subnet_prefix 23 gives 507 usable addresses)",
+    reference=f"{DESIGN} IP Address Exhaustion: 'Subnet IP Exhaustion'",
+)
+def rule_free_ips(snapshot, settings):
+    _require_vpc(snapshot)
+    if not snapshot["subnets"]:
+        raise NotApplicable("the VPC has no subnets")
+    minimum = settings["min_free_ip_percent"]
+    found = []
+    for subnet in snapshot["subnets"]:
+        usable = usable_addresses(subnet["cidr"])
+        free = subnet.get("available_ips", 0)
+        percent = 100.0 * free / usable if usable else 0.0
+        if percent < minimum:
+            found.append(
+                (
+                    label(subnet["id"], subnet.get("tags")),
+                    f"{free} of {usable} usable addresses free ({percent:.1f}%) in {subnet['cidr']}, "
+                    f"below min_free_ip_percent {minimum}",
+                )
+            )
+    return found
+
+
+@check(
+    "NOVA-NET-005",
+    "One available NAT gateway runs in each AZ's public subnet",
+    "high",
+    fix="run the network role; it replaces failed NAT gateways and creates one per AZ",
+    reference=f"{DESIGN} Post-Deployment Validation: 'Internet Gateway and NAT Gateways operational'; "
+    "Single NAT Gateway Bottleneck: 'one NAT Gateway per AZ'",
+)
+def rule_nat_gateways(snapshot, settings):
+    _require_vpc(snapshot)
+    public = _typed_subnets(snapshot, "public")
+    if not public:
+        raise NotApplicable("the VPC has no public subnets to place NAT gateways in")
+    by_az = {}
+    for nat in snapshot["nat_gateways"]:
+        by_az.setdefault(_nat_az(snapshot, nat), []).append(nat)
+    found = []
+    for az in sorted({s["az"] for s in public}):
+        nats = by_az.get(az, [])
+        if not nats:
+            found.append((f"AZ {az}", f"no NAT gateway in {az}; its private subnet has no zonal egress"))
+            continue
+        if len(nats) > 1:
+            ids = ", ".join(sorted(n["id"] for n in nats))
+            found.append(
+                (ids, f"{len(nats)} NAT gateways in {az}, expected one", "delete the NAT gateways no route uses")
+            )
+        for nat in nats:
+            if nat.get("state") != "available":
+                found.append((label(nat["id"], nat.get("tags")), f"NAT gateway in {az} is {nat.get('state')}"))
+    public_ids = {s["id"] for s in public}
+    for nat in snapshot["nat_gateways"]:
+        if nat.get("subnet_id") not in public_ids:
+            found.append(
+                (
+                    label(nat["id"], nat.get("tags")),
+                    f"NAT gateway is in subnet {nat.get('subnet_id')}, which is not a public (Type=Public) subnet",
+                    "recreate the NAT gateway in its AZ's public subnet",
+                )
+            )
+    return found
+
+
+@check(
+    "NOVA-NET-006",
+    "No private route table routes to an internet gateway",
+    "high",
+    fix="delete the internet gateway route from the private route table; private subnets egress through NAT",
+    reference=f"{DESIGN} Security Validation: 'No public access to private subnets'; "
+    "Network Segmentation Failures: 'Private Subnet Route to IGW'",
+)
+def rule_private_no_igw(snapshot, settings):
+    _require_vpc(snapshot)
+    found = []
+    for table in snapshot["route_tables"]:
+        if table.get("tags", {}).get("Type", "").lower() != "private":
+            continue
+        for route in table.get("routes", []):
+            if route.get("target_type") == "gateway" and str(route.get("target", "")).startswith("igw-"):
+                found.append(
+                    (
+                        label(table["id"], table.get("tags")),
+                        f"route {route.get('destination')} -> internet gateway {route['target']} "
+                        f"in a private route table",
+                    )
+                )
+    return found
+
+
+@check(
+    "NOVA-NET-007",
+    "Each private subnet sends 0.0.0.0/0 to the NAT gateway in its own AZ",
+    "high",
+    fix="run the network role; it routes each private subnet to its AZ's NAT gateway",
+    reference=f"{DESIGN} Disaster Recovery, Single AZ failure: 'Automatic failover through multi-AZ design'",
+)
+def rule_private_default_via_nat(snapshot, settings):
+    _require_vpc(snapshot)
+    private = _typed_subnets(snapshot, "private")
+    if not private:
+        raise NotApplicable("the VPC has no private subnets")
+    nats = {n["id"]: n for n in snapshot["nat_gateways"]}
+    found = []
+    for subnet in private:
+        where = label(subnet["id"], subnet.get("tags"))
+        table, default = _default_route(snapshot, subnet["id"])
+        if default is None:
+            found.append((where, f"no 0.0.0.0/0 route in its route table {table['id'] if table else '(none)'}"))
+        elif default.get("target_type") != "nat_gateway":
+            target = f"{default.get('target_type')} {default.get('target')}"
+            found.append((where, f"0.0.0.0/0 goes to {target}, not a NAT gateway"))
+        else:
+            nat = nats.get(default.get("target"))
+            nat_az = _nat_az(snapshot, nat) if nat else None
+            if nat is None:
+                found.append((where, f"0.0.0.0/0 goes to NAT gateway {default.get('target')}, which does not exist"))
+            elif nat_az != subnet["az"]:
+                found.append(
+                    (
+                        where,
+                        f"subnet in {subnet['az']} sends 0.0.0.0/0 to NAT gateway {nat['id']} in {nat_az}: "
+                        f"losing {nat_az} cuts this AZ's egress",
+                    )
+                )
+    return found
+
+
+@check(
+    "NOVA-NET-010",
+    "Every public subnet routes 0.0.0.0/0 to the attached internet gateway and maps public IPs",
+    "high",
+    fix="run the network role: it associates the public route table (0.0.0.0/0 -> internet gateway) with the public "
+    "subnets and turns MapPublicIpOnLaunch on",
+    reference=f"{DESIGN} Post-Deployment Validation: 'Bastion host accessible via SSH' and 'Internet Gateway and NAT "
+    "Gateways operational' (the NAT gateways reach the internet through the public route)",
+)
+def rule_public_route_to_igw(snapshot, settings):
+    _require_vpc(snapshot)
+    public = _typed_subnets(snapshot, "public")
+    if not public:
+        raise NotApplicable("the VPC has no public subnets")
+    attached = {igw["id"] for igw in snapshot["internet_gateways"] if igw.get("attached")}
+    found = []
+    for subnet in public:
+        where = label(subnet["id"], subnet.get("tags"))
+        table, default = _default_route(snapshot, subnet["id"])
+        if default is None:
+            found.append((where, f"no 0.0.0.0/0 route in its route table {table['id'] if table else '(none)'}"))
+        elif default.get("target") not in attached or default.get("state") == "blackhole":
+            target = f"{default.get('target_type')} {default.get('target')}"
+            found.append((where, f"0.0.0.0/0 goes to {target}, not the VPC's attached internet gateway"))
+        if subnet.get("map_public_ip") is False:
+            found.append(
+                (
+                    where,
+                    "MapPublicIpOnLaunch is off: the bastion launched here gets no public IP address",
+                    f"aws ec2 modify-subnet-attribute --subnet-id {subnet['id']} --map-public-ip-on-launch",
+                )
+            )
+    return found
+
+
+@check(
+    "NOVA-NET-008",
+    "No route in the VPC is a blackhole",
+    "high",
+    fix="point the route at a live target (run the network role) or delete it",
+    reference=f"{DESIGN} Post-Deployment Validation: 'Internet Gateway and NAT Gateways operational'",
+)
+def rule_blackholes(snapshot, settings):
+    _require_vpc(snapshot)
+    found = []
+    for table in snapshot["route_tables"]:
+        for route in table.get("routes", []):
+            if route.get("state") == "blackhole":
+                found.append(
+                    (
+                        label(table["id"], table.get("tags")),
+                        f"route {route.get('destination')} -> {route.get('target_type')} {route.get('target')} "
+                        f"is a blackhole (its target is gone)",
+                    )
+                )
+    return found
+
+
+@check(
+    "NOVA-NET-009",
+    "Subnets, NAT gateways and the bastion Auto Scaling group span the expected AZs",
+    "high",
+    fix="spread the resources over expected_az_count AZs (network role network_az_count, bastion ASG subnets)",
+    reference=f"{DESIGN} Disaster Recovery, Single AZ failure: 'Automatic failover through multi-AZ design'",
+)
+def rule_az_spread(snapshot, settings):
+    _require_vpc(snapshot)
+    expected = settings["expected_az_count"]
+    subnets = _subnets_by_id(snapshot)
+    spread = {
+        "subnets": {s["az"] for s in snapshot["subnets"] if s.get("type")},
+        "available NAT gateways": {
+            _nat_az(snapshot, n) for n in snapshot["nat_gateways"] if n.get("state") == "available"
+        },
+    }
+    if snapshot["asg"] is not None:
+        spread["bastion Auto Scaling group subnets"] = {
+            subnets[i]["az"] if i in subnets else None for i in snapshot["asg"]["subnet_ids"]
+        }
+    found = []
+    for what, azs in spread.items():
+        azs.discard(None)
+        if len(azs) < expected:
+            found.append(
+                (
+                    f"{what}",
+                    f"{what} span {len(azs)} AZ(s) ({', '.join(sorted(azs)) or 'none'}), expected {expected}: "
+                    f"one AZ failing takes them all down",
+                )
+            )
+    return found
+
+
+@check(
+    "NOVA-LOG-001",
+    "VPC flow logging is active for all traffic",
+    "high",
+    fix="create a flow log on the VPC with traffic type ALL (aws ec2 create-flow-logs --traffic-type ALL ...)",
+    reference=f"{DESIGN} Security Monitoring: 'VPC Flow Logs' (--traffic-type ALL)",
+    cis_control=cis("3.7", "Ensure VPC flow logging is enabled in all VPCs"),
+)
+def rule_flow_logs(snapshot, settings):
+    _require_vpc(snapshot)
+    for log in snapshot["flow_logs"]:
+        if log.get("status") == "ACTIVE" and log.get("traffic_type") == "ALL" and log.get("deliver_status") != "FAILED":
+            return []
+    seen = "; ".join(
+        f"{log['id']}: {log.get('status')}, traffic {log.get('traffic_type')}, delivery {log.get('deliver_status')}"
+        for log in snapshot["flow_logs"]
+    )
+    detail = "no ACTIVE flow log with traffic type ALL on the VPC" + (f" (found {seen})" if seen else "")
+    return [(label(snapshot["vpc"]["id"], snapshot["vpc"].get("tags")), detail)]
