@@ -27,8 +27,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-sys.path.insert(0, str(REPO / "sandbox"))
-import sandboxctl  # noqa: E402  (standard library only; sandbox/ is not a package)
+sys.path.insert(0, str(REPO))
+from sandbox import sandboxctl  # noqa: E402  (the repository's sandbox/ package, standard library only)
 
 # Read-only API calls: what a no-op may make.
 READ_PREFIXES = ("Describe", "Get", "List", "Head", "Lookup")

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import datetime
-import importlib.util
 import json
 import os
 import platform
@@ -45,10 +44,11 @@ CHANGED = SMALL // 100
 
 
 def _sandboxctl():
-    spec = importlib.util.spec_from_file_location("sandboxctl", REPO / "sandbox" / "sandboxctl.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    if str(REPO) not in sys.path:
+        sys.path.append(str(REPO))
+    from sandbox import sandboxctl  # the repository's sandbox/ package (standard library only)
+
+    return sandboxctl
 
 
 def s3(url, region):

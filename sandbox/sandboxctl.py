@@ -8,7 +8,8 @@ CLI (what ``make sandbox-*`` calls)::
                                         [--strict|--no-strict] [--nat-pending-seconds S] [--nat-deleting-seconds S]
     python sandbox/sandboxctl.py stats [--reset]
 
-Importable API (tests load this file by path with importlib)::
+Importable API (``from sandbox import sandboxctl``, the repository's root on ``sys.path``; tests/conftest.py puts it
+there)::
 
     handle = start(port=None, state_dir=tmp)   # port=None: a free port; strict=None: $NOVA_SANDBOX_STRICT
     url = endpoint(handle)
@@ -17,7 +18,7 @@ Importable API (tests load this file by path with importlib)::
 
 Standard library only, so it runs before/without anything else being importable.
 No ``from __future__ import annotations``: with it, ``@dataclass`` needs the module
-registered in ``sys.modules``, which a plain ``spec.loader.exec_module`` does not do.
+registered in ``sys.modules``, which a load by path (``spec.loader.exec_module``) does not do.
 """
 
 import argparse

@@ -1,6 +1,6 @@
 """Order of the test files: the longest first, so the xdist workers (pytest.ini: whole files each) finish
 together instead of one worker starting a five-minute file when the others are done; one botocore data loader
-for the test process."""
+for the test process; the repository's root on sys.path (`from sandbox import sandboxctl`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,12 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.nova.infra.plugins.module_utils import botocore_share
+
+# sandbox/ is a package at the repository's root: `from sandbox import sandboxctl` in every test file, under plain
+# pytest and under ansible-test units alike (its pytest configuration is its own, so pytest.ini cannot say this).
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.append(str(REPO))
 
 # The tests build hundreds of boto3 clients and run modules in-process, each parsing botocore's endpoint rules and
 # service models again; their sessions share one data loader, as the fast strategy's worker does (botocore's own

@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 
 import pytest
 
-from helpers import REPO
-
-
-def _load_sandboxctl():
-    spec = importlib.util.spec_from_file_location("sandboxctl", REPO / "sandbox" / "sandboxctl.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-sandboxctl = _load_sandboxctl()
+from sandbox import sandboxctl
 
 
 @contextlib.contextmanager

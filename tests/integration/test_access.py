@@ -7,7 +7,6 @@ The sandbox's instances cannot be reached over SSH: the tests check what ssh wou
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -16,14 +15,12 @@ import subprocess
 
 import pytest
 
+from sandbox import sandboxctl
+
 from helpers import BIN
 from helpers import REPO
 from helpers import aws
 from helpers import run_playbook
-
-_spec = importlib.util.spec_from_file_location("sandboxctl", REPO / "sandbox" / "sandboxctl.py")
-sandboxctl = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sandboxctl)
 
 INVENTORY = "inventories/sandbox/aws_ec2.yml"
 PREFIX = "nova-production"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
-import importlib.util
 import json
 import os
 import subprocess
@@ -19,16 +18,12 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.modules import s3_sync
+from sandbox import sandboxctl
 
 from helpers import BIN
-from helpers import REPO
 from helpers import aws
 
 pytestmark = pytest.mark.integration
-
-_spec = importlib.util.spec_from_file_location("sandboxctl", REPO / "sandbox" / "sandboxctl.py")
-sandboxctl = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sandboxctl)
 
 MIB = 1024 * 1024
 SOURCE = "nova-production-backup-123456789012-us-west-2"

@@ -6,30 +6,17 @@ collection's modules drive it.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import socket
-import sys
-from pathlib import Path
 
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-REPO = Path(__file__).resolve().parents[3]
+from sandbox import sandboxctl
+
 REGION = "us-west-2"
-
-
-def _load_sandboxctl():
-    spec = importlib.util.spec_from_file_location("sandboxctl", REPO / "sandbox" / "sandboxctl.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["sandboxctl"] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
-sandboxctl = _load_sandboxctl()
 
 
 @pytest.fixture(scope="module")
@@ -69,14 +56,10 @@ def make_bucket(s3, name):
 def test_dispatcher_remembers_each_hosts_service_and_answers_as_moto_does():
     """The sandbox remembers moto's host-to-service lookup (a directory listing and a pattern scan under a lock,
     once per request in moto): the same service for each host, computed once."""
-    server = sys.modules.get("nova_sandbox_server")
-    if server is None:
-        spec = importlib.util.spec_from_file_location("nova_sandbox_server", REPO / "sandbox" / "server.py")
-        server = importlib.util.module_from_spec(spec)
-        sys.modules["nova_sandbox_server"] = server  # dataclasses resolve annotations through sys.modules
-        spec.loader.exec_module(server)
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     from moto.moto_server.werkzeug_app import create_backend_app
+
+    from sandbox import server
 
     plain = DomainDispatcherApplication(create_backend_app)
     remembered = server.memoized_dispatcher(create_backend_app)

@@ -7,32 +7,19 @@ to keep the module fast.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import time
-from pathlib import Path
 
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-REPO = Path(__file__).resolve().parents[3]
+from sandbox import sandboxctl
+
 REGION = "us-west-2"
 PHASE_S = 1.0
 # One of moto's bundled AMIs (the sandbox validates ImageId); DescribeImages would take ~3 s per call.
 IMAGE_ID = "ami-03cf127a"
-
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
-sandboxctl = _load("sandboxctl", REPO / "sandbox" / "sandboxctl.py")
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +97,8 @@ def test_start_switches_a_running_sandbox_and_env_sets_the_default(sandbox, url)
     assert sandboxctl.health(url)["strict"] is False
     sandboxctl.start(port=sandbox.port, state_dir=sandbox.state_dir, strict=True)
     assert sandboxctl.health(url)["strict"] is True
-    server = _load("nova_sandbox_server", REPO / "sandbox" / "server.py")
+    from sandbox import server
+
     assert server.Settings.from_env({}).strict is False
     settings = server.Settings.from_env({"NOVA_SANDBOX_STRICT": "1", "NOVA_SANDBOX_NAT_DELETING_SECONDS": "5"})
     assert (settings.strict, settings.nat_pending_seconds, settings.nat_deleting_seconds) == (True, 2.0, 5.0)

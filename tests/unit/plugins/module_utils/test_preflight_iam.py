@@ -6,7 +6,6 @@
 against the sandbox. moto does not implement SimulatePrincipalPolicy, so the simulation's answers are stubbed,
 except for the one test that shows how the module copes with an endpoint lacking the API."""
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.module_utils import preflight as logic
 from ansible_collections.nova.infra.plugins.modules import preflight
+from sandbox import sandboxctl
 
 REPO = Path(__file__).resolve().parents[4]
 POLICY = {
@@ -101,16 +101,8 @@ def test_evaluation(decisions, error, unsimulated, status, fragment):
 # The module, in-process against moto
 
 
-def _load_sandboxctl():
-    spec = importlib.util.spec_from_file_location("sandboxctl", REPO / "sandbox" / "sandboxctl.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def sandbox_url(tmp_path_factory):
-    sandboxctl = _load_sandboxctl()
     handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox"))
     try:
         yield sandboxctl.endpoint(handle)

@@ -8,9 +8,7 @@ then the module in-process against an embedded sandbox.
 One file for both because test basenames must be unique across tests/ (there are no __init__.py files).
 """
 
-import importlib.util
 import json
-from pathlib import Path
 
 import boto3
 import botocore.session
@@ -20,8 +18,8 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.module_utils import preflight as logic
 from ansible_collections.nova.infra.plugins.modules import preflight
+from sandbox import sandboxctl
 
-REPO = Path(__file__).resolve().parents[4]
 REGION = "us-west-2"
 OWN_TAGS = {
     "Project": "nova",
@@ -405,16 +403,6 @@ def test_read_failure_carries_the_catalogue_guidance():
 
 
 # The module against the sandbox
-
-
-def _load_sandboxctl():
-    spec = importlib.util.spec_from_file_location("sandboxctl", REPO / "sandbox" / "sandboxctl.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-sandboxctl = _load_sandboxctl()
 
 
 @pytest.fixture(scope="module")

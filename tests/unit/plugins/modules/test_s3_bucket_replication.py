@@ -2,10 +2,8 @@
 
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-import importlib.util
 import json
 import urllib.request
-from pathlib import Path
 
 import boto3
 import pytest
@@ -18,8 +16,8 @@ from moto.s3.responses import S3Response
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.modules import s3_bucket_replication
+from sandbox import sandboxctl
 
-SANDBOXCTL = Path(__file__).resolve().parents[4] / "sandbox" / "sandboxctl.py"
 REGION = "us-west-2"
 DR_REGION = "eu-west-1"
 ROLE = "arn:aws:iam::123456789012:role/s3-replication"
@@ -339,9 +337,6 @@ def test_filters_delete_markers_and_sse_kms_are_idempotent(run_module, s3, monke
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
     """The embedded AWS sandbox (moto server), for the retry path under injected faults."""
-    spec = importlib.util.spec_from_file_location("sandboxctl", SANDBOXCTL)
-    sandboxctl = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(sandboxctl)
     handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox"))
     try:
         yield sandboxctl, sandboxctl.endpoint(handle)

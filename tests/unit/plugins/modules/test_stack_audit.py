@@ -7,9 +7,7 @@ with boto3 here (the roles that build the full stack are not needed): the good s
 and each broken thing, one at a time, fails the audit naming the check and the resource."""
 
 import functools
-import importlib.util
 import json
-from pathlib import Path
 
 import boto3
 import botocore.client
@@ -21,22 +19,12 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.module_utils import audit
 from ansible_collections.nova.infra.plugins.modules import stack_audit
+from sandbox import sandboxctl
 
-REPO = Path(__file__).resolve().parents[4]
 REGION, DR = "us-west-2", "us-east-1"
 AZS = ("us-west-2a", "us-west-2b")
 P = "nova-production"
 COMMON = {"Project": "nova", "Environment": "production", "ManagedBy": "ansible", "Stack": P}
-
-
-def _load_sandboxctl():
-    spec = importlib.util.spec_from_file_location("sandboxctl", REPO / "sandbox" / "sandboxctl.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-sandboxctl = _load_sandboxctl()
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,7 @@
 
 """vpc_flow_log against the embedded sandbox: the S3 key-prefix alignment patch and fault injection live there."""
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import boto3
 import pytest
@@ -15,23 +12,12 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.modules import vpc_flow_log
+from sandbox import sandboxctl
 
-REPO = Path(__file__).resolve().parents[4]
 REGION = "us-west-2"
 BUCKET = "nova-flow-logs"
 S3_DESTINATION = f"arn:aws:s3:::{BUCKET}/vpc/"
 ROLE = "arn:aws:iam::123456789012:role/nova-flow-logs"
-
-
-def _load_sandboxctl():
-    spec = importlib.util.spec_from_file_location("sandboxctl", REPO / "sandbox" / "sandboxctl.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["sandboxctl"] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
-sandboxctl = _load_sandboxctl()
 
 
 @pytest.fixture(scope="module")
