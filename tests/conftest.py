@@ -1,6 +1,7 @@
 """Order of the test files: the longest first, so the xdist workers (pytest.ini: whole files each) finish
 together instead of one worker starting a five-minute file when the others are done; one botocore data loader
-for the test process; the repository's root on sys.path (`from sandbox import sandboxctl`)."""
+for the test process; the repository's root on sys.path (`from sandbox import sandboxctl`); the fixtures the test
+files share: start_sandbox (a test module's own sandboxes)."""
 
 from __future__ import annotations
 
@@ -77,3 +78,25 @@ def _leave_to_ansible_test_units(config, items):
     if left:
         config.hook.pytest_deselected(items=left)
         items[:] = [item for item in items if item.path not in under_ansible_test]
+
+
+@pytest.fixture(scope="module")
+def start_sandbox(tmp_path_factory):
+    """The sandboxes of one test module: start_sandbox(**options) starts one on a free port with a state directory
+    of its own (options: sandboxctl.start's, e.g. strict=True; none: $NOVA_SANDBOX_STRICT decides) and returns its
+    handle; each is stopped when the module's tests are done. A file's own module-scoped fixture calls it, so the
+    file still shows it shares a fixture across tests (run_ansible_test.py leaves such files to plain pytest)."""
+    from sandbox import sandboxctl  # pylint: disable=import-outside-toplevel
+
+    handles = []
+
+    def start(**options):
+        handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox"), **options)
+        handles.append(handle)
+        return handle
+
+    try:
+        yield start
+    finally:
+        for handle in reversed(handles):
+            sandboxctl.stop(handle)

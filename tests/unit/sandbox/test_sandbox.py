@@ -20,10 +20,8 @@ REGION = "us-west-2"
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox"))
-    yield handle
-    sandboxctl.stop(handle)
+def sandbox(start_sandbox):
+    return start_sandbox()
 
 
 @pytest.fixture

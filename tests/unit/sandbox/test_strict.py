@@ -23,10 +23,8 @@ IMAGE_ID = "ami-03cf127a"
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox"), strict=True)
-    yield handle
-    sandboxctl.stop(handle)
+def sandbox(start_sandbox):
+    return start_sandbox(strict=True)
 
 
 @pytest.fixture

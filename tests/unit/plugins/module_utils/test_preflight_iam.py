@@ -102,12 +102,8 @@ def test_evaluation(decisions, error, unsimulated, status, fragment):
 
 
 @pytest.fixture(scope="module")
-def sandbox_url(tmp_path_factory):
-    handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox"))
-    try:
-        yield sandboxctl.endpoint(handle)
-    finally:
-        sandboxctl.stop(handle)
+def sandbox_url(start_sandbox):
+    return sandboxctl.endpoint(start_sandbox())
 
 
 @pytest.fixture(scope="module")

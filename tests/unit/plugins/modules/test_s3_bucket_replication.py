@@ -335,13 +335,9 @@ def test_filters_delete_markers_and_sse_kms_are_idempotent(run_module, s3, monke
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
+def sandbox(start_sandbox):
     """The embedded AWS sandbox (moto server), for the retry path under injected faults."""
-    handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox"))
-    try:
-        yield sandboxctl, sandboxctl.endpoint(handle)
-    finally:
-        sandboxctl.stop(handle)
+    return sandboxctl, sandboxctl.endpoint(start_sandbox())
 
 
 def sandbox_client(url, region):

@@ -28,12 +28,8 @@ COMMON = {"Project": "nova", "Environment": "production", "ManagedBy": "ansible"
 
 
 @pytest.fixture(scope="module")
-def url(tmp_path_factory):
-    handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox"))
-    try:
-        yield sandboxctl.endpoint(handle)
-    finally:
-        sandboxctl.stop(handle)
+def url(start_sandbox):
+    return sandboxctl.endpoint(start_sandbox())
 
 
 @pytest.fixture(autouse=True)

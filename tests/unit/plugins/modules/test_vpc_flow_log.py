@@ -21,10 +21,8 @@ ROLE = "arn:aws:iam::123456789012:role/nova-flow-logs"
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    handle = sandboxctl.start(port=None, state_dir=tmp_path_factory.mktemp("sandbox"))
-    yield handle
-    sandboxctl.stop(handle)
+def sandbox(start_sandbox):
+    return start_sandbox()
 
 
 @pytest.fixture
