@@ -1,14 +1,17 @@
 """Order of the test files: the longest first, so the xdist workers (pytest.ini: whole files each) finish
 together instead of one worker starting a five-minute file when the others are done; one botocore data loader
 for the test process; the repository's root on sys.path (`from sandbox import sandboxctl`); the fixtures the test
-files share: start_sandbox (a test module's own sandboxes)."""
+files share: start_sandbox (a test module's own sandboxes) and run_module (a module's main() in-process)."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import pytest
+
+from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.module_utils import botocore_share
 
@@ -100,3 +103,21 @@ def start_sandbox(tmp_path_factory):
     finally:
         for handle in reversed(handles):
             sandboxctl.stop(handle)
+
+
+@pytest.fixture
+def run_module(capsys):
+    """A module's main() in-process: run_module(module, args, check_exit=True) runs it with args as its module
+    arguments until it exits and returns the result it printed (JSON); with check_exit, the exit status must agree
+    with the result's `failed`. A test file overrides it with a run_module fixture of its own, which receives this
+    one and adds the file's defaults (module, connection, check/diff flags) and the shape its tests read."""
+
+    def run(module, args, check_exit=True):
+        with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
+            module.main()
+        result = json.loads(capsys.readouterr().out)
+        if check_exit:
+            assert bool(exit_info.value.code) == bool(result.get("failed")), result
+        return result
+
+    return run

@@ -15,8 +15,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible.module_utils.testing import patch_module_args
-
 from helpers import REPO
 from helpers import aws
 from helpers import inventory_snapshot
@@ -988,15 +986,16 @@ def test_every_module_option_has_a_case():
 
 
 @pytest.fixture
-def run_module(capsys, port, tmp_path):
+def run_module(run_module, port, tmp_path):
+    """The module named, in-process against the sandbox (tests/conftest.py): the result it prints, its exit status
+    not compared."""
+
     def run(module: str, args: dict) -> dict:
         code = importlib.import_module(f"ansible_collections.nova.infra.plugins.modules.{module}")
         args = json.loads(json.dumps(args).replace("@DEST@", str(tmp_path)))
         connection = {} if module in LOCAL_MODULES else {**BASE, "endpoint_url": f"http://127.0.0.1:{port}"}
         args = {k: v for k, v in {**connection, **args}.items() if v is not None}
-        with patch_module_args(args), pytest.raises(SystemExit):
-            code.main()
-        return json.loads(capsys.readouterr().out)
+        return run_module(code, args, check_exit=False)
 
     return run
 

@@ -15,8 +15,6 @@ import time
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.nova.infra.plugins.modules import s3_sync
 from sandbox import sandboxctl
 
@@ -73,8 +71,9 @@ def source(sandbox):
 
 
 @pytest.fixture
-def run_sync(sandbox, capsys):
-    """Run the module in-process against the sandbox; return its result (failed results included)."""
+def run_sync(sandbox, run_module):
+    """Run the module in-process against the sandbox (tests/conftest.py's run_module); return its result (failed
+    results included)."""
 
     def run(dest, check=False, diff=False, **args):
         module_args = dict(
@@ -84,11 +83,7 @@ def run_sync(sandbox, capsys):
             _ansible_check_mode=check, _ansible_diff=diff,
         )
         module_args.update(args)
-        with patch_module_args(module_args), pytest.raises(SystemExit) as exit_info:
-            s3_sync.main()
-        result = json.loads(capsys.readouterr().out)
-        assert bool(exit_info.value.code) == bool(result.get("failed")), result
-        return result
+        return run_module(s3_sync, module_args)
 
     return run
 

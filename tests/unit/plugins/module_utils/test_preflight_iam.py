@@ -14,8 +14,6 @@ import botocore.exceptions
 import botocore.parsers
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.nova.infra.plugins.module_utils import preflight as logic
 from ansible_collections.nova.infra.plugins.modules import preflight
 from sandbox import sandboxctl
@@ -118,7 +116,9 @@ def deployer(sandbox_url):
 
 
 @pytest.fixture
-def run_module(capsys, monkeypatch, sandbox_url, deployer):
+def run_module(run_module, monkeypatch, sandbox_url, deployer):
+    """main() in-process against the sandbox as the deployer (tests/conftest.py): the result it prints, its exit
+    status not compared."""
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
     def run(args):
@@ -126,9 +126,7 @@ def run_module(capsys, monkeypatch, sandbox_url, deployer):
             "region": "us-west-2", "endpoint_url": sandbox_url, **deployer,
             "permission_checks": [], "vpc_cidr": "10.0.0.0/16",
         }
-        with patch_module_args({**base, **args}), pytest.raises(SystemExit):
-            preflight.main()
-        return json.loads(capsys.readouterr().out)
+        return run_module(preflight, {**base, **args}, check_exit=False)
 
     return run
 

@@ -8,8 +8,6 @@ import json
 import botocore.client
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import CATALOGUE
 from ansible_collections.nova.infra.plugins.modules import autoscaling_activity_info
 from ansible_collections.nova.infra.plugins.modules.autoscaling_activity_info import launch_failure
@@ -118,14 +116,12 @@ def aws(monkeypatch):
 
 
 @pytest.fixture
-def run_module(capsys):
+def run_module(run_module):
+    """main() with args in-process (tests/conftest.py): the result it prints."""
+
     def run(args, check=False):
         args = {"region": "us-west-2", "name": GROUP, **args, "_ansible_check_mode": check}
-        with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
-            autoscaling_activity_info.main()
-        result = json.loads(capsys.readouterr().out)
-        assert bool(exit_info.value.code) == bool(result.get("failed")), result
-        return result
+        return run_module(autoscaling_activity_info, args)
 
     return run
 

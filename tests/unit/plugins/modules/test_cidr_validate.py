@@ -8,8 +8,6 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.nova.infra.plugins.modules import cidr_validate
 
 REGION = "us-west-2"
@@ -23,14 +21,11 @@ LABELS = {
 
 
 @pytest.fixture
-def run_module(capsys):
-    """Run main() with args in-process; return (failed, result) from the JSON it prints."""
+def run_module(run_module):
+    """Run main() with args in-process (tests/conftest.py); return (failed, result) from the JSON it prints."""
 
     def run(args):
-        with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
-            cidr_validate.main()
-        result = json.loads(capsys.readouterr().out)
-        assert bool(exit_info.value.code) == bool(result.get("failed")), result
+        result = run_module(cidr_validate, args)
         return bool(result.get("failed")), result
 
     return run

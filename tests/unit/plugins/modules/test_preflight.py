@@ -8,13 +8,10 @@ then the module in-process against an embedded sandbox.
 One file for both because test basenames must be unique across tests/ (there are no __init__.py files).
 """
 
-import json
 
 import boto3
 import botocore.session
 import pytest
-
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.module_utils import preflight as logic
 from ansible_collections.nova.infra.plugins.modules import preflight
@@ -443,17 +440,14 @@ def aws(url):
 
 
 @pytest.fixture
-def run_module(capsys, url):
-    """Run main() in-process against the sandbox; return (failed, result) from the JSON it prints."""
+def run_module(run_module, url):
+    """Run main() in-process against the sandbox (tests/conftest.py); return (failed, result) from the JSON it prints."""
 
     def run(args, credentials=True):
         connection = {"region": REGION, "endpoint_url": url}
         if credentials:
             connection.update(access_key="testing", secret_key="testing")
-        with patch_module_args({**connection, **args}), pytest.raises(SystemExit) as exit_info:
-            preflight.main()
-        result = json.loads(capsys.readouterr().out)
-        assert bool(exit_info.value.code) == bool(result.get("failed")), result
+        result = run_module(preflight, {**connection, **args})
         return bool(result.get("failed")), result
 
     return run

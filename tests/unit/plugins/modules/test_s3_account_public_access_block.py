@@ -10,8 +10,6 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.nova.infra.plugins.modules import s3_account_public_access_block
 
 REGION = "us-west-2"
@@ -20,15 +18,12 @@ ALL_ON = {"block_public_acls": True, "ignore_public_acls": True, "block_public_p
 
 
 @pytest.fixture
-def run_module(capsys):
-    """Run main() with args in-process; return (failed, result) from the JSON it prints."""
+def run_module(run_module):
+    """Run main() with args in-process (tests/conftest.py); return (failed, result) from the JSON it prints."""
 
     def run(args, check=False, diff=True):
         args = {"region": REGION, **args, "_ansible_check_mode": check, "_ansible_diff": diff}
-        with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
-            s3_account_public_access_block.main()
-        result = json.loads(capsys.readouterr().out)
-        assert bool(exit_info.value.code) == bool(result.get("failed")), result
+        result = run_module(s3_account_public_access_block, args)
         return bool(result.get("failed")), result
 
     return run

@@ -13,8 +13,6 @@ from moto.core.responses import ActionResult
 from moto.s3.exceptions import ReplicationConfigurationNotFoundError
 from moto.s3.responses import S3Response
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.nova.infra.plugins.modules import s3_bucket_replication
 from sandbox import sandboxctl
 
@@ -29,15 +27,12 @@ BASE = {"region": REGION, "bucket": SOURCE, "role": ROLE}
 
 
 @pytest.fixture
-def run_module(capsys):
-    """Run main() with args in-process; return (failed, result) from the JSON it prints."""
+def run_module(run_module):
+    """Run main() with args in-process (tests/conftest.py); return (failed, result) from the JSON it prints."""
 
     def run(args, check=False, diff=True):
         args = {**args, "_ansible_check_mode": check, "_ansible_diff": diff}
-        with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
-            s3_bucket_replication.main()
-        result = json.loads(capsys.readouterr().out)
-        assert bool(exit_info.value.code) == bool(result.get("failed")), result
+        result = run_module(s3_bucket_replication, args)
         return bool(result.get("failed")), result
 
     return run

@@ -4,14 +4,11 @@
 """nova.infra.s3_sync paths the sandbox cannot produce: an unreachable source region, and objects failing
 for good. The full sync is tested against the sandbox in tests/integration/test_s3_sync.py."""
 
-import json
 
 import boto3
 import botocore
 import pytest
 from moto import mock_aws
-
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.modules import s3_sync
 
@@ -19,15 +16,13 @@ SOURCE, DEST = "nova-production-backup-123456789012-us-west-2", "nova-production
 
 
 @pytest.fixture
-def run_module(capsys):
+def run_module(run_module):
+    """main() with args in-process (tests/conftest.py): the result it prints."""
+
     def run(**args):
         module_args = dict(source_bucket=SOURCE, source_region="us-west-2", dest_bucket=DEST, dest_region="us-east-1")
         module_args.update(args)
-        with patch_module_args(module_args), pytest.raises(SystemExit) as exit_info:
-            s3_sync.main()
-        result = json.loads(capsys.readouterr().out)
-        assert bool(exit_info.value.code) == bool(result.get("failed")), result
-        return result
+        return run_module(s3_sync, module_args)
 
     return run
 

@@ -7,15 +7,12 @@ with boto3 here (the roles that build the full stack are not needed): the good s
 and each broken thing, one at a time, fails the audit naming the check and the resource."""
 
 import functools
-import json
 
 import boto3
 import botocore.client
 import botocore.config
 import pytest
 from botocore.exceptions import ClientError
-
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.module_utils import audit
 from ansible_collections.nova.infra.plugins.modules import stack_audit
@@ -239,14 +236,11 @@ def audit_args(url, stack, **extra):
 
 
 @pytest.fixture
-def run_module(capsys):
-    """Run main() with args in-process; return (failed, result) from the JSON it prints."""
+def run_module(run_module):
+    """Run main() with args in-process (tests/conftest.py); return (failed, result) from the JSON it prints."""
 
     def run(args):
-        with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
-            stack_audit.main()
-        result = json.loads(capsys.readouterr().out)
-        assert bool(exit_info.value.code) == bool(result.get("failed")), result
+        result = run_module(stack_audit, args)
         return bool(result.get("failed")), result
 
     return run

@@ -4,12 +4,9 @@
 
 """vpc_flow_log against the embedded sandbox: the S3 key-prefix alignment patch and fault injection live there."""
 
-import json
 
 import boto3
 import pytest
-
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.nova.infra.plugins.modules import vpc_flow_log
 from sandbox import sandboxctl
@@ -59,17 +56,14 @@ def network(url, ec2):
 
 
 @pytest.fixture
-def run_module(url, capsys):
-    """Run main() in-process against the sandbox; return the result (with `failed` when it failed)."""
+def run_module(url, run_module):
+    """Run main() in-process against the sandbox (tests/conftest.py); return the result (with `failed` when it
+    failed)."""
 
     def run(args, check_mode=False, diff=True):
         connection = {"endpoint_url": url, "region": REGION, "access_key": "testing", "secret_key": "testing"}
         flags = {"_ansible_check_mode": check_mode, "_ansible_diff": diff}
-        with patch_module_args({**connection, **flags, **args}), pytest.raises(SystemExit) as exit_info:
-            vpc_flow_log.main()
-        result = json.loads(capsys.readouterr().out)
-        assert bool(exit_info.value.code) == bool(result.get("failed")), result
-        return result
+        return run_module(vpc_flow_log, {**connection, **flags, **args})
 
     return run
 
