@@ -8,7 +8,6 @@ then the module in-process against an embedded sandbox.
 One file for both because test basenames must be unique across tests/ (there are no __init__.py files).
 """
 
-
 import boto3
 import botocore.session
 import pytest
@@ -441,7 +440,8 @@ def aws(url):
 
 @pytest.fixture
 def run_module(run_module, url):
-    """Run main() in-process against the sandbox (tests/conftest.py); return (failed, result) from the JSON it prints."""
+    """Run main() in-process against the sandbox (tests/conftest.py); return (failed, result) from the JSON it
+    prints."""
 
     def run(args, credentials=True):
         connection = {"region": REGION, "endpoint_url": url}
