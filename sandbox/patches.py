@@ -1,0 +1,373 @@
+"""AWS-alignment patches of the sandbox: where moto 5.2.5 differs from AWS in ways the collection depends on,
+it is patched here, at start-up (server.build_app applies them), and nowhere else."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+# --------------------------------------------------------------------------
+# AWS-alignment patches
+# --------------------------------------------------------------------------
+
+
+def patch_tag_resource_types() -> None:
+    """DescribeTags: report/filter NAT gateways as ``natgateway`` and EIPs as ``elastic-ip``.
+
+    AWS names these resource types ``natgateway`` and ``elastic-ip`` in
+    DescribeTags (both in the ``resource-type`` filter and in ``ResourceType``).
+    moto derives the type from its internal ID-prefix table, where they are
+    ``nat-gateway`` / ``vpc-elastic-ip``; amazon.aws (``describe_ec2_tags``)
+    filters by the AWS names, finds no tags and re-tags on every run.
+
+    Only the prefix->type table used by DescribeTags is changed; the
+    type->prefix table that generates IDs (``nat-…``, ``eipalloc-…``) is untouched.
+    """
+    from moto.ec2 import utils as ec2_utils
+
+    prefix_to_type = ec2_utils.EC2_PREFIX_TO_RESOURCE  # same dict object tags.py imported
+    prefix_to_type[ec2_utils.EC2_RESOURCE_TO_PREFIX["nat-gateway"]] = "natgateway"
+    prefix_to_type[ec2_utils.EC2_RESOURCE_TO_PREFIX["vpc-elastic-ip"]] = "elastic-ip"
+
+
+def patch_flow_log_s3_prefix() -> None:
+    """CreateFlowLogs: accept an S3 destination ARN with a key prefix.
+
+    AWS accepts ``arn:aws:s3:::bucket/prefix/`` (logs are written under the
+    prefix). moto takes everything after the ARN's fifth colon as the bucket
+    name, so ``bucket/prefix/`` is "not found" and the flow log lands in
+    ``Unsuccessful``. We check/resolve the bucket with the plain bucket ARN and
+    then store the destination exactly as requested, as AWS reports it.
+    """
+    from moto.ec2.exceptions import FlowLogAlreadyExists
+    from moto.ec2.models.flow_logs import FlowLogsBackend
+
+    original = FlowLogsBackend.create_flow_logs
+
+    def create_flow_logs(self: Any, *args: Any, **kwargs: Any) -> Any:
+        destination = kwargs.get("log_destination")
+        if kwargs.get("log_destination_type") != "s3" or not destination:
+            return original(self, *args, **kwargs)
+        prefix_arn, _unused, resource = destination.partition(":::")
+        bucket, slash, _unused = resource.partition("/")
+        if not slash:
+            return original(self, *args, **kwargs)
+        # moto's own duplicate check would compare the bare bucket ARN; do it
+        # for the real destination instead.
+        for resource_id in kwargs.get("resource_ids") or []:
+            if any(
+                (fl.resource_id, fl.log_destination) == (resource_id, destination)
+                for fl in self.flow_logs.values()
+            ):
+                raise FlowLogAlreadyExists()
+        created, unsuccessful = original(
+            self, *args, **{**kwargs, "log_destination": f"{prefix_arn}:::{bucket}"}
+        )
+        for flow_log in created:
+            flow_log.log_destination = destination
+        return created, unsuccessful
+
+    FlowLogsBackend.create_flow_logs = create_flow_logs
+
+
+def patch_launch_template_metadata_options() -> None:
+    """RunInstances from a launch template: apply the template's MetadataOptions.
+
+    AWS launches an instance with the template's instance metadata settings (so a template
+    with ``HttpTokens: required`` gives IMDSv2-only instances, including those an Auto Scaling
+    group launches). moto applies only a few template fields and leaves IMDS at ``optional``.
+    Explicit RunInstances parameters still win, as on AWS.
+    """
+    from moto.ec2.models.instances import InstanceBackend
+
+    original = InstanceBackend.run_instances
+
+    def run_instances(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("launch_template") and not kwargs.get("metadata_options"):
+            template = self._get_template_from_args(kwargs["launch_template"]).data
+            if template.get("MetadataOptions"):
+                kwargs["metadata_options"] = dict(template["MetadataOptions"])
+        return original(self, *args, **kwargs)
+
+    InstanceBackend.run_instances = run_instances
+
+
+def patch_launch_template_tags() -> None:
+    """DescribeLaunchTemplates: report the template's current tags.
+
+    AWS shows tags added later with CreateTags; moto copies the tags once, at creation, so a
+    template tagged afterwards (as the bastion role does) looked untagged.
+    """
+    from moto.ec2.models.launch_templates import LaunchTemplate
+
+    LaunchTemplate.tags = property(lambda self: self.get_tags(), lambda self, _value: None)
+
+
+# The EC2 quotas the stack's pre-flight reads, with AWS's default values.
+EC2_DEFAULT_QUOTAS = [
+    {
+        "Adjustable": True,
+        "GlobalQuota": False,
+        "QuotaArn": "arn:aws:servicequotas:{region}::ec2/L-0263D0A3",
+        "QuotaCode": "L-0263D0A3",
+        "QuotaName": "EC2-VPC Elastic IPs",
+        "ServiceCode": "ec2",
+        "ServiceName": "Amazon Elastic Compute Cloud (Amazon EC2)",
+        "Unit": "None",
+        "Value": 5.0,
+    },
+]
+
+
+def patch_service_quotas() -> None:
+    """Service Quotas: answer the EC2 Elastic IP quota and GetAWSDefaultServiceQuota as AWS does.
+
+    moto knows only the ``vpc`` service's quotas and has no GetAWSDefaultServiceQuota at all (it
+    answers HTTP 500, which botocore retries for ~20 s before giving up). Applied quotas are the
+    AWS defaults here: the sandbox account never asked for an increase.
+    """
+    import json as json_module
+
+    from moto.servicequotas.exceptions import NoSuchResource
+    from moto.servicequotas.models import ServiceQuotasBackend
+    from moto.servicequotas.responses import ServiceQuotasResponse
+
+    def ec2_quotas(backend: Any) -> list[dict[str, Any]]:
+        return [{**q, "QuotaArn": q["QuotaArn"].format(region=backend.region_name)} for q in EC2_DEFAULT_QUOTAS]
+
+    list_defaults = ServiceQuotasBackend.list_aws_default_service_quotas
+    get_quota = ServiceQuotasBackend.get_service_quota
+
+    def list_aws_default_service_quotas(self: Any, service_code: str) -> list[dict[str, Any]]:
+        return ec2_quotas(self) if service_code == "ec2" else list_defaults(self, service_code)
+
+    def get_service_quota(self: Any, service_code: str, quota_code: str) -> dict[str, Any]:
+        if service_code == "ec2":
+            for quota in ec2_quotas(self):
+                if quota["QuotaCode"] == quota_code:
+                    return quota
+            raise NoSuchResource()
+        return get_quota(self, service_code, quota_code)
+
+    def get_aws_default_service_quota(self: Any) -> str:
+        params = json_module.loads(self.body)
+        quota = self.backend.get_service_quota(str(params.get("ServiceCode")), str(params.get("QuotaCode")))
+        return json_module.dumps({"Quota": quota})
+
+    ServiceQuotasBackend.list_aws_default_service_quotas = list_aws_default_service_quotas
+    ServiceQuotasBackend.get_service_quota = get_service_quota
+    ServiceQuotasResponse.get_aws_default_service_quota = get_aws_default_service_quota
+
+
+def patch_bucket_policy_secure_transport() -> None:
+    """Bucket policies: evaluate ``aws:SecureTransport`` as true.
+
+    Every request to AWS from botocore travels over TLS, so a policy that denies non-TLS access
+    (as the storage role sets, CIS 2.1.1) never blocks it. The sandbox listens on plain HTTP on
+    loopback and moto, which knows no request context for conditions, treated the deny as matching
+    and refused every object request (403) to such a bucket.
+    """
+    from moto.iam import policy_conditions
+    from moto.iam.access_control import IAMPolicy
+    from moto.iam.access_control import IAMPolicyStatement
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def bool_operation(expected: Any, actual: str) -> bool:
+        values = expected if isinstance(expected, list) else [expected]
+        return str(actual).lower() in [str(v).lower() for v in values]
+
+    # moto skips condition operators it does not know, which made every Bool condition match.
+    policy_conditions.CONDITION_OPERATIONS.setdefault("Bool", bool_operation)
+
+    # A statement whose condition does not match does not apply (AWS); moto answered DENIED for it.
+    original_statement_check = IAMPolicyStatement.is_action_permitted
+
+    def statement_is_action_permitted(self: Any, action: str, resource: str = "*", principal: Any = None,
+                                      incoming_condition_values: Any = None) -> Any:
+        if self._statement.get("Condition") and not self._check_conditions(incoming_condition_values):
+            return PermissionResult.NEUTRAL
+        return original_statement_check(self, action, resource, principal, incoming_condition_values)
+
+    IAMPolicyStatement.is_action_permitted = statement_is_action_permitted
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(self.policy.decode()).is_action_permitted(
+            action, resource, incoming_condition_values={"aws:SecureTransport": "true"}
+        )
+
+    FakeBucket.get_permission = get_permission
+
+
+def patch_instance_network_interfaces_on_termination() -> None:
+    """TerminateInstances: delete the network interfaces created at launch; disassociate Elastic IPs.
+
+    On AWS an interface that RunInstances creates is deleted with the instance (DeleteOnTermination
+    defaults to true unless the request sets it false), and an Elastic IP of the instance is
+    disassociated. moto keeps those interfaces (and their addresses) forever, so the subnet and
+    security groups of a terminated instance would stay "in use" for strict mode.
+    """
+    from moto.ec2.models.instances import Instance
+
+    original_prep_nics = Instance.prep_nics
+    original_terminate = Instance.terminate
+
+    def prep_nics(self: Any, nic_spec: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
+        existing = set(self.ec2_backend.enis)
+        result = original_prep_nics(self, nic_spec, *args, **kwargs)
+        kept = {int(spec.get("DeviceIndex", 0)) for spec in nic_spec
+                if str(spec.get("DeleteOnTermination")).lower() == "false"}
+        for index, nic in self.nics.items():
+            if nic.id not in existing and index not in kept:
+                nic.delete_on_termination = True
+        return result
+
+    def terminate(self: Any) -> Any:
+        if self._state.name == "terminated":
+            # AWS accepts terminating a terminated instance; moto would delete its interfaces twice.
+            return copy.copy(self._state)
+        nic_ids = {nic.id for nic in self.nics.values()}
+        for eip in list(self.ec2_backend.addresses):
+            if eip.eni is not None and eip.eni.id in nic_ids:
+                self.ec2_backend.disassociate_address(address=eip.public_ip)
+        return original_terminate(self)
+
+    Instance.prep_nics = prep_nics
+    Instance.terminate = terminate
+
+
+def _activity_time(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def patch_auto_scaling_launch_activities() -> None:
+    """Auto Scaling: record launches as scaling activities, and refuse an instance type the zone does not offer.
+
+    AWS launches a group's instances after the call that created or resized the group has returned, and records
+    every attempt as a scaling activity (DescribeScalingActivities, newest first): ``Successful`` with the instance
+    ID, or ``Failed`` with the EC2 error in ``StatusMessage``. A launch into a zone that does not offer the
+    instance type fails that way ("Could not launch On-Demand Instances. Unsupported - Your requested instance
+    type (...) is not supported in your requested Availability Zone (...). ... Launching EC2 instance failed.")
+    while the API call succeeds; the group then tries its other zones.
+
+    moto answers DescribeScalingActivities with an empty list and launches every instance in the group's first
+    subnet, whatever the instance type. Here a launch goes to the first of the group's subnets whose zone offers
+    the type (moto's offerings data, the same DescribeInstanceTypeOfferings answers), after a ``Failed`` activity
+    for each zone tried before it; with no such zone nothing is launched. Types moto does not know in the region
+    at all, and mixed-instances groups, launch as before.
+    """
+    import json as json_module
+
+    from moto.autoscaling.models import Activity
+    from moto.autoscaling.models import FakeAutoScalingGroup
+    from moto.autoscaling.responses import AutoScalingResponse
+    from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
+    from moto.ec2.models.instance_types import INSTANCE_TYPE_OFFERINGS
+
+    original_replace = FakeAutoScalingGroup.replace_autoscaling_group_instances
+
+    def record(group: Any, description: str, status: str, zone: tuple[str | None, str],
+               capacity: tuple[int, int], message: str | None = None) -> None:
+        now = utcnow()
+        cause = (f"At {_activity_time(now)} an instance was started in response to a difference between desired and"
+                 f" actual capacity, increasing the capacity from {capacity[0]} to {capacity[1]}.")
+        activity = Activity(description, cause, group, start_time=now, end_time=now, status_code=status)
+        activity.progress = 100
+        activity.status_message = message
+        details = {"Subnet ID": zone[0], "Availability Zone": zone[1]} if zone[0] else {"Availability Zone": zone[1]}
+        activity.details = json_module.dumps(details, separators=(",", ":"))
+        activity.auto_scaling_group_arn = group.arn
+        if not hasattr(group, "_nova_activities"):
+            group._nova_activities = []
+        group._nova_activities.append(activity)
+
+    def zones_of(group: Any) -> list[tuple[str | None, str]]:
+        if group.vpc_zone_identifier:
+            subnet_ids = group.vpc_zone_identifier.split(",")
+            subnets = {s.id: s for s in group.autoscaling_backend.ec2_backend.describe_subnets(subnet_ids=subnet_ids)}
+            return [(subnet_id, subnets[subnet_id].availability_zone) for subnet_id in subnet_ids]
+        return [(None, zone) for zone in group.availability_zones]
+
+    def replace_autoscaling_group_instances(self: Any, count_needed: int, propagated_tags: dict[str, str]) -> None:
+        zones = zones_of(self)
+        current = len(self.active_instances())
+        capacity = (current, current + count_needed)
+        instance_type = None if self.mixed_instances_policy else self.instance_type
+        offered = {
+            offering["Location"]
+            for offering in INSTANCE_TYPE_OFFERINGS["availability-zone"].get(self.region, [])
+            if offering["InstanceType"] == instance_type
+        }
+        if offered:
+            for zone in zones:
+                if zone[1] in offered:
+                    break
+                message = (
+                    f"Could not launch On-Demand Instances. Unsupported - Your requested instance type"
+                    f" ({instance_type}) is not supported in your requested Availability Zone ({zone[1]}). Please"
+                    " retry your request by not specifying an Availability Zone or choosing"
+                    f" {', '.join(sorted(offered))}. Launching EC2 instance failed."
+                )
+                record(self, f"Launching a new EC2 instance.  Status Reason: {message}", "Failed", zone, capacity,
+                       message)
+            else:
+                return
+            zones = [zone] + [z for z in zones if z != zone]
+        before = {state.instance.id for state in self.instance_states}
+        saved = self.vpc_zone_identifier
+        if saved:
+            # moto launches into the group's first subnet.
+            self.vpc_zone_identifier = ",".join(subnet_id for subnet_id, _unused in zones)
+        try:
+            original_replace(self, count_needed, propagated_tags)
+        finally:
+            self.vpc_zone_identifier = saved
+        for state in self.instance_states:
+            if state.instance.id not in before:
+                record(self, f"Launching a new EC2 instance: {state.instance.id}", "Successful",
+                       (state.instance.subnet_id, state.instance.availability_zone), capacity)
+
+    def describe_scaling_activities(self: Any) -> ActionResult:
+        name = self._get_param("AutoScalingGroupName")
+        wanted_ids = set(self._get_param("ActivityIds", []) or [])
+        limit = int(self._get_param("MaxRecords") or 100)
+        groups = self.autoscaling_backend.autoscaling_groups
+        activities = [
+            activity
+            for group in ([groups[name]] if name in groups else [] if name else list(groups.values()))
+            for activity in getattr(group, "_nova_activities", [])
+            if not wanted_ids or activity.activity_id in wanted_ids
+        ]
+        # Newest first, as AWS answers; activities recorded in the same instant keep their order.
+        activities = sorted(reversed(activities), key=lambda activity: activity.start_time, reverse=True)
+        return ActionResult({"Activities": activities[:limit]})
+
+    FakeAutoScalingGroup.replace_autoscaling_group_instances = replace_autoscaling_group_instances
+    AutoScalingResponse.describe_scaling_activities = describe_scaling_activities
+
+
+def enable_aws_validations() -> None:
+    """Refuse unknown AMIs and key pairs (InvalidAMIID.NotFound, InvalidKeyPair.NotFound) as AWS does.
+
+    moto accepts any ImageId and KeyName unless told to validate them.
+    """
+    from moto import settings as moto_settings
+
+    moto_settings.ENABLE_AMI_VALIDATION = True
+    moto_settings.ENABLE_KEYPAIR_VALIDATION = True
+
+
+def apply_aws_alignment_patches() -> None:
+    """Apply every moto-vs-AWS patch; must run before the first request is served."""
+    enable_aws_validations()
+    patch_tag_resource_types()
+    patch_flow_log_s3_prefix()
+    patch_launch_template_metadata_options()
+    patch_launch_template_tags()
+    patch_service_quotas()
+    patch_bucket_policy_secure_transport()
+    patch_instance_network_interfaces_on_termination()
+    patch_auto_scaling_launch_activities()
