@@ -377,8 +377,20 @@ def _subnet_text_width(subnet, nats_by_subnet):
     return LEFT_W - 16 if nats_by_subnet.get(subnet["id"]) else SUBNET_W - 16
 
 
-def build_scene(snapshot: Dict[str, Any], findings: Sequence[Dict[str, Any]]):
-    """Lay the stack out: returns (scene, findings registry, width, height)."""
+class _Layout:
+    """What the placement steps of build_scene share: the indexed snapshot, the measured geometry, the boxes placed
+    so far. Each step takes what it reads (``take``) and keeps what later steps read (``keep``)."""
+
+    def take(self, names):
+        """The values kept under the space-separated ``names``, in their order."""
+        return tuple(getattr(self, name) for name in names.split())
+
+    def keep(self, **values):
+        self.__dict__.update(values)
+
+
+def _index(lay, snapshot, findings):
+    """Index the snapshot: subnets in AZ and row order, NAT gateways and instances by subnet, route tables."""
     snap = {**empty_snapshot(), **snapshot}
     scene, reg = Scene(), Findings(findings)
     region = snap["region"]
@@ -396,7 +408,19 @@ def build_scene(snapshot: Dict[str, Any], findings: Sequence[Dict[str, Any]]):
     asg = snap["asg"]
     asg_subnets = set(asg["subnet_ids"]) if asg else set()
     tables = {s["id"]: _route_table_of(snap, s["id"]) for s in subnets}
+    lay.keep(
+        asg=asg, asg_subnets=asg_subnets, azs=azs, eips=eips, instances_by_subnet=instances_by_subnet,
+        nats_by_subnet=nats_by_subnet, prefix=prefix, reg=reg, region=region, scene=scene, snap=snap,
+        subnets=subnets, tables=tables
+    )
 
+
+def _measure(lay):
+    """Measure before placing: row heights (a subnet's header, NAT gateways beside instances), the AZ columns, the
+    security-group grid under them and so the VPC's size."""
+    asg_subnets, azs, instances_by_subnet, nats_by_subnet, snap, subnets, tables = lay.take(
+        "asg_subnets azs instances_by_subnet nats_by_subnet snap subnets tables"
+    )
     rows = [r for r in ROWS if any(_row(s) == r for s in subnets)]
     vpc = snap["vpc"]
     n_az = max(len(azs), 1)
@@ -452,8 +476,19 @@ def build_scene(snapshot: Dict[str, Any], findings: Sequence[Dict[str, Any]]):
     vpc_h = (yy - vpc_y + PAD) if groups else (az_y + az_h + PAD - vpc_y)
     if vpc is None:
         vpc_h = 3 * LINE + 20
+    lay.keep(
+        az_h=az_h, az_y=az_y, groups=groups, header_h=header_h, igw_y=igw_y, per_cell=per_cell, region_x=region_x,
+        region_y=region_y, row_y=row_y, rows=rows, sg_cards=sg_cards, sg_cols=sg_cols, sg_row_h=sg_row_h,
+        sg_rows_y=sg_rows_y, sg_top=sg_top, sg_w=sg_w, stack_h=stack_h, vpc=vpc, vpc_h=vpc_h, vpc_w=vpc_w,
+        vpc_x=vpc_x, vpc_y=vpc_y
+    )
 
-    # ---- VPC, flow logs, internet gateways
+
+def _place_vpc(lay):
+    """The VPC box with its flow logs (a dashed "missing" box when there is no VPC)."""
+    prefix, reg, region, scene, snap, vpc, vpc_h, vpc_w, vpc_x, vpc_y = lay.take(
+        "prefix reg region scene snap vpc vpc_h vpc_w vpc_x vpc_y"
+    )
     if vpc is not None:
         flow = sorted(snap["flow_logs"], key=lambda f: f["id"])
         flow_text = (
@@ -491,6 +526,12 @@ def build_scene(snapshot: Dict[str, Any], findings: Sequence[Dict[str, Any]]):
         )
         reg.register(dom, [f"{prefix}-vpc"])
 
+
+def _place_internet_gateways(lay):
+    """The internet gateways, centred on the VPC's top edge."""
+    igw_y, reg, scene, snap, vpc_w, vpc_x = lay.take(
+        "igw_y reg scene snap vpc_w vpc_x"
+    )
     igws = sorted(snap["internet_gateways"], key=lambda g: g["id"])
     igw_total = len(igws) * IGW_W + (len(igws) - 1) * AZ_GAP
     igw_boxes = {}
@@ -508,7 +549,14 @@ def build_scene(snapshot: Dict[str, Any], findings: Sequence[Dict[str, Any]]):
         )
         reg.register(dom, [igw["id"]], [_name(igw)])
         igw_boxes[igw["id"]] = scene.boxes[dom]
+    lay.keep(igw_boxes=igw_boxes)
 
+
+def _place_security_groups(lay):
+    """The security groups: cards in a grid under the AZs, inside the VPC."""
+    groups, reg, scene, sg_cards, sg_cols, sg_row_h, sg_rows_y, sg_top, sg_w, vpc_w, vpc_x = lay.take(
+        "groups reg scene sg_cards sg_cols sg_row_h sg_rows_y sg_top sg_w vpc_w vpc_x"
+    )
     if groups:
         scene.element(
             "security-groups-label",
@@ -532,7 +580,16 @@ def build_scene(snapshot: Dict[str, Any], findings: Sequence[Dict[str, Any]]):
         )
         reg.register(dom, [group["id"]], [group.get("name"), _name(group)])
 
-    # ---- AZ columns, subnets, NAT gateways, instances
+
+def _place_subnets(lay):
+    """The AZ columns, each subnet in its row with its NAT gateways (right) and instances (left)."""
+    (
+        asg, asg_subnets, az_h, az_y, azs, eips, header_h, instances_by_subnet, nats_by_subnet, per_cell, reg,
+        row_y, scene, stack_h, tables, vpc_x
+    ) = lay.take(
+        "asg asg_subnets az_h az_y azs eips header_h instances_by_subnet nats_by_subnet per_cell reg row_y scene "
+        "stack_h tables vpc_x"
+    )
     az_x = {az: vpc_x + PAD + n * (AZ_W + AZ_GAP) for n, az in enumerate(azs)}
     for az in azs:
         dom = f"az-{az}"
@@ -615,8 +672,14 @@ def build_scene(snapshot: Dict[str, Any], findings: Sequence[Dict[str, Any]]):
                 reg.register(idom, [instance["id"]], [_name(instance)])
                 instance_boxes[instance["id"]] = scene.boxes[idom]
             y += height + 8
+    lay.keep(nat_boxes=nat_boxes, subnet_boxes=subnet_boxes)
 
-    # ---- the Auto Scaling group: a dashed band over its subnets' instance slots, row by row
+
+def _place_auto_scaling_group(lay):
+    """The Auto Scaling group: a dashed band over its subnets' instance slots, row by row."""
+    asg, asg_subnets, header_h, instances_by_subnet, reg, row_y, rows, scene, snap, subnet_boxes, subnets = lay.take(
+        "asg asg_subnets header_h instances_by_subnet reg row_y rows scene snap subnet_boxes subnets"
+    )
     if asg is not None:
         mine = [s for s in subnets if s["id"] in asg_subnets]
         lt = snap["launch_template"]
@@ -648,7 +711,12 @@ def build_scene(snapshot: Dict[str, Any], findings: Sequence[Dict[str, Any]]):
             )
             reg.register(dom, [asg["name"]] + ([lt["name"], lt["id"]] if lt else []))
 
-    # ---- route arrows: each subnet's default route to its NAT gateway or internet gateway
+
+def _place_routes(lay):
+    """Route arrows: each subnet's default route to its NAT gateway or internet gateway."""
+    az_y, igw_boxes, nat_boxes, nats_by_subnet, scene, subnet_boxes, subnets, tables = lay.take(
+        "az_y igw_boxes nat_boxes nats_by_subnet scene subnet_boxes subnets tables"
+    )
     for subnet in subnets:
         table = tables[subnet["id"]]
         box = subnet_boxes[subnet["id"]]
@@ -687,7 +755,12 @@ def build_scene(snapshot: Dict[str, Any], findings: Sequence[Dict[str, Any]]):
                 data["via"] = nats and nats_by_subnet[subnet["id"]][0]["id"] or ""
                 scene.arrow(points, "igw-" + css if not blackhole else css, route.get("destination"), data=data)
 
-    # ---- buckets and replication, one box per region
+
+def _place_buckets(lay):
+    """Buckets, one box per region (replicas level with their sources), and the region boxes behind them."""
+    prefix, reg, region, region_x, region_y, scene, snap, vpc_h, vpc_w, vpc_x, vpc_y = lay.take(
+        "prefix reg region region_x region_y scene snap vpc_h vpc_w vpc_x vpc_y"
+    )
     home_buckets = []
     other: Dict[str, List[Dict[str, Any]]] = {}
     for bucket in sorted(snap["buckets"], key=lambda b: b["name"]):
@@ -792,7 +865,14 @@ def build_scene(snapshot: Dict[str, Any], findings: Sequence[Dict[str, Any]]):
         scene.elements.insert(len(scene.elements) - 1 - len(placed), scene.elements.pop())
         next_y = y + PAD + 20
         width = dr_x + BUCKET_W + 2 * PAD + MARGIN
+    lay.keep(bucket_boxes=bucket_boxes, replication=replication, width=width)
 
+
+def _place_replication(lay):
+    """Replication arrows between each source bucket and its replica."""
+    bucket_boxes, replication, scene = lay.take(
+        "bucket_boxes replication scene"
+    )
     for pair in replication:
         src, dst = bucket_boxes.get(pair["source"]), bucket_boxes.get(pair["destination"])
         if not src or not dst:
@@ -817,8 +897,29 @@ def build_scene(snapshot: Dict[str, Any], findings: Sequence[Dict[str, Any]]):
             data={"from": pair["source"], "to": pair["destination"]},
         )
 
-    height = max(b["y"] + b["h"] for b in scene.boxes.values()) + MARGIN
-    return scene, reg, width, height
+
+# The placement steps, in order: later steps draw over and beside what earlier ones placed.
+STEPS = (
+    _measure,
+    _place_vpc,
+    _place_internet_gateways,
+    _place_security_groups,
+    _place_subnets,
+    _place_auto_scaling_group,
+    _place_routes,
+    _place_buckets,
+    _place_replication,
+)
+
+
+def build_scene(snapshot: Dict[str, Any], findings: Sequence[Dict[str, Any]]):
+    """Lay the stack out: returns (scene, findings registry, width, height)."""
+    lay = _Layout()
+    _index(lay, snapshot, findings)
+    for step in STEPS:
+        step(lay)
+    height = max(b["y"] + b["h"] for b in lay.scene.boxes.values()) + MARGIN
+    return lay.scene, lay.reg, lay.width, height
 
 
 # ---------------------------------------------------------------- output
