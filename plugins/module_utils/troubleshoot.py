@@ -727,6 +727,14 @@ def fail_aws(module, exception, msg):
     module.fail_json_aws(exception, msg=msg, **extra)
 
 
+def fail_aws_error(module, error, msg):
+    """fail_aws for amazon.aws's AnsibleAWSError, which the collection's read layer (module_utils/aws_reads.py)
+    raises with the botocore exception inside and what it was doing as its message."""
+    if error.exception is None:
+        module.fail_json(msg=f"{msg}: {error.message}")
+    fail_aws(module, error.exception, f"{msg} ({error.message})")
+
+
 def code_from_message(text):
     """The error code named by a failure message, or None."""
     if not isinstance(text, str):

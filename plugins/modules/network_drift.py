@@ -169,57 +169,44 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.nova.infra.plugins.module_utils import aws_reads
 from ansible_collections.nova.infra.plugins.module_utils import drift
 from ansible_collections.nova.infra.plugins.module_utils import network_drift
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws_error
 
 
 class NetworkReader:
     """Reads what network_drift.compare looks at, as EC2 returns it."""
 
     def __init__(self, module):
-        self.ec2 = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
-
-    def call(self, operation, **params):
-        return getattr(self.ec2, operation)(aws_retry=True, **params)
-
-    def paginate(self, operation, key, **params):
-        return self._paginate(operation, **params)[key]
-
-    @AWSRetry.jittered_backoff()
-    def _paginate(self, operation, **params):
-        return self.ec2.get_paginator(operation).paginate(**params).build_full_result()
+        self.ec2 = module.client("ec2")
 
     def read(self, prefix, azs):
         names = network_drift.desired_names(prefix, azs)
         found = {
-            "vpcs": self.paginate("describe_vpcs", "Vpcs", Filters=[network_drift.tag_filter("Name", names["vpc"])]),
-            "eips": self.call("describe_addresses", Filters=[network_drift.tag_filter("Name", *names["eip"].values())])[
-                "Addresses"
-            ],
+            "vpcs": aws_reads.describe_vpcs(self.ec2, Filters=[network_drift.tag_filter("Name", names["vpc"])]),
+            "eips": aws_reads.describe_addresses(
+                self.ec2, Filters=[network_drift.tag_filter("Name", *names["eip"].values())]
+            ),
         }
         if len(found["vpcs"]) != 1:
             return found
         vpc_id = found["vpcs"][0]["VpcId"]
         in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
         for setting, attribute in (("dns_support", "enableDnsSupport"), ("dns_hostnames", "enableDnsHostnames")):
-            answer = self.call("describe_vpc_attribute", VpcId=vpc_id, Attribute=attribute)
-            found[setting] = answer[attribute[0].upper() + attribute[1:]]["Value"]
-        found["subnets"] = self.paginate("describe_subnets", "Subnets", Filters=in_vpc)
-        found["igws"] = self.paginate(
-            "describe_internet_gateways",
-            "InternetGateways",
-            Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}],
+            found[setting] = aws_reads.describe_vpc_attribute(self.ec2, vpc_id, attribute)
+        found["subnets"] = aws_reads.describe_subnets(self.ec2, Filters=in_vpc)
+        found["igws"] = aws_reads.describe_internet_gateways(
+            self.ec2, Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]
         )
-        found["nats"] = self.paginate("describe_nat_gateways", "NatGateways", Filter=in_vpc)
-        found["route_tables"] = self.paginate("describe_route_tables", "RouteTables", Filters=in_vpc)
-        found["default_sgs"] = self.paginate(
-            "describe_security_groups",
-            "SecurityGroups",
-            Filters=in_vpc + [{"Name": "group-name", "Values": ["default"]}],
+        found["nats"] = aws_reads.describe_nat_gateways(self.ec2, Filter=in_vpc)
+        found["route_tables"] = aws_reads.describe_route_tables(self.ec2, Filters=in_vpc)
+        found["default_sgs"] = aws_reads.describe_security_groups(
+            self.ec2, Filters=in_vpc + [{"Name": "group-name", "Values": ["default"]}]
         )
         return found
 
@@ -240,6 +227,8 @@ def main():
     azs = list(dict.fromkeys(s["az"] for s in params["subnets"]))
     try:
         found = NetworkReader(module).read(params["name_prefix"], azs)
+    except AnsibleAWSError as error:
+        fail_aws_error(module, error, msg=f"Failed to read the {params['name_prefix']} network")
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         fail_aws(module, e, msg=f"Failed to read the {params['name_prefix']} network")
     result = network_drift.compare(found, params["name_prefix"], params["vpc_cidr"], params["subnets"], tags)

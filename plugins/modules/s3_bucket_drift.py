@@ -144,65 +144,41 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.nova.infra.plugins.module_utils import aws_reads
 from ansible_collections.nova.infra.plugins.module_utils import bucket_drift
 from ansible_collections.nova.infra.plugins.module_utils import drift
 from ansible_collections.nova.infra.plugins.module_utils.problems import format_problem
 from ansible_collections.nova.infra.plugins.module_utils.s3_replication import bucket_name_problems
-from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import error_code
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
-
-# S3 throttles with SlowDown, which AWSRetry does not retry by default.
-RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["SlowDown"])
-
-# Error codes that mean "this setting is not configured".
-NOT_CONFIGURED = {
-    "get_bucket_encryption": "ServerSideEncryptionConfigurationNotFoundError",
-    "get_public_access_block": "NoSuchPublicAccessBlockConfiguration",
-    "get_bucket_ownership_controls": "OwnershipControlsNotFoundError",
-    "get_bucket_policy": "NoSuchBucketPolicy",
-    "get_bucket_tagging": "NoSuchTagSet",
-}
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws_error
 
 
 class BucketReader:
     def __init__(self, module):
-        self.s3 = module.client("s3", retry_decorator=RETRY)
-
-    def get(self, operation, name):
-        try:
-            return getattr(self.s3, operation)(Bucket=name, aws_retry=True)
-        except botocore.exceptions.ClientError as e:
-            if error_code(e) == NOT_CONFIGURED.get(operation):
-                return None
-            raise
+        self.s3 = module.client("s3")
 
     def read(self, name):
-        try:
-            versioning = self.get("get_bucket_versioning", name)
-        except botocore.exceptions.ClientError as e:
-            if error_code(e) in ("NoSuchBucket", "404"):
-                return {"exists": False}
-            raise
-        encryption = self.get("get_bucket_encryption", name)
-        rules = (encryption or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
-        block = self.get("get_public_access_block", name)
-        ownership = self.get("get_bucket_ownership_controls", name)
-        ownership_rules = (ownership or {}).get("OwnershipControls", {}).get("Rules", [])
-        policy = self.get("get_bucket_policy", name)
-        tagging = self.get("get_bucket_tagging", name)
+        versioning = aws_reads.get_bucket_versioning(self.s3, name)
+        if versioning is None:
+            return {"exists": False}
+        encryption = aws_reads.get_bucket_encryption(self.s3, name)
+        rules = (encryption or {}).get("Rules", [])
+        ownership = aws_reads.get_bucket_ownership_controls(self.s3, name)
+        ownership_rules = (ownership or {}).get("Rules", [])
+        policy = aws_reads.get_bucket_policy(self.s3, name)
         return {
             "exists": True,
             "versioning": versioning.get("Status"),
             "encryption": rules[0].get("ApplyServerSideEncryptionByDefault") if rules else None,
-            "public_access": (block or {}).get("PublicAccessBlockConfiguration"),
+            "public_access": aws_reads.get_public_access_block(self.s3, name),
             "object_ownership": ownership_rules[0].get("ObjectOwnership") if ownership_rules else None,
-            "policy": json.loads(policy["Policy"]) if policy else None,
-            "tags": boto3_tag_list_to_ansible_dict((tagging or {}).get("TagSet", [])),
+            "policy": json.loads(policy) if policy else None,
+            "tags": boto3_tag_list_to_ansible_dict(aws_reads.get_bucket_tagging(self.s3, name) or []),
         }
 
 
@@ -245,6 +221,8 @@ def main():
         module.fail_json(msg=drift.refusal(problems))
     try:
         found = BucketReader(module).read(wanted["name"])
+    except AnsibleAWSError as error:
+        fail_aws_error(module, error, msg=f"Failed to read bucket {wanted['name']}")
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         fail_aws(module, e, msg=f"Failed to read bucket {wanted['name']}")
     records = bucket_drift.compare(found, wanted, compare_policies)

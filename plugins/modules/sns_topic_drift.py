@@ -121,38 +121,36 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.nova.infra.plugins.module_utils import aws_reads
 from ansible_collections.nova.infra.plugins.module_utils import drift
 from ansible_collections.nova.infra.plugins.module_utils import stack
 from ansible_collections.nova.infra.plugins.module_utils import topic_drift
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws_error
 
 TOPIC_NAME = stack.SNS_TOPIC_NAME
 
 
 class TopicReader:
     def __init__(self, module):
-        self.sns = module.client("sns", retry_decorator=AWSRetry.jittered_backoff())
-
-    @AWSRetry.jittered_backoff()
-    def _all(self, operation, key, **params):
-        return self.sns.get_paginator(operation).paginate(**params).build_full_result()[key]
+        self.sns = module.client("sns")
 
     def read(self, name):
-        arn = next((t["TopicArn"] for t in self._all("list_topics", "Topics") if t["TopicArn"].endswith(f":{name}")), None)
+        topics = aws_reads.list_topics(self.sns)
+        arn = next((t["TopicArn"] for t in topics if t["TopicArn"].endswith(f":{name}")), None)
         if arn is None:
             return {"exists": False, "arn": None}
-        attributes = self.sns.get_topic_attributes(TopicArn=arn, aws_retry=True)["Attributes"]
-        tags = self.sns.list_tags_for_resource(ResourceArn=arn, aws_retry=True)["Tags"]
+        attributes = aws_reads.get_topic_attributes(self.sns, arn) or {}
         return {
             "exists": True,
             "arn": arn,
             "display_name": attributes.get("DisplayName", ""),
-            "subscriptions": self._all("list_subscriptions_by_topic", "Subscriptions", TopicArn=arn),
-            "tags": boto3_tag_list_to_ansible_dict(tags),
+            "subscriptions": aws_reads.list_subscriptions_by_topic(self.sns, arn),
+            "tags": boto3_tag_list_to_ansible_dict(aws_reads.list_topic_tags(self.sns, arn)),
         }
 
 
@@ -176,6 +174,8 @@ def main():
         module.fail_json(msg=drift.refusal(problems))
     try:
         found = TopicReader(module).read(wanted["name"])
+    except AnsibleAWSError as error:
+        fail_aws_error(module, error, msg=f"Failed to read SNS topic {wanted['name']}")
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         fail_aws(module, e, msg=f"Failed to read SNS topic {wanted['name']}")
     records = topic_drift.compare(found, wanted)

@@ -347,31 +347,17 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nova.infra.plugins.module_utils import audit
+from ansible_collections.nova.infra.plugins.module_utils import aws_reads
 from ansible_collections.nova.infra.plugins.module_utils import stack
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import error_code
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws_error
 
-# S3 throttles with SlowDown, which AWSRetry does not retry by default.
-RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["SlowDown"])
-
-# Error codes that mean "this configuration is not there", an audit result rather than a failure.
-MISSING = {
-    "get_bucket_location": ("NoSuchBucket",),
-    "get_public_access_block": ("NoSuchPublicAccessBlockConfiguration",),
-    "get_bucket_encryption": ("ServerSideEncryptionConfigurationNotFoundError",),
-    "get_bucket_tagging": ("NoSuchTagSet",),
-    "get_bucket_replication": ("ReplicationConfigurationNotFoundError", "NoSuchBucket"),
-    "get_bucket_versioning": ("NoSuchBucket",),
-    "describe_launch_templates": ("InvalidLaunchTemplateName.NotFoundException",),
-    "get_topic_attributes": ("NotFound",),
-    "describe_key_pairs": ("InvalidKeyPair.NotFound",),
-    "get_role": ("NoSuchEntity",),
-}
 # An organization's service control policy, or a missing s3:GetAccountPublicAccessBlock.
 DENIED = ("AccessDenied", "AccessDeniedException")
 
@@ -387,26 +373,6 @@ ROUTE_TARGETS = (
     ("CarrierGatewayId", "carrier_gateway"),
     ("CoreNetworkArn", "core_network"),
 )
-
-
-@RETRY
-def paginate(client, operation, key, **params):
-    return client.get_paginator(operation).paginate(**params).build_full_result()[key]
-
-
-@RETRY
-def call(client, operation, **params):
-    return getattr(client, operation)(**params)
-
-
-def read(client, operation, **params):
-    """call(), but None when AWS says the thing read is not configured or does not exist."""
-    try:
-        return call(client, operation, **params)
-    except botocore.exceptions.ClientError as e:
-        if error_code(e) in MISSING.get(operation, ()):
-            return None
-        raise
 
 
 def tags_of(item, key="Tags"):
@@ -455,7 +421,7 @@ class StackAuditor:
 
     def account(self):
         if not self.account_id:
-            self.account_id = self.params["account_id"] or call(self.module.client("sts"), "get_caller_identity")["Account"]
+            self.account_id = self.params["account_id"] or aws_reads.get_caller_identity(self.module.client("sts"))["Account"]
         return self.account_id
 
     def read_monitoring(self, snap):
@@ -464,7 +430,7 @@ class StackAuditor:
             return
         cloudwatch = self.module.client("cloudwatch")
         prefix = self.params["alarm_prefix"] or self.prefix
-        alarms = paginate(cloudwatch, "describe_alarms", "MetricAlarms", AlarmNamePrefix=prefix)
+        alarms = aws_reads.describe_metric_alarms(cloudwatch, AlarmNamePrefix=prefix)
         snap["alarms"] = [
             {
                 "name": a["AlarmName"],
@@ -480,10 +446,10 @@ class StackAuditor:
         sns = self.module.client("sns")
         arn = f"arn:{self.partition()}:sns:{self.module.region}:{self.account()}:{name}"
         topic = {"name": name, "arn": arn, "exists": False, "confirmed": [], "pending": []}
-        if read(sns, "get_topic_attributes", TopicArn=arn) is not None:
+        if aws_reads.get_topic_attributes(sns, arn) is not None:
             topic["exists"] = True
-            topic["tags"] = tags_of(call(sns, "list_tags_for_resource", ResourceArn=arn), "Tags")
-            for sub in paginate(sns, "list_subscriptions_by_topic", "Subscriptions", TopicArn=arn):
+            topic["tags"] = boto3_tag_list_to_ansible_dict(aws_reads.list_topic_tags(sns, arn))
+            for sub in aws_reads.list_subscriptions_by_topic(sns, arn):
                 endpoint = f"{sub.get('Protocol')}:{sub.get('Endpoint')}"
                 pending = sub.get("SubscriptionArn") == "PendingConfirmation"
                 topic["pending" if pending else "confirmed"].append(endpoint)
@@ -494,12 +460,13 @@ class StackAuditor:
         region = self.module.region
         return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
 
-    def in_vpc(self, operation, key, vpc_filter="vpc-id"):
-        return paginate(self.ec2, operation, key, Filters=[{"Name": vpc_filter, "Values": [self.vpc_id]}])
+    def in_vpc(self, describe, vpc_filter="vpc-id"):
+        """What ``describe`` (an aws_reads wrapper) finds in the stack's VPC."""
+        return describe(self.ec2, Filters=[{"Name": vpc_filter, "Values": [self.vpc_id]}])
 
     def read_network(self, snap):
         by_name = [{"Name": "tag:Name", "Values": [f"{self.prefix}-vpc"]}]
-        vpcs = paginate(self.ec2, "describe_vpcs", "Vpcs", Filters=by_name)
+        vpcs = aws_reads.describe_vpcs(self.ec2, Filters=by_name)
         if not vpcs:
             return
         vpcs.sort(key=lambda v: v["VpcId"])
@@ -517,7 +484,7 @@ class StackAuditor:
                 "map_public_ip": bool(s.get("MapPublicIpOnLaunch")),
                 "tags": tags_of(s),
             }
-            for s in self.in_vpc("describe_subnets", "Subnets")
+            for s in self.in_vpc(aws_reads.describe_subnets)
         ]
         snap["internet_gateways"] = [
             {
@@ -525,10 +492,10 @@ class StackAuditor:
                 "attached": any(a.get("State") in ("available", "attached") for a in igw.get("Attachments", [])),
                 "tags": tags_of(igw),
             }
-            for igw in self.in_vpc("describe_internet_gateways", "InternetGateways", "attachment.vpc-id")
+            for igw in self.in_vpc(aws_reads.describe_internet_gateways, "attachment.vpc-id")
         ]
         # AWS lists deleted NAT gateways for about an hour; they are history, not part of the stack.
-        nats = [n for n in self.in_vpc("describe_nat_gateways", "NatGateways") if n.get("State") != "deleted"]
+        nats = [n for n in self.in_vpc(aws_reads.describe_nat_gateways) if n.get("State") != "deleted"]
         snap["nat_gateways"] = [
             {
                 "id": n["NatGatewayId"],
@@ -543,9 +510,9 @@ class StackAuditor:
         ]
         allocation_ids = sorted({a for n in snap["nat_gateways"] for a in n["allocation_ids"]})
         if allocation_ids:
-            addresses = call(
-                self.ec2, "describe_addresses", Filters=[{"Name": "allocation-id", "Values": allocation_ids}]
-            )["Addresses"]
+            addresses = aws_reads.describe_addresses(
+                self.ec2, Filters=[{"Name": "allocation-id", "Values": allocation_ids}]
+            )
             snap["eips"] = [
                 {"allocation_id": a["AllocationId"], "public_ip": a.get("PublicIp"), "tags": tags_of(a)}
                 for a in addresses
@@ -558,7 +525,7 @@ class StackAuditor:
                 "routes": [route_record(r) for r in t.get("Routes", [])],
                 "tags": tags_of(t),
             }
-            for t in self.in_vpc("describe_route_tables", "RouteTables")
+            for t in self.in_vpc(aws_reads.describe_route_tables)
         ]
         snap["security_groups"] = [
             {
@@ -569,7 +536,7 @@ class StackAuditor:
                 "egress": g.get("IpPermissionsEgress", []),
                 "tags": tags_of(g),
             }
-            for g in self.in_vpc("describe_security_groups", "SecurityGroups")
+            for g in self.in_vpc(aws_reads.describe_security_groups)
         ]
         snap["flow_logs"] = [
             {
@@ -580,21 +547,17 @@ class StackAuditor:
                 "destination": f.get("LogDestination") or f.get("LogGroupName"),
                 "tags": tags_of(f),
             }
-            for f in self.in_vpc("describe_flow_logs", "FlowLogs", "resource-id")
+            for f in self.in_vpc(aws_reads.describe_flow_logs, "resource-id")
         ]
 
     def read_bastion(self, snap):
         name = f"{self.prefix}-bastion-key"
-        found = read(self.ec2, "describe_key_pairs", KeyNames=[name])
-        if found and found["KeyPairs"]:
-            pair = found["KeyPairs"][0]
+        pair = aws_reads.describe_key_pair(self.ec2, name)
+        if pair:
             snap["key_pair"] = {"name": name, "id": pair.get("KeyPairId"), "tags": tags_of(pair)}
         autoscaling = self.module.client("autoscaling")
-        groups = paginate(
-            autoscaling,
-            "describe_auto_scaling_groups",
-            "AutoScalingGroups",
-            AutoScalingGroupNames=[f"{self.prefix}-bastion-asg"],
+        groups = aws_reads.describe_auto_scaling_groups(
+            autoscaling, AutoScalingGroupNames=[f"{self.prefix}-bastion-asg"]
         )
         instance_ids = []
         if groups:
@@ -612,21 +575,15 @@ class StackAuditor:
                 "tags": {t["Key"]: t.get("Value", "") for t in group.get("Tags", [])},
             }
         filters = [{"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]
-        by_tag = paginate(
-            self.ec2,
-            "describe_instances",
-            "Reservations",
-            Filters=filters + [{"Name": "tag:Name", "Values": [f"{self.prefix}-bastion"]}],
+        by_tag = aws_reads.describe_instances(
+            self.ec2, Filters=filters + [{"Name": "tag:Name", "Values": [f"{self.prefix}-bastion"]}]
         )
         by_asg = []
         if instance_ids:
-            by_asg = paginate(
-                self.ec2,
-                "describe_instances",
-                "Reservations",
-                Filters=filters + [{"Name": "instance-id", "Values": instance_ids}],
+            by_asg = aws_reads.describe_instances(
+                self.ec2, Filters=filters + [{"Name": "instance-id", "Values": instance_ids}]
             )
-        instances = {i["InstanceId"]: i for r in by_tag + by_asg for i in r["Instances"]}
+        instances = {i["InstanceId"]: i for i in by_tag + by_asg}
         snap["instances"] = [
             {
                 "id": i["InstanceId"],
@@ -639,15 +596,9 @@ class StackAuditor:
             }
             for _instance_id, i in sorted(instances.items())
         ]
-        found = read(self.ec2, "describe_launch_templates", LaunchTemplateNames=[f"{self.prefix}-bastion-lt"])
-        if found and found["LaunchTemplates"]:
-            lt = found["LaunchTemplates"][0]
-            versions = call(
-                self.ec2,
-                "describe_launch_template_versions",
-                LaunchTemplateId=lt["LaunchTemplateId"],
-                Versions=["$Default"],
-            )["LaunchTemplateVersions"]
+        lt = aws_reads.describe_launch_template(self.ec2, f"{self.prefix}-bastion-lt")
+        if lt:
+            versions = aws_reads.describe_launch_template_versions(self.ec2, lt["LaunchTemplateId"], ["$Default"])
             data = versions[0]["LaunchTemplateData"] if versions else {}
             snap["launch_template"] = {
                 "id": lt["LaunchTemplateId"],
@@ -658,7 +609,7 @@ class StackAuditor:
 
     def bucket_region(self, name, region):
         """The region a bucket is in, or None when it does not exist."""
-        location = read(self.s3(region), "get_bucket_location", Bucket=name)
+        location = aws_reads.get_bucket_location(self.s3(region), name)
         if location is None:
             return None
         # us-east-1 reports no constraint, and the oldest eu-west-1 buckets report "EU".
@@ -678,19 +629,17 @@ class StackAuditor:
             }
             if actual is not None:
                 s3, name = self.s3(actual), wanted["name"]
-                block = read(s3, "get_public_access_block", Bucket=name)
-                encryption = read(s3, "get_bucket_encryption", Bucket=name)
-                tagging = read(s3, "get_bucket_tagging", Bucket=name)
+                encryption = aws_reads.get_bucket_encryption(s3, name)
                 bucket.update(
-                    public_access_block=block["PublicAccessBlockConfiguration"] if block else None,
+                    public_access_block=aws_reads.get_public_access_block(s3, name),
                     encryption=[
                         r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
-                        for r in encryption["ServerSideEncryptionConfiguration"]["Rules"]
+                        for r in encryption["Rules"]
                     ]
                     if encryption
                     else None,
-                    versioning=(read(s3, "get_bucket_versioning", Bucket=name) or {}).get("Status"),
-                    tags=tags_of(tagging or {}, "TagSet"),
+                    versioning=(aws_reads.get_bucket_versioning(s3, name) or {}).get("Status"),
+                    tags=boto3_tag_list_to_ansible_dict(aws_reads.get_bucket_tagging(s3, name) or []),
                 )
             snap["buckets"].append(bucket)
 
@@ -698,22 +647,22 @@ class StackAuditor:
         if self.params["replicated_buckets"]:
             # The role S3 replicates as (the storage role's <prefix>-s3-replication), for its tags.
             name = f"{self.prefix}-s3-replication"
-            role = read(self.module.client("iam"), "get_role", RoleName=name)
+            role = aws_reads.get_role(self.module.client("iam"), name)
             if role:
-                snap["replication_role"] = {"name": name, "tags": tags_of(role["Role"])}
+                snap["replication_role"] = {"name": name, "tags": tags_of(role)}
         regions = {b["name"]: b["region"] or self.module.region for b in self.params["buckets"]}
         for pair in self.params["replicated_buckets"]:
             source_region = regions.get(pair["source"], self.module.region)
-            config = read(self.s3(source_region), "get_bucket_replication", Bucket=pair["source"])
+            config = aws_reads.get_bucket_replication(self.s3(source_region), pair["source"])
             actual = self.bucket_region(pair["destination"], pair["destination_region"])
             versioning = None
             if actual is not None:
-                found = read(self.s3(actual), "get_bucket_versioning", Bucket=pair["destination"])
+                found = aws_reads.get_bucket_versioning(self.s3(actual), pair["destination"])
                 versioning = (found or {}).get("Status")
             snap["replication"].append(
                 {
                     **pair,
-                    "rules": config["ReplicationConfiguration"].get("Rules", []) if config else None,
+                    "rules": config.get("Rules", []) if config else None,
                     "destination_exists": actual is not None,
                     "destination_actual_region": actual,
                     "destination_versioning": versioning,
@@ -729,22 +678,24 @@ class StackAuditor:
         record = {"account_id": account, "configured": False, "flags": {}, "unreadable": None}
         try:
             s3control = self.module.client("s3control", config=self.s3control_config)
-            answer = read(s3control, "get_public_access_block", AccountId=account)
-        except botocore.exceptions.ClientError as e:
-            if error_code(e) not in DENIED:
+            answer = aws_reads.get_account_public_access_block(s3control, account)
+        except AnsibleAWSError as error:
+            cause = error.exception
+            if isinstance(cause, botocore.exceptions.ClientError) and error_code(cause) in DENIED:
+                record["unreadable"] = (
+                    f"{error_code(cause)}: an organization's service control policy, or no "
+                    "s3:GetAccountPublicAccessBlock permission; grant it to audit them"
+                )
+            elif isinstance(cause, (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)):
+                record["unreadable"] = (
+                    f"S3 Control was not reached ({cause}); it is called at <account>.<endpoint host>: where the "
+                    "endpoint is an IP address, set s3control_aws_config proxies to a proxy that reaches it"
+                )
+            else:
                 raise
-            record["unreadable"] = (
-                f"{error_code(e)}: an organization's service control policy, or no s3:GetAccountPublicAccessBlock "
-                "permission; grant it to audit them"
-            )
-        except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as e:
-            record["unreadable"] = (
-                f"S3 Control was not reached ({e}); it is called at <account>.<endpoint host>: where the endpoint is "
-                "an IP address, set s3control_aws_config proxies to a proxy that reaches it"
-            )
         else:
             if answer:
-                record.update(configured=True, flags=dict(answer["PublicAccessBlockConfiguration"]))
+                record.update(configured=True, flags=dict(answer))
         snap["account_public_access_block"] = record
 
     def run(self):
@@ -764,6 +715,8 @@ class StackAuditor:
             self.module.fail_json(msg=f"{len(problems)} bad option(s), nothing was read: " + " ".join(problems))
         try:
             snap = self.snapshot()
+        except AnsibleAWSError as error:
+            fail_aws_error(self.module, error, msg=f"Failed to read the {self.prefix} stack for the audit")
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             fail_aws(self.module, e, msg=f"Failed to read the {self.prefix} stack for the audit")
         report = audit.evaluate(snap, settings)
