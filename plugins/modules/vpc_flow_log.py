@@ -326,6 +326,7 @@ except ImportError:
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import ensure_ec2_tags
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
@@ -368,16 +369,6 @@ def create_flow_logs(client, **params):
 @AWSRetry.jittered_backoff()
 def delete_flow_logs(client, flow_log_ids):
     return client.delete_flow_logs(FlowLogIds=flow_log_ids)
-
-
-@AWSRetry.jittered_backoff()
-def create_tags(client, resource_id, tags):
-    return client.create_tags(Resources=[resource_id], Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
-
-
-@AWSRetry.jittered_backoff()
-def delete_tags(client, resource_id, keys):
-    return client.delete_tags(Resources=[resource_id], Tags=[{"Key": k} for k in keys])
 
 
 def by_id(flow_log_id):
@@ -505,12 +496,10 @@ class FlowLogManager:
             self.result["flow_log"]["tags"] = tags
             return
         flow_log_id = current["flow_log_id"]
-        to_unset = [k for k in current["tags"] if k not in tags]
-        to_set = {k: v for k, v in tags.items() if current["tags"].get(k) != v}
-        if to_unset:
-            self.call(f"Failed to remove tags from flow log {flow_log_id}", delete_tags, flow_log_id, to_unset)
-        if to_set:
-            self.call(f"Failed to tag flow log {flow_log_id}", create_tags, flow_log_id, to_set)
+        # amazon.aws's own tag update (reads the tags, then removes and adds what differs; fails with the AWS error).
+        ensure_ec2_tags(
+            self.client, self.module, flow_log_id, tags=self.params["tags"], purge_tags=self.params["purge_tags"]
+        )
         self.result["flow_log"] = self.read(flow_log_id)
 
     def read(self, flow_log_id):
