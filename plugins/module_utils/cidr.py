@@ -24,6 +24,7 @@ from typing import Optional
 from typing import Sequence
 from typing import Tuple
 
+from ansible_collections.nova.infra.plugins.module_utils import problems as _problems
 from ansible_collections.nova.infra.plugins.module_utils import s3_replication
 
 # AWS limits for IPv4 VPC and subnet CIDR blocks (same range for both).
@@ -45,20 +46,14 @@ UNUSABLE = {
 }
 
 
-def problem(field: str, value: Any, what: str, fix: str) -> Dict[str, Any]:
-    return {"field": field, "value": value, "problem": what, "fix": fix}
-
-
-def format_problem(record: Dict[str, Any]) -> str:
-    value = record["value"] if record["value"] != "" else "(empty)"
-    return f"{record['field']}: {value} \u2014 {record['problem']}. Fix: {record['fix']}"
+# The collection's problem records and their message (module_utils/problems.py).
+problem = _problems.problem
+format_problem = _problems.format_problem
 
 
 def format_problems(records: Sequence[Dict[str, Any]]) -> str:
     """One message for fail_json; numbered so a long list stays readable on one line."""
-    count = len(records)
-    head = f"{count} problem{'s' if count != 1 else ''} in the network settings, nothing was created in AWS:"
-    return " ".join([head] + [f"({i}) {format_problem(r)}" for i, r in enumerate(records, 1)])
+    return _problems.format_problems(records, "network", "created")
 
 
 def address_counts(network: ipaddress.IPv4Network) -> Dict[str, int]:
