@@ -139,7 +139,7 @@ access_denied:
 diff:
   description: The flags before and after, in the form of RV(public_access_block).
   type: dict
-  returned: when the settings changed or would change
+  returned: in diff mode (--diff), when the settings changed or would change
 """
 
 try:
@@ -227,7 +227,7 @@ class AccountPublicAccessBlockManager:
 
     def exit(self, flags, changed=False):
         result = dict(changed=changed, account_id=self.account_id, public_access_block=flags, access_denied=False)
-        if changed:
+        if changed and self.module._diff:
             result["diff"] = dict(before=self.current, after=flags)
         self.module.exit_json(**result)
 

@@ -276,7 +276,7 @@ replication_configuration:
 diff:
   description: The configuration before and after, in the same form as RV(replication_configuration).
   type: dict
-  returned: when the configuration changed or would change
+  returned: in diff mode (--diff), when the configuration changed or would change
   contains:
     before:
       description: The configuration before, V({}) when there was none.
@@ -408,7 +408,7 @@ class ReplicationManager:
 
     def exit(self, config, changed=False):
         result = dict(changed=changed, replication_configuration=s3_replication.to_result(config))
-        if changed:
+        if changed and self.module._diff:
             result["diff"] = dict(
                 before=s3_replication.to_result(self.current), after=s3_replication.to_result(config)
             )

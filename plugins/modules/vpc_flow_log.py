@@ -272,7 +272,7 @@ diff:
     - The flow log before and after, in one flat shape (the natural key, the immutable settings with AWS defaults
       filled in, and the tags); V({}) for a flow log that does not exist (before a create, after a delete).
   type: dict
-  returned: when something changed or would change
+  returned: in diff mode (--diff), when something changed or would change
   sample:
     before: {}
     after:
@@ -411,7 +411,9 @@ class FlowLogManager:
 
     def changing(self, before, after):
         """Record the change; True when the caller must stop here (check mode)."""
-        self.result.update(changed=True, diff=dict(before=before, after=after))
+        self.result["changed"] = True
+        if self.module._diff:
+            self.result["diff"] = dict(before=before, after=after)
         return self.module.check_mode
 
     def find(self, want):

@@ -135,3 +135,8 @@ def test_access_denied_is_a_warning_where_the_account_does_not_allow_it(run_modu
     assert "AccessDenied" in json.dumps(result["warnings"])
     monkeypatch.undo()
     assert stored(s3control) is None
+
+
+def test_the_diff_is_returned_only_when_asked(run_module, s3control):
+    failed, result = run_module({}, check=True, diff=False)
+    assert not failed and result["changed"] and "diff" not in result

@@ -361,3 +361,9 @@ def test_throttling_and_server_errors_are_retried(run_module, sandbox):
     assert (first[0], first[1]["changed"]) == (False, True), first
     assert (second[0], second[1]["changed"]) == (False, False), second
     assert stored(client)["Rules"][0]["Destination"] == {"Bucket": REPLICA_ARN, "StorageClass": "STANDARD_IA"}
+
+
+def test_the_diff_is_returned_only_when_asked(run_module, s3):
+    failed, result = run_module({**BASE, "rules": [RULE]}, check=True, diff=False)
+    assert not failed, result
+    assert result["changed"] is True and "diff" not in result

@@ -322,3 +322,9 @@ def test_cloudwatch_log_group_by_arn_or_by_name_is_the_same_flow_log(run_module,
     assert run_module(by_arn)["changed"] is False
     assert run_module(by_name)["flow_log"]["flow_log_id"] == created["flow_log"]["flow_log_id"]
     assert len(flow_logs_of(ec2, network["vpc"])) == 1
+
+
+def test_the_diff_is_returned_only_when_asked(run_module, ec2, network):
+    planned = run_module(s3_args(network), check_mode=True, diff=False)
+    assert planned["changed"] is True and "diff" not in planned
+    assert flow_logs_of(ec2, network["vpc"]) == []
