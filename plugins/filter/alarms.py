@@ -8,6 +8,8 @@ prefix, one call per region) and runs the module only for the alarms this filter
 different by the module's own comparison (the whole alarm, without its state and timestamps).
 """
 
+from ansible_collections.nova.infra.plugins.module_utils import drift
+
 # The settings cloudwatch_metric_alarm leaves out of its comparison (state, timestamps, ARN, ActionsEnabled).
 IGNORED = {
     "actions_enabled",
@@ -76,18 +78,24 @@ def actual(alarm):
     return found
 
 
-def alarms_differing(desired, found, default_region=None):
-    """The desired alarms (module options, each with ``region`` or default_region) that are missing or differ.
-
-    ``found``: the registered result of amazon.aws.cloudwatch_metric_alarm_info looped over regions (each result has
-    ``metric_alarms`` and the loop's ``item``, the region), or a plain list of such results.
-    """
+def _described(found, default_region):
+    """{(region, alarm name): described alarm} from cloudwatch_metric_alarm_info's registered (looped) result."""
     results = found.get("results", []) if isinstance(found, dict) else list(found or [])
     described = {}
     for result in results:
         region = result.get("item") or default_region
         for alarm in result.get("metric_alarms", []):
             described[(region, alarm.get("alarm_name"))] = alarm
+    return described
+
+
+def alarms_differing(desired, found, default_region=None):
+    """The desired alarms (module options, each with ``region`` or default_region) that are missing or differ.
+
+    ``found``: the registered result of amazon.aws.cloudwatch_metric_alarm_info looped over regions (each result has
+    ``metric_alarms`` and the loop's ``item``, the region), or a plain list of such results.
+    """
+    described = _described(found, default_region)
     differing = []
     for alarm in desired:
         current = described.get((alarm.get("region") or default_region, alarm["name"]))
@@ -96,6 +104,24 @@ def alarms_differing(desired, found, default_region=None):
     return differing
 
 
+def alarm_drift(desired, found, default_region=None):
+    """Drift records (module_utils/drift.py) of the alarms alarms_differing returns: one per differing setting, or one
+    for a missing alarm."""
+    described = _described(found, default_region)
+    records = []
+    for alarm in alarms_differing(desired, found, default_region):
+        resource = f"CloudWatch alarm {alarm['name']} ({alarm.get('region') or default_region})"
+        current = described.get((alarm.get("region") or default_region, alarm["name"]))
+        if current is None:
+            records.append(drift.record(resource, None, "alarm", "present", "missing"))
+            continue
+        wanted, found_settings = expected(alarm), actual(current)
+        for setting in sorted(set(wanted) | set(found_settings)):
+            if wanted.get(setting) != found_settings.get(setting):
+                records.append(drift.record(resource, None, setting, wanted.get(setting), found_settings.get(setting)))
+    return records
+
+
 class FilterModule:
     def filters(self):
-        return {"alarms_differing": alarms_differing}
+        return {"alarms_differing": alarms_differing, "alarm_drift": alarm_drift}

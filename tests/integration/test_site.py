@@ -509,6 +509,29 @@ def test_the_diagram_marks_the_finding_on_the_security_group_it_concerns(broken_
     )
 
 
+def test_check_mode_names_each_drift_and_the_switch_fails_the_run(broken_validation, port, tmp_path):
+    """site.yml --check on the stack broken by hand is the drift check: the report (JSON in the report directory, one
+    line per setting in the output) names what the roles' reads found different from the design, and
+    nova_fail_on_drift=true makes the run fail on it (a scheduled drift job)."""
+    run = run_playbook(port, "site.yml", "--check", "-e", f"nova_report_dir={tmp_path}", "-e", "nova_fail_on_drift=true")
+    assert run.returncode != 0
+    report = json.loads((tmp_path / "drift-us-west-2.json").read_text())
+    assert report["region"] == "us-west-2" and report["in_sync"] is False
+    found = {(record["resource"].split(" (")[0], record["setting"]) for record in report["drift"]}
+    for drifted in [
+        ("vpc", "dns_hostnames"),
+        ("bucket nova-production-backup-123456789012-us-west-2", "public_access"),
+        ("SNS topic nova-production-alarms", "display_name"),
+        ("CloudWatch alarm nova-production-bastion-cpu", "threshold"),
+        ("VPC flow log", "flow log"),
+    ]:
+        assert drifted in found, report["drift"]
+    threshold = next(r for r in report["drift"] if r["setting"] == "threshold")
+    assert (threshold["desired"], threshold["actual"]) == (80.0, 99.0)
+    message = "\n".join(run.failure_messages())
+    assert "drifted from the design" in message and "changed-by-hand" in message and "198.51.100.0/24" in message
+
+
 def test_site_repairs_the_drift_and_validate_passes_again(converged, port, tmp_path, ec2):
     run = run_playbook(port)
     assert run.returncode == 0, run.failure_messages()

@@ -7,6 +7,7 @@ import copy
 
 import pytest
 
+from ansible_collections.nova.infra.plugins.filter.alarms import alarm_drift
 from ansible_collections.nova.infra.plugins.filter.alarms import alarms_differing
 
 TOPIC = "arn:aws:sns:us-west-2:123456789012:nova-production-alarms"
@@ -118,3 +119,19 @@ def test_alarms_without_a_region_live_in_the_play_region():
     wanted = dict(WANTED, region=None)
     assert alarms_differing([wanted], found(described(), region=None)) == []
     assert alarms_differing([wanted], found(described(), region="us-east-1")) == [wanted]
+
+
+def test_alarm_drift_names_each_differing_setting_with_desired_and_actual():
+    changed = described()
+    changed.update(threshold=99.0, period=60)
+    records = alarm_drift([WANTED], found(changed))
+    assert [(r["setting"], r["desired"], r["actual"]) for r in records] == [("period", 300, 60), ("threshold", 80.0, 99.0)]
+    assert {r["resource"] for r in records} == {"CloudWatch alarm nova-production-bastion-cpu (us-west-2)"}
+
+
+def test_alarm_drift_says_a_missing_alarm_is_missing_and_an_alarm_in_sync_has_none():
+    assert alarm_drift([WANTED], found()) == [
+        {"resource": "CloudWatch alarm nova-production-bastion-cpu (us-west-2)", "id": None, "setting": "alarm",
+         "desired": "present", "actual": "missing"}
+    ]
+    assert alarm_drift([WANTED], found(described())) == []
