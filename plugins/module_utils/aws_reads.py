@@ -22,10 +22,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 READ_RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["SlowDown"])
 
 
-class _Reads(AWSErrorHandler):
-    """Reads where no error code means "not there": every AWS error is a failure."""
-
-
 def _absent_when(description: str, *codes: str):
     """The error handler of a read that answers one of ``codes`` when the thing read does not exist: None then."""
 
@@ -44,7 +40,7 @@ def _all_pages(client, operation: str, key: str, **params) -> List[Dict[str, Any
 # ---------------------------------------------------------------- STS, IAM
 
 
-@_Reads.common_error_handler("read the caller's identity")
+@AWSErrorHandler.common_error_handler("read the caller's identity")
 @READ_RETRY
 def get_caller_identity(client) -> Dict[str, Any]:
     return client.get_caller_identity()
@@ -59,13 +55,13 @@ def get_role(client, name: str) -> Optional[Dict[str, Any]]:
 # ---------------------------------------------------------------- EC2
 
 
-@_Reads.common_error_handler("describe VPCs")
+@AWSErrorHandler.common_error_handler("describe VPCs")
 @READ_RETRY
 def describe_vpcs(client, **params) -> List[Dict[str, Any]]:
     return _all_pages(client, "describe_vpcs", "Vpcs", **params)
 
 
-@_Reads.common_error_handler("describe a VPC attribute")
+@AWSErrorHandler.common_error_handler("describe a VPC attribute")
 @READ_RETRY
 def describe_vpc_attribute(client, vpc_id: str, attribute: str) -> Any:
     """The value of ``attribute`` (enableDnsSupport, enableDnsHostnames, ...) of the VPC."""
@@ -73,50 +69,50 @@ def describe_vpc_attribute(client, vpc_id: str, attribute: str) -> Any:
     return answer[attribute[0].upper() + attribute[1:]]["Value"]
 
 
-@_Reads.common_error_handler("describe subnets")
+@AWSErrorHandler.common_error_handler("describe subnets")
 @READ_RETRY
 def describe_subnets(client, **params) -> List[Dict[str, Any]]:
     return _all_pages(client, "describe_subnets", "Subnets", **params)
 
 
-@_Reads.common_error_handler("describe internet gateways")
+@AWSErrorHandler.common_error_handler("describe internet gateways")
 @READ_RETRY
 def describe_internet_gateways(client, **params) -> List[Dict[str, Any]]:
     return _all_pages(client, "describe_internet_gateways", "InternetGateways", **params)
 
 
-@_Reads.common_error_handler("describe NAT gateways")
+@AWSErrorHandler.common_error_handler("describe NAT gateways")
 @READ_RETRY
 def describe_nat_gateways(client, **params) -> List[Dict[str, Any]]:
     return _all_pages(client, "describe_nat_gateways", "NatGateways", **params)
 
 
-@_Reads.common_error_handler("describe Elastic IP addresses")
+@AWSErrorHandler.common_error_handler("describe Elastic IP addresses")
 @READ_RETRY
 def describe_addresses(client, **params) -> List[Dict[str, Any]]:
     # DescribeAddresses has no paginator: it answers with every address the filters match.
     return client.describe_addresses(**params)["Addresses"]
 
 
-@_Reads.common_error_handler("describe route tables")
+@AWSErrorHandler.common_error_handler("describe route tables")
 @READ_RETRY
 def describe_route_tables(client, **params) -> List[Dict[str, Any]]:
     return _all_pages(client, "describe_route_tables", "RouteTables", **params)
 
 
-@_Reads.common_error_handler("describe security groups")
+@AWSErrorHandler.common_error_handler("describe security groups")
 @READ_RETRY
 def describe_security_groups(client, **params) -> List[Dict[str, Any]]:
     return _all_pages(client, "describe_security_groups", "SecurityGroups", **params)
 
 
-@_Reads.common_error_handler("describe flow logs")
+@AWSErrorHandler.common_error_handler("describe flow logs")
 @READ_RETRY
 def describe_flow_logs(client, **params) -> List[Dict[str, Any]]:
     return _all_pages(client, "describe_flow_logs", "FlowLogs", **params)
 
 
-@_Reads.common_error_handler("describe instances")
+@AWSErrorHandler.common_error_handler("describe instances")
 @READ_RETRY
 def describe_instances(client, **params) -> List[Dict[str, Any]]:
     """The instances of every reservation the filters match."""
@@ -138,7 +134,7 @@ def describe_launch_template(client, name: str) -> Optional[Dict[str, Any]]:
     return templates[0] if templates else None
 
 
-@_Reads.common_error_handler("describe the launch template's versions")
+@AWSErrorHandler.common_error_handler("describe the launch template's versions")
 @READ_RETRY
 def describe_launch_template_versions(client, template_id: str, versions: List[str]) -> List[Dict[str, Any]]:
     return client.describe_launch_template_versions(LaunchTemplateId=template_id, Versions=versions)[
@@ -149,19 +145,19 @@ def describe_launch_template_versions(client, template_id: str, versions: List[s
 # ---------------------------------------------------------------- Auto Scaling, CloudWatch, SNS
 
 
-@_Reads.common_error_handler("describe Auto Scaling groups")
+@AWSErrorHandler.common_error_handler("describe Auto Scaling groups")
 @READ_RETRY
 def describe_auto_scaling_groups(client, **params) -> List[Dict[str, Any]]:
     return _all_pages(client, "describe_auto_scaling_groups", "AutoScalingGroups", **params)
 
 
-@_Reads.common_error_handler("describe CloudWatch alarms")
+@AWSErrorHandler.common_error_handler("describe CloudWatch alarms")
 @READ_RETRY
 def describe_metric_alarms(client, **params) -> List[Dict[str, Any]]:
     return _all_pages(client, "describe_alarms", "MetricAlarms", **params)
 
 
-@_Reads.common_error_handler("list the SNS topics")
+@AWSErrorHandler.common_error_handler("list the SNS topics")
 @READ_RETRY
 def list_topics(client) -> List[Dict[str, str]]:
     return _all_pages(client, "list_topics", "Topics")
@@ -173,13 +169,13 @@ def get_topic_attributes(client, arn: str) -> Optional[Dict[str, Any]]:
     return client.get_topic_attributes(TopicArn=arn)["Attributes"]
 
 
-@_Reads.common_error_handler("list the SNS topic's tags")
+@AWSErrorHandler.common_error_handler("list the SNS topic's tags")
 @READ_RETRY
 def list_topic_tags(client, arn: str) -> List[Dict[str, str]]:
     return client.list_tags_for_resource(ResourceArn=arn).get("Tags", [])
 
 
-@_Reads.common_error_handler("list the SNS topic's subscriptions")
+@AWSErrorHandler.common_error_handler("list the SNS topic's subscriptions")
 @READ_RETRY
 def list_subscriptions_by_topic(client, arn: str) -> List[Dict[str, Any]]:
     return _all_pages(client, "list_subscriptions_by_topic", "Subscriptions", TopicArn=arn)

@@ -175,6 +175,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.nova.infra.plugins.module_utils import aws_reads
 from ansible_collections.nova.infra.plugins.module_utils import drift
 from ansible_collections.nova.infra.plugins.module_utils import network_drift
+from ansible_collections.nova.infra.plugins.module_utils import stack
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws_error
 
@@ -213,7 +214,7 @@ class NetworkReader:
 
 def main():
     argument_spec = dict(
-        name_prefix=dict(type="str", default="nova-production"),
+        name_prefix=dict(type="str", default=stack.design("name_prefix")),
         vpc_cidr=dict(type="str", required=True),
         subnets=dict(type="list", elements="dict", required=True),
         tags=dict(type="dict", default={}),
