@@ -18,7 +18,10 @@ find the JSON document by its first brace.
 
 from __future__ import annotations
 
+import contextlib
 import re
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 _QUOTA_INCREASE = (
     "Request more: `aws service-quotas request-service-quota-increase --service-code {service} "
@@ -727,12 +730,27 @@ def fail_aws(module, exception, msg):
     module.fail_json_aws(exception, msg=msg, **extra)
 
 
-def fail_aws_error(module, error, msg):
-    """fail_aws for amazon.aws's AnsibleAWSError, which the collection's read layer (module_utils/aws_reads.py)
-    raises with the botocore exception inside and what it was doing as its message."""
+def fail_aws_error(module, error, msg=None):
+    """fail_aws for amazon.aws's AnsibleAWSError, which the collection's call layer (module_utils/aws_calls.py)
+    raises with the botocore exception inside and what it was doing as its message ("Failed to ...")."""
     if error.exception is None:
-        module.fail_json(msg=f"{msg}: {error.message}")
-    fail_aws(module, error.exception, f"{msg} ({error.message})")
+        module.fail_json(msg=f"{msg}: {error.message}" if msg else error.message)
+    fail_aws(module, error.exception, f"{msg} ({error.message})" if msg else error.message)
+
+
+@contextlib.contextmanager
+def aws_failures(module, msg=None):
+    """Where a module's main() runs its work: an AWS error of the call layer (AnsibleAWSError) or of a call made
+    outside it (a waiter, botocore itself) becomes fail_json with the troubleshooting guidance, in one place."""
+    # Imported here: the troubleshoot callback loads this file on the controller, where botocore is not needed.
+    import botocore.exceptions
+
+    try:
+        yield
+    except AnsibleAWSError as error:
+        fail_aws_error(module, error, msg)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        fail_aws(module, e, msg or "The AWS call failed")
 
 
 def code_from_message(text):

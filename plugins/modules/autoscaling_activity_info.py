@@ -213,21 +213,15 @@ import json
 import re
 import time
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.nova.infra.plugins.module_utils import aws_calls
 from ansible_collections.nova.infra.plugins.module_utils.problems import format_problems
 from ansible_collections.nova.infra.plugins.module_utils.problems import problem
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import ZONAL_LAUNCH_ERRORS
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import aws_failures
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import code_from_activity
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import explain
-from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
 
 # Auto Scaling only: two reads per poll, and the activity part (failure since a time, zones covered) is more
 # than a botocore waiter's acceptors can express, so the wait polls, as amazon.aws.autoscaling_group does.
@@ -336,27 +330,22 @@ class ActivityReader:
     def __init__(self, module):
         self.module = module
         self.name = module.params["name"]
-        self.client = module.client("autoscaling", retry_decorator=AWSRetry.jittered_backoff())
+        self.client = aws_calls.connect(module, "autoscaling")
         since = module.params["since"]
         self.since = parse_time(since) if since is not None else None
 
     def read(self):
-        try:
-            groups = self.client.describe_auto_scaling_groups(AutoScalingGroupNames=[self.name], aws_retry=True)
-            answer = self.client.describe_scaling_activities(
-                AutoScalingGroupName=self.name, MaxRecords=self.module.params["max_items"], aws_retry=True
-            )
-        except (BotoCoreError, ClientError) as e:
-            fail_aws(self.module, e, f"Failed to read the Auto Scaling group {self.name} and its scaling activities")
-        if not groups["AutoScalingGroups"]:
+        groups = aws_calls.describe_auto_scaling_groups(self.client, AutoScalingGroupNames=[self.name])
+        raw_activities = aws_calls.describe_scaling_activities(self.client, self.name, self.module.params["max_items"])
+        if not groups:
             self.module.fail_json(
                 msg=f"No Auto Scaling group named {self.name} in {self.module.region}. Fix: check the name and the "
                 "region: `aws autoscaling describe-auto-scaling-groups "
                 "--query 'AutoScalingGroups[].AutoScalingGroupName'`."
             )
-        group = groups["AutoScalingGroups"][0]
+        group = groups[0]
         instances = group.get("Instances", [])
-        activities = [describe_activity(raw) for raw in answer.get("Activities", [])]
+        activities = [describe_activity(raw) for raw in raw_activities]
         activities.sort(key=lambda activity: activity["start_time"] or "", reverse=True)
         zones = sorted(group.get("AvailabilityZones", []))
         return dict(
@@ -429,7 +418,8 @@ def main():
     if problems:
         module.fail_json(msg=format_problems(problems, "scaling activity", "read"), problems=problems)
     reader = ActivityReader(module)
-    state = reader.wait() if module.params["wait"] else reader.read()
+    with aws_failures(module):
+        state = reader.wait() if module.params["wait"] else reader.read()
     module.exit_json(changed=False, **state)
 
 

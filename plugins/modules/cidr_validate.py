@@ -331,16 +331,12 @@ problems:
       sample: give each subnet a distinct, non-overlapping block
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.nova.infra.plugins.module_utils import aws_calls
 from ansible_collections.nova.infra.plugins.module_utils import cidr
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import aws_failures
 
 # Options passed straight to cidr.validate(), which takes the same names.
 VALIDATE_OPTIONS = (
@@ -357,20 +353,12 @@ VALIDATE_OPTIONS = (
 )
 
 
-@AWSRetry.jittered_backoff()
-def describe_vpcs(client):
-    return client.get_paginator("describe_vpcs").paginate().build_full_result()["Vpcs"]
-
-
 def existing_vpcs(module, regions):
     """Every VPC in regions as cidr.find_conflicts() expects it, secondary CIDR blocks included."""
     vpcs = []
     for region in regions:
-        client = module.client("ec2", region=region)
-        try:
-            described = describe_vpcs(client)
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-            module.fail_json_aws(e, msg=f"Failed to describe the VPCs in {region} to look for overlapping CIDR blocks")
+        with aws_failures(module, f"Failed to describe the VPCs in {region} to look for overlapping CIDR blocks"):
+            described = aws_calls.describe_vpcs(aws_calls.connect(module, "ec2", region=region))
         for vpc in described:
             vpcs.append(cidr.vpc_record(vpc, region, boto3_tag_list_to_ansible_dict(vpc.get("Tags", []))))
     return vpcs

@@ -172,7 +172,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.nova.infra.plugins.module_utils import aws_reads
+from ansible_collections.nova.infra.plugins.module_utils import aws_calls
 from ansible_collections.nova.infra.plugins.module_utils import drift
 from ansible_collections.nova.infra.plugins.module_utils import network_drift
 from ansible_collections.nova.infra.plugins.module_utils import stack
@@ -184,13 +184,13 @@ class NetworkReader:
     """Reads what network_drift.compare looks at, as EC2 returns it."""
 
     def __init__(self, module):
-        self.ec2 = module.client("ec2")
+        self.ec2 = aws_calls.connect(module, "ec2")
 
     def read(self, prefix, azs):
         names = network_drift.desired_names(prefix, azs)
         found = {
-            "vpcs": aws_reads.describe_vpcs(self.ec2, Filters=[network_drift.tag_filter("Name", names["vpc"])]),
-            "eips": aws_reads.describe_addresses(
+            "vpcs": aws_calls.describe_vpcs(self.ec2, Filters=[network_drift.tag_filter("Name", names["vpc"])]),
+            "eips": aws_calls.describe_addresses(
                 self.ec2, Filters=[network_drift.tag_filter("Name", *names["eip"].values())]
             ),
         }
@@ -199,14 +199,14 @@ class NetworkReader:
         vpc_id = found["vpcs"][0]["VpcId"]
         in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
         for setting, attribute in (("dns_support", "enableDnsSupport"), ("dns_hostnames", "enableDnsHostnames")):
-            found[setting] = aws_reads.describe_vpc_attribute(self.ec2, vpc_id, attribute)
-        found["subnets"] = aws_reads.describe_subnets(self.ec2, Filters=in_vpc)
-        found["igws"] = aws_reads.describe_internet_gateways(
+            found[setting] = aws_calls.describe_vpc_attribute(self.ec2, vpc_id, attribute)
+        found["subnets"] = aws_calls.describe_subnets(self.ec2, Filters=in_vpc)
+        found["igws"] = aws_calls.describe_internet_gateways(
             self.ec2, Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]
         )
-        found["nats"] = aws_reads.describe_nat_gateways(self.ec2, Filter=in_vpc)
-        found["route_tables"] = aws_reads.describe_route_tables(self.ec2, Filters=in_vpc)
-        found["default_sgs"] = aws_reads.describe_security_groups(
+        found["nats"] = aws_calls.describe_nat_gateways(self.ec2, Filter=in_vpc)
+        found["route_tables"] = aws_calls.describe_route_tables(self.ec2, Filters=in_vpc)
+        found["default_sgs"] = aws_calls.describe_security_groups(
             self.ec2, Filters=in_vpc + [{"Name": "group-name", "Values": ["default"]}]
         )
         return found

@@ -377,52 +377,35 @@ problems:
 
 try:
     import botocore
-    import botocore.parsers
-    from botocore import xform_name
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.nova.infra.plugins.module_utils import aws_calls
 from ansible_collections.nova.infra.plugins.module_utils import preflight
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import error_code
 
-# ThrottlingException is how Service Quotas (a JSON-protocol service) throttles.
-RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
 LATER_CHECKS = ("availability_zones", "quota_vpcs", "quota_eips", "cidr_conflicts", "key_pair", "permissions")
-
-
-@RETRY
-def call(method, **kwargs):
-    return method(**kwargs)
-
-
-@RETRY
-def paginate(client, operation, key):
-    return client.get_paginator(operation).paginate().build_full_result()[key]
-
-
-@RETRY
-def simulate(iam, **request):
-    return iam.get_paginator("simulate_principal_policy").paginate(**request).build_full_result()["EvaluationResults"]
 
 
 def attempt(function, *args, **kwargs):
     """(result, None), or (None, {"code", "message"}): a failed read is an observation, not the end of the run."""
     try:
         return function(*args, **kwargs), None
-    except botocore.exceptions.ClientError as e:
-        return None, {"code": error_code(e), "message": e.response.get("Error", {}).get("Message")}
-    except (botocore.exceptions.BotoCoreError, botocore.parsers.ResponseParserError) as e:
-        # ResponseParserError: the endpoint answered with something other than AWS's format (an HTML error page
-        # of a proxy, or of an emulator that lacks the API).
-        return None, {"code": type(e).__name__, "message": str(e)}
+    except AnsibleAWSError as error:
+        cause = error.exception
+        if isinstance(cause, botocore.exceptions.ClientError):
+            return None, {"code": error_code(cause), "message": cause.response.get("Error", {}).get("Message")}
+        # No AWS answer (no credentials, no connection) or one not in AWS's format (ResponseParserError: an HTML
+        # error page of a proxy, or of an emulator that lacks the API).
+        return None, {"code": type(cause).__name__, "message": str(cause)}
 
 
 class PreflightGate:
-    """Reads the account with one retried call per observation; preflight.py judges what was read."""
+    """Reads the account with one call of the call layer per observation; preflight.py judges what was read."""
 
     def __init__(self, module, quota_defaults):
         self.module = module
@@ -443,16 +426,16 @@ class PreflightGate:
         }
 
     def run(self):
-        identity, error = attempt(call, self.module.client("sts").get_caller_identity)
+        identity, error = attempt(aws_calls.get_caller_identity, aws_calls.connect(self.module, "sts"))
         self.report["checks"].append(preflight.evaluate_credentials(identity, error))
         if error is not None:
             later = LATER_CHECKS + (("iam_permissions",) if self.params["iam_policy"] is not None else ())
             self.report["checks"] += preflight.skipped(later)
         else:
             self.report.update(account=identity["Account"], arn=identity["Arn"], user_id=identity["UserId"])
-            ec2 = self.module.client("ec2")
+            ec2 = aws_calls.connect(self.module, "ec2")
             self.check_azs(ec2)
-            self.check_vpcs_and_eips(ec2, self.module.client("service-quotas"))
+            self.check_vpcs_and_eips(ec2, aws_calls.connect(self.module, "service-quotas"))
             self.check_key_pair(ec2)
             self.check_permissions(ec2)
             if self.params["iam_policy"] is not None:
@@ -461,11 +444,11 @@ class PreflightGate:
         return self.report
 
     def check_azs(self, ec2):
-        described, error = attempt(call, ec2.describe_availability_zones)
+        described, error = attempt(aws_calls.describe_availability_zones, ec2)
         if error is not None:
             self.report["checks"].append(preflight.read_failure("availability_zones", "list the AZs", error))
             return
-        zones = [{"name": z["ZoneName"], "state": z["State"]} for z in described["AvailabilityZones"]]
+        zones = [{"name": z["ZoneName"], "state": z["State"]} for z in described]
         self.report["azs"] = [z["name"] for z in zones if z["state"] == "available"]
         self.report["checks"] += preflight.evaluate_azs(
             self.region, zones, self.params["min_azs"], self.params["required_azs"], self.params["labels"]
@@ -473,28 +456,29 @@ class PreflightGate:
 
     def lookup_quota(self, client, kind):
         spec, errors = preflight.QUOTAS[kind], []
-        for operation, source in (("GetServiceQuota", "service_quotas"), ("GetAWSDefaultServiceQuota", "aws_default")):
-            method = getattr(client, xform_name(operation))
-            found, error = attempt(call, method, ServiceCode=spec["service_code"], QuotaCode=spec["quota_code"])
+        for read, operation, source in (
+            (aws_calls.get_service_quota, "GetServiceQuota", "service_quotas"),
+            (aws_calls.get_aws_default_service_quota, "GetAWSDefaultServiceQuota", "aws_default"),
+        ):
+            found, error = attempt(read, client, spec["service_code"], spec["quota_code"])
             if error is None:
-                return {"value": found["Quota"].get("Value"), "source": source, "errors": errors}
+                return {"value": found.get("Value"), "source": source, "errors": errors}
             errors.append(f"{operation}: {error['code']}")
         return {"value": None, "errors": errors}
 
     def check_vpcs_and_eips(self, ec2, quotas):
         own_tags = self.params["own_vpc_tags"]
-        described_vpcs, vpcs_error = attempt(paginate, ec2, "describe_vpcs", "Vpcs")
+        described_vpcs, vpcs_error = attempt(aws_calls.describe_vpcs, ec2)
         if vpcs_error is not None:
             self.report["checks"].append(preflight.read_failure("quota_vpcs", "list the VPCs", vpcs_error))
         else:
             vpcs = [preflight.vpc_record(v, self.region, self.tags(v)) for v in described_vpcs]
             owned = sum(preflight.has_tags(v["tags"], own_tags) for v in vpcs)
             self.check_quota(quotas, "vpcs", len(vpcs), owned, self.params["vpcs_to_create"])
-        described, error = attempt(call, ec2.describe_addresses)
+        addresses, error = attempt(aws_calls.describe_addresses, ec2)
         if error is not None:
             self.report["checks"].append(preflight.read_failure("quota_eips", "list the Elastic IPs", error))
         else:
-            addresses = described["Addresses"]
             eip_tags = preflight.own_eip_tags(own_tags)
             owned = sum(preflight.has_tags(self.tags(a), eip_tags) for a in addresses)
             unassociated = sum("AssociationId" not in a for a in addresses)
@@ -520,11 +504,10 @@ class PreflightGate:
         name = self.params["key_name"]
         key = None
         if name is not None:
-            found, error = attempt(call, ec2.describe_key_pairs, KeyNames=[name])
-            if error is not None and error["code"] != "InvalidKeyPair.NotFound":
+            key, error = attempt(aws_calls.describe_key_pair, ec2, name)
+            if error is not None:
                 self.report["checks"].append(preflight.read_failure("key_pair", f"look up key pair {name}", error))
                 return
-            key = found["KeyPairs"][0] if found else None
             self.report["key_pair"] = {
                 "name": name,
                 "present": key is not None,
@@ -538,8 +521,7 @@ class PreflightGate:
     def check_permissions(self, ec2):
         outcomes = {}
         for action in self.params["permission_checks"]:
-            method = getattr(ec2, xform_name(action))
-            outcomes[action] = attempt(call, method, DryRun=True, **preflight.PERMISSION_PROBES[action])[1]
+            outcomes[action] = attempt(aws_calls.dry_run, ec2, action, **preflight.PERMISSION_PROBES[action])[1]
         checked, self.report["permissions"] = preflight.evaluate_permissions(outcomes)
         self.report["checks"].append(checked)
 
@@ -547,15 +529,15 @@ class PreflightGate:
         principal, unsimulated = preflight.iam_principal(caller_arn)
         decisions, error = {}, None
         if principal is not None:
-            iam = self.module.client("iam")
+            iam = aws_calls.connect(self.module, "iam")
             context = [
                 {"ContextKeyName": "aws:RequestedRegion", "ContextKeyValues": [self.region], "ContextKeyType": "string"}
             ]
             for batch in preflight.simulation_batches(self.params["iam_policy"]):
-                request = dict(PolicySourceArn=principal, ActionNames=batch["actions"], ContextEntries=context)
+                request = dict(ActionNames=batch["actions"], ContextEntries=context)
                 if batch["resources"]:
                     request["ResourceArns"] = batch["resources"]
-                results, error = attempt(simulate, iam, **request)
+                results, error = attempt(aws_calls.simulate_principal_policy, iam, principal, **request)
                 if error is not None:
                     break
                 for result in results:

@@ -142,22 +142,14 @@ diff:
   returned: in diff mode (--diff), when the settings changed or would change
 """
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.nova.infra.plugins.module_utils import aws_calls
 from ansible_collections.nova.infra.plugins.module_utils.problems import format_problems
 from ansible_collections.nova.infra.plugins.module_utils.problems import problem
-from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
-
-# S3 Control throttles like S3 (SlowDown) and answers transient failures with 500 / 503.
-RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["SlowDown", "ServiceUnavailable", "InternalError"])
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import aws_failures
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import error_code
 
 # Ansible option name -> S3 Control field name, in the order AWS documents them.
 FLAGS = {
@@ -187,14 +179,17 @@ class AccountPublicAccessBlockManager:
     def __init__(self, module):
         self.module = module
         self.account_id = module.params["account_id"]
-        self.client = module.client("s3control", retry_decorator=RETRY)
+        self.client = aws_calls.connect(module, "s3control")
         self.current = dict(ALL_OFF)
         self.configured = False
 
-    def denied(self, exception, action):
-        """Fail, or with on_access_denied=warn leave the account alone and say so."""
-        if self.module.params["on_access_denied"] == "fail":
-            fail_aws(self.module, exception, f"Not allowed to {action} of account {self.account_id}")
+    def allowed(self, action, call, *args):
+        """call(*args); when AWS denies it: fail, or with on_access_denied=warn leave the account alone and say so."""
+        try:
+            return call(*args)
+        except AnsibleAWSError as error:
+            if error_code(error.exception) not in DENIED or self.module.params["on_access_denied"] == "fail":
+                raise
         self.module.warn(
             f"Account-level S3 Block Public Access was not {'read' if action.startswith('read') else 'changed'}:"
             f" the caller may not {action} of account {self.account_id} (AccessDenied; an organization's service"
@@ -204,24 +199,15 @@ class AccountPublicAccessBlockManager:
         self.module.exit_json(changed=False, account_id=self.account_id, public_access_block={}, access_denied=True)
 
     def resolve_account(self):
-        if self.account_id:
-            return
-        try:
-            sts = self.module.client("sts", retry_decorator=RETRY)
-            self.account_id = sts.get_caller_identity(aws_retry=True)["Account"]
-        except (BotoCoreError, ClientError) as e:
-            fail_aws(self.module, e, "Failed to find the caller's account ID (sts:GetCallerIdentity)")
+        if not self.account_id:
+            self.account_id = aws_calls.get_caller_identity(aws_calls.connect(self.module, "sts"))["Account"]
 
     def read(self):
-        try:
-            answer = self.client.get_public_access_block(AccountId=self.account_id, aws_retry=True)
-        except is_boto3_error_code("NoSuchPublicAccessBlockConfiguration"):
+        config = self.allowed(
+            "read the Block Public Access settings", aws_calls.get_account_public_access_block, self.client, self.account_id
+        )
+        if config is None:
             return
-        except is_boto3_error_code(DENIED) as e:
-            self.denied(e, "read the Block Public Access settings")
-        except (BotoCoreError, ClientError) as e:  # pylint: disable=duplicate-except
-            fail_aws(self.module, e, f"Failed to read the Block Public Access settings of account {self.account_id}")
-        config = answer["PublicAccessBlockConfiguration"]
         self.current = {option: bool(config.get(field, False)) for option, field in FLAGS.items()}
         self.configured = True
 
@@ -237,28 +223,25 @@ class AccountPublicAccessBlockManager:
         if desired == self.current:
             self.exit(self.current)
         if not self.module.check_mode:
-            try:
-                self.client.put_public_access_block(
-                    AccountId=self.account_id,
-                    PublicAccessBlockConfiguration={field: desired[option] for option, field in FLAGS.items()},
-                    aws_retry=True,
-                )
-            except is_boto3_error_code(DENIED) as e:
-                self.denied(e, "change the Block Public Access settings")
-            except (BotoCoreError, ClientError) as e:  # pylint: disable=duplicate-except
-                fail_aws(self.module, e, f"Failed to set the Block Public Access settings of account {self.account_id}")
+            self.allowed(
+                "change the Block Public Access settings",
+                aws_calls.put_account_public_access_block,
+                self.client,
+                self.account_id,
+                {field: desired[option] for option, field in FLAGS.items()},
+            )
         self.exit(desired, changed=True)
 
     def ensure_absent(self):
         if not self.configured:
             self.exit(self.current)
         if not self.module.check_mode:
-            try:
-                self.client.delete_public_access_block(AccountId=self.account_id, aws_retry=True)
-            except is_boto3_error_code(DENIED) as e:
-                self.denied(e, "remove the Block Public Access settings")
-            except (BotoCoreError, ClientError) as e:  # pylint: disable=duplicate-except
-                fail_aws(self.module, e, f"Failed to remove the Block Public Access settings of account {self.account_id}")
+            self.allowed(
+                "remove the Block Public Access settings",
+                aws_calls.delete_account_public_access_block,
+                self.client,
+                self.account_id,
+            )
         self.exit(dict(ALL_OFF), changed=True)
 
 
@@ -274,11 +257,12 @@ def main():
     if problems:
         module.fail_json(msg=format_problems(problems, "account Block Public Access", "changed"), problems=problems)
     manager = AccountPublicAccessBlockManager(module)
-    manager.resolve_account()
-    manager.read()
-    if module.params["state"] == "absent":
-        manager.ensure_absent()
-    manager.ensure_present()
+    with aws_failures(module):
+        manager.resolve_account()
+        manager.read()
+        if module.params["state"] == "absent":
+            manager.ensure_absent()
+        manager.ensure_present()
 
 
 if __name__ == "__main__":

@@ -149,7 +149,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.nova.infra.plugins.module_utils import aws_reads
+from ansible_collections.nova.infra.plugins.module_utils import aws_calls
 from ansible_collections.nova.infra.plugins.module_utils import bucket_drift
 from ansible_collections.nova.infra.plugins.module_utils import drift
 from ansible_collections.nova.infra.plugins.module_utils.problems import format_problem
@@ -160,25 +160,25 @@ from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fai
 
 class BucketReader:
     def __init__(self, module):
-        self.s3 = module.client("s3")
+        self.s3 = aws_calls.connect(module, "s3")
 
     def read(self, name):
-        versioning = aws_reads.get_bucket_versioning(self.s3, name)
+        versioning = aws_calls.get_bucket_versioning(self.s3, name)
         if versioning is None:
             return {"exists": False}
-        encryption = aws_reads.get_bucket_encryption(self.s3, name)
+        encryption = aws_calls.get_bucket_encryption(self.s3, name)
         rules = (encryption or {}).get("Rules", [])
-        ownership = aws_reads.get_bucket_ownership_controls(self.s3, name)
+        ownership = aws_calls.get_bucket_ownership_controls(self.s3, name)
         ownership_rules = (ownership or {}).get("Rules", [])
-        policy = aws_reads.get_bucket_policy(self.s3, name)
+        policy = aws_calls.get_bucket_policy(self.s3, name)
         return {
             "exists": True,
             "versioning": versioning.get("Status"),
             "encryption": rules[0].get("ApplyServerSideEncryptionByDefault") if rules else None,
-            "public_access": aws_reads.get_public_access_block(self.s3, name),
+            "public_access": aws_calls.get_public_access_block(self.s3, name),
             "object_ownership": ownership_rules[0].get("ObjectOwnership") if ownership_rules else None,
             "policy": json.loads(policy) if policy else None,
-            "tags": boto3_tag_list_to_ansible_dict(aws_reads.get_bucket_tagging(self.s3, name) or []),
+            "tags": boto3_tag_list_to_ansible_dict(aws_calls.get_bucket_tagging(self.s3, name) or []),
         }
 
 

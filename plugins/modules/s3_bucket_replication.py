@@ -309,21 +309,13 @@ problems:
       fix: did you mean STANDARD_IA? use one of STANDARD, ...
 """
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.nova.infra.plugins.module_utils import aws_calls
 from ansible_collections.nova.infra.plugins.module_utils import s3_replication
-from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
-
-# S3 throttles with SlowDown and answers transient failures with 500 InternalError / 503 ServiceUnavailable.
-RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["SlowDown", "ServiceUnavailable", "InternalError"])
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import aws_failures
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import error_code
 
 # A bucket in another account (or locked by policy) cannot be read; that is no reason to refuse the rule.
 UNREADABLE = ("AccessDenied", "AllAccessDisabled", "Forbidden", "403")
@@ -361,50 +353,43 @@ class ReplicationManager:
     def __init__(self, module):
         self.module = module
         self.bucket = module.params["bucket"]
-        self.client = module.client("s3", retry_decorator=RETRY)
+        self.client = aws_calls.connect(module, "s3")
         self.raw = None
         self.current = {}
 
+    def unreadable(self, error, what):
+        """None, with a warning, when AWS refuses to let the caller read a bucket; else the error is raised on."""
+        if error_code(error.exception) not in UNREADABLE:
+            raise error
+        self.module.warn(what)
+        return None
+
     def read(self):
-        """Load the current configuration; False when the source bucket does not exist."""
-        try:
-            answer = self.client.get_bucket_replication(Bucket=self.bucket, aws_retry=True)
-            self.raw = answer["ReplicationConfiguration"]
-        except is_boto3_error_code("ReplicationConfigurationNotFoundError"):
-            self.raw = None
-        except is_boto3_error_code("NoSuchBucket"):
-            return False
-        except (BotoCoreError, ClientError) as e:  # pylint: disable=duplicate-except
-            fail_aws(self.module, e, f"Failed to read the replication configuration of bucket {self.bucket}")
+        """Load the current configuration (None when the bucket has none or does not exist)."""
+        self.raw = aws_calls.get_bucket_replication(self.client, self.bucket)
         self.current = s3_replication.normalize_configuration(self.raw)
-        return True
 
     def versioning(self, client, name):
         """The bucket's versioning status for bucket_problems(): "missing", the status, or None if unreadable."""
         try:
-            return client.get_bucket_versioning(Bucket=name, aws_retry=True).get("Status", "")
-        except is_boto3_error_code("NoSuchBucket"):
-            return "missing"
-        except is_boto3_error_code(UNREADABLE):
-            self.module.warn(f"Cannot read bucket {name} (access denied): its existence and versioning are not checked")
-            return None
-        except (BotoCoreError, ClientError) as e:  # pylint: disable=duplicate-except
-            fail_aws(self.module, e, f"Failed to read the versioning of bucket {name}")
+            answer = aws_calls.get_bucket_versioning(client, name)
+        except AnsibleAWSError as error:
+            return self.unreadable(
+                error, f"Cannot read bucket {name} (access denied): its existence and versioning are not checked"
+            )
+        return "missing" if answer is None else answer.get("Status", "")
 
     def destination_state(self, name):
         region = self.module.params["destination_region"]
         if not region:
             try:
-                location = self.client.get_bucket_location(Bucket=name, aws_retry=True).get("LocationConstraint")
-            except is_boto3_error_code("NoSuchBucket"):
+                answer = aws_calls.get_bucket_location(self.client, name)
+            except AnsibleAWSError as error:
+                return self.unreadable(error, f"Cannot read the region of destination bucket {name} (access denied): not checked")
+            if answer is None:
                 return "missing"
-            except is_boto3_error_code(UNREADABLE):
-                self.module.warn(f"Cannot read the region of destination bucket {name} (access denied): not checked")
-                return None
-            except (BotoCoreError, ClientError) as e:  # pylint: disable=duplicate-except
-                fail_aws(self.module, e, f"Failed to read the region of destination bucket {name}")
-            region = s3_replication.location_region(location)
-        return self.versioning(self.module.client("s3", region=region, retry_decorator=RETRY), name)
+            region = s3_replication.location_region(answer.get("LocationConstraint"))
+        return self.versioning(aws_calls.connect(self.module, "s3", region=region), name)
 
     def exit(self, config, changed=False):
         result = dict(changed=changed, replication_configuration=s3_replication.to_result(config))
@@ -417,10 +402,12 @@ class ReplicationManager:
     def ensure_present(self):
         params = self.module.params
         rules = params["rules"]
-        exists = self.read()
-        if rules is None and exists:
-            self.exit(self.raw or {})
-        state = self.versioning(self.client, self.bucket) if exists else "missing"
+        # Versioning first: it also says whether the bucket exists, which the replication read does not.
+        state = self.versioning(self.client, self.bucket)
+        if state != "missing":
+            self.read()
+            if rules is None:
+                self.exit(self.raw or {})
         problems = s3_replication.bucket_problems("bucket", self.bucket, state, "source")
         if rules is None:
             self.module.fail_json(msg=s3_replication.format_problems(problems), problems=problems)
@@ -438,20 +425,15 @@ class ReplicationManager:
         if desired == self.current:
             self.exit(self.raw)
         if not self.module.check_mode:
-            try:
-                self.client.put_bucket_replication(Bucket=self.bucket, ReplicationConfiguration=desired, aws_retry=True)
-            except (BotoCoreError, ClientError) as e:
-                fail_aws(self.module, e, f"Failed to put the replication configuration of bucket {self.bucket}")
+            aws_calls.put_bucket_replication(self.client, self.bucket, desired)
         self.exit(desired, changed=True)
 
     def ensure_absent(self):
-        if not self.read() or not self.raw:
+        self.read()
+        if not self.raw:
             self.exit({})
         if not self.module.check_mode:
-            try:
-                self.client.delete_bucket_replication(Bucket=self.bucket, aws_retry=True)
-            except (BotoCoreError, ClientError) as e:
-                fail_aws(self.module, e, f"Failed to delete the replication configuration of bucket {self.bucket}")
+            aws_calls.delete_bucket_replication(self.client, self.bucket)
         self.exit({}, changed=True)
 
 
@@ -471,9 +453,10 @@ def main():
     if problems:
         module.fail_json(msg=s3_replication.format_problems(problems), problems=problems)
     manager = ReplicationManager(module)
-    if module.params["state"] == "absent":
-        manager.ensure_absent()
-    manager.ensure_present()
+    with aws_failures(module):
+        if module.params["state"] == "absent":
+            manager.ensure_absent()
+        manager.ensure_present()
 
 
 if __name__ == "__main__":

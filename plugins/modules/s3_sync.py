@@ -342,24 +342,19 @@ import datetime
 
 try:
     import botocore
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.nova.infra.plugins.module_utils import aws_calls
 from ansible_collections.nova.infra.plugins.module_utils import s3_sync
-from ansible_collections.nova.infra.plugins.module_utils.retry_policy import NonTransientRetry
-from ansible_collections.nova.infra.plugins.module_utils.retry_policy import client_config
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import aws_failures
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import error_code
-from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
 
-# SlowDown, 500/503, RequestTimeout and connection errors are botocore's to retry (retry_policy.DEFAULT_RETRIES
-# unless aws_config sets retries); retrying them here as well would multiply the attempts against a dead region.
-# OperationAborted (409, a conflicting operation on the key) is retryable by S3's own word but not by botocore.
-RETRY = NonTransientRetry.jittered_backoff(retries=5, catch_extra_error_codes=["OperationAborted"])
+# Retries follow the call layer's rule (module_utils/aws_calls.py): SlowDown, 500/503, RequestTimeout and connection
+# errors are botocore's to retry; the object calls add OperationAborted (409), which botocore does not retry.
 
 RPO_UNAVAILABLE = (
     "The source could not be reached, so nothing was copied: the destination is as fresh as the last replication "
@@ -383,11 +378,9 @@ class S3Sync:
         params = module.params
         self.params = params
         # botocore keeps 10 connections per client by default, which would cap the worker pool.
-        config = client_config(max_pool_connections=params["workers"] + 4)
-        self.source = module.client(
-            "s3", retry_decorator=RETRY, region=params["source_region"] or module.region, config=config
-        )
-        self.dest = module.client("s3", retry_decorator=RETRY, region=params["dest_region"] or module.region, config=config)
+        pool = params["workers"] + 4
+        self.source = aws_calls.connect(module, "s3", region=params["source_region"], max_pool_connections=pool)
+        self.dest = aws_calls.connect(module, "s3", region=params["dest_region"], max_pool_connections=pool)
         self.started = now()
         self.result = dict(
             changed=False,
@@ -414,8 +407,7 @@ class S3Sync:
         """The objects under prefix as s3_sync listing entries (keys relative to prefix)."""
         objects, token = [], None
         while True:
-            args = dict(Bucket=bucket, Prefix=prefix, **({"ContinuationToken": token} if token else {}))
-            page = client.list_objects_v2(aws_retry=True, **args)
+            page = aws_calls.list_objects_v2(client, bucket, Prefix=prefix, **({"ContinuationToken": token} if token else {}))
             for obj in page.get("Contents", []):
                 objects.append(
                     {
@@ -430,10 +422,7 @@ class S3Sync:
                 return objects
 
     def list_dest(self):
-        try:
-            return self.list_objects(self.dest, self.params["dest_bucket"], self.params["dest_prefix"])
-        except (BotoCoreError, ClientError) as e:
-            fail_aws(self.module, e, f"Failed to list destination bucket {self.params['dest_bucket']}")
+        return self.list_objects(self.dest, self.params["dest_bucket"], self.params["dest_prefix"])
 
     def list_both(self):
         """(source, dest) listings, read in parallel; source None when unreachable and allow_missing_source."""
@@ -446,88 +435,89 @@ class S3Sync:
             dest = self.list_dest()
             try:
                 return source.result(), dest
-            except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as e:
-                if params["allow_missing_source"]:
-                    self.module.warn(f"Source bucket {params['source_bucket']} unreachable ({e}): nothing copied")
-                    return None, dest
-                fail_aws(self.module, e, f"Failed to list source bucket {params['source_bucket']}")
-            except ClientError as e:
-                # A regional outage also shows as 5xx answers that outlast every retry.
-                status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-                if params["allow_missing_source"] and status >= 500:
-                    self.module.warn(f"Source bucket {params['source_bucket']} unavailable ({e}): nothing copied")
-                    return None, dest
-                fail_aws(self.module, e, f"Failed to list source bucket {params['source_bucket']}")
-            except BotoCoreError as e:  # pylint: disable=duplicate-except
-                fail_aws(self.module, e, f"Failed to list source bucket {params['source_bucket']}")
+            except AnsibleAWSError as error:
+                if not (params["allow_missing_source"] and self.outage(error.exception)):
+                    raise
+                self.module.warn(f"Source bucket {params['source_bucket']} unavailable ({error.exception}): nothing copied")
+                return None, dest
+
+    @staticmethod
+    def outage(exception):
+        """Whether the error is one of a region that cannot be reached: no connection, or 5xx answers (a regional
+        outage) that outlasted every retry."""
+        if isinstance(exception, (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)):
+            return True
+        if isinstance(exception, botocore.exceptions.ClientError):
+            return exception.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
+        return False
 
     def recorded_source_etag(self, dst):
         """Fill dst["source_etag"] from the destination object's nova-source-etag metadata (None if absent)."""
-        key = self.params["dest_prefix"] + dst["key"]
-        try:
-            head = self.dest.head_object(Bucket=self.params["dest_bucket"], Key=key, aws_retry=True)
-            dst["source_etag"] = head.get("Metadata", {}).get(s3_sync.SOURCE_ETAG_KEY)
-            self.recorded[dst["key"]] = dst["source_etag"]
-        except is_boto3_error_code(["404", "NoSuchKey"]):
+        head = aws_calls.head_object_if_present(self.dest, self.params["dest_bucket"], self.params["dest_prefix"] + dst["key"])
+        if head is None:
             dst["source_etag"] = None  # deleted since the listing: copying it again is right
-        except (BotoCoreError, ClientError) as e:  # pylint: disable=duplicate-except
-            fail_aws(self.module, e, f"Failed to read the metadata of s3://{self.params['dest_bucket']}/{key}")
+            return
+        dst["source_etag"] = head.get("Metadata", {}).get(s3_sync.SOURCE_ETAG_KEY)
+        self.recorded[dst["key"]] = dst["source_etag"]
 
     # -- writing ---------------------------------------------------------------------------------------------
 
     def copy_source(self, src):
         return {"Bucket": self.params["source_bucket"], "Key": self.params["source_prefix"] + src["key"]}
 
+    def head_source(self, src, **params):
+        """HeadObject of the source object as listed (IfMatch its ETag: a changed object fails, not copied)."""
+        return aws_calls.head_object(
+            self.source, self.params["source_bucket"], self.params["source_prefix"] + src["key"], **params
+        )
+
     def copy_single(self, src):
         """One CopyObject keeping metadata and tags; when the copy's ETag differs, copy again recording it."""
         params = self.params
         common = dict(
-            Bucket=params["dest_bucket"],
-            Key=params["dest_prefix"] + src["key"],
             CopySource=self.copy_source(src),
             CopySourceIfMatch=f'"{src["etag"]}"',
             TaggingDirective="COPY",
-            aws_retry=True,
         )
-        answer = self.dest.copy_object(MetadataDirective="COPY", StorageClass=params["storage_class"], **common)
+        bucket, key = params["dest_bucket"], params["dest_prefix"] + src["key"]
+        answer = aws_calls.copy_object(
+            self.dest, bucket, key, MetadataDirective="COPY", StorageClass=params["storage_class"], **common
+        )
         if answer["CopyObjectResult"]["ETag"].strip('"') != src["etag"]:
             # SSE-KMS: the copy's ETag is not the source's, so later runs need the source ETag on the copy.
-            head = self.source.head_object(IfMatch=f'"{src["etag"]}"', aws_retry=True, **self.copy_source(src))
+            head = self.head_source(src, IfMatch=f'"{src["etag"]}"')
             args = s3_sync.replace_args(head, src["etag"], params["storage_class"])
-            self.dest.copy_object(MetadataDirective="REPLACE", **common, **args)
+            aws_calls.copy_object(self.dest, bucket, key, MetadataDirective="REPLACE", **common, **args)
             self.recorded[src["key"]] = src["etag"]
 
     def start_multipart(self, src):
         """HeadObject(s), GetObjectTagging and CreateMultipartUpload: (upload_id, part ranges)."""
         params = self.params
-        source = self.copy_source(src)
-        head = self.source.head_object(IfMatch=f'"{src["etag"]}"', aws_retry=True, **source)
+        head = self.head_source(src, IfMatch=f'"{src["etag"]}"')
         part_size = params["part_size"]
         if s3_sync.is_multipart_etag(src["etag"]):
             # Part 1's size and the part count give the source's layout; its metadata comes from the plain
             # HeadObject above (moto answers a PartNumber HeadObject with the part's own headers).
-            part = self.source.head_object(PartNumber=1, aws_retry=True, **source)
+            part = self.head_source(src, PartNumber=1)
             part_size = s3_sync.mirrored_part_size(src["size"], part["ContentLength"], part.get("PartsCount")) or part_size
-        tags = self.source.get_object_tagging(aws_retry=True, **source)["TagSet"]
+        tags = aws_calls.get_object_tagging(self.source, params["source_bucket"], params["source_prefix"] + src["key"])
         args = s3_sync.replace_args(head, src["etag"], params["storage_class"])
         if tags:
             args["Tagging"] = s3_sync.tagging(tags)
-        upload = self.dest.create_multipart_upload(
-            Bucket=params["dest_bucket"], Key=params["dest_prefix"] + src["key"], aws_retry=True, **args
-        )
-        return upload["UploadId"], s3_sync.part_ranges(src["size"], part_size)
+        upload_id = aws_calls.create_multipart_upload(self.dest, params["dest_bucket"], params["dest_prefix"] + src["key"], **args)
+        return upload_id, s3_sync.part_ranges(src["size"], part_size)
 
     def copy_part(self, src, upload_id, number, byte_range):
         params = self.params
         args = {"CopySourceRange": byte_range} if byte_range else {}
-        answer = self.dest.upload_part_copy(
-            Bucket=params["dest_bucket"],
-            Key=params["dest_prefix"] + src["key"],
-            UploadId=upload_id,
-            PartNumber=number,
+        answer = aws_calls.upload_part_copy(
+            self.dest,
+            params["dest_bucket"],
+            params["dest_prefix"] + src["key"],
+            upload_id,
+            number,
             CopySource=self.copy_source(src),
             CopySourceIfMatch=f'"{src["etag"]}"',
-            aws_retry=True,
             **args,
         )
         return {"PartNumber": number, "ETag": answer["CopyPartResult"]["ETag"]}
@@ -537,19 +527,18 @@ class S3Sync:
         key = params["dest_prefix"] + src["key"]
         try:
             parts = [future.result() for future in part_futures]
-            self.dest.complete_multipart_upload(
-                Bucket=params["dest_bucket"], Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts},
-                aws_retry=True,
-            )
+            aws_calls.complete_multipart_upload(self.dest, params["dest_bucket"], key, upload_id, parts)
         except Exception:
             try:
-                self.dest.abort_multipart_upload(Bucket=params["dest_bucket"], Key=key, UploadId=upload_id, aws_retry=True)
-            except (BotoCoreError, ClientError) as e:
+                aws_calls.abort_multipart_upload(self.dest, params["dest_bucket"], key, upload_id)
+            except AnsibleAWSError as e:
                 self.module.warn(f"Could not abort multipart upload {upload_id} of {key}: {e}")
             raise
         self.recorded[src["key"]] = src["etag"]
 
-    def failure(self, key, exception):
+    def failure(self, key, error):
+        """Record the call layer's error for the key: the AWS code (or botocore's exception class) and message."""
+        exception = error.exception
         code = error_code(exception) or type(exception).__name__
         self.result["failed_objects"].append({"key": key, "code": code, "message": str(exception)})
 
@@ -562,7 +551,7 @@ class S3Sync:
             for src in (o for o in to_copy if s3_sync.copy_method(o, threshold) == "multipart"):
                 try:
                     upload_id, ranges = self.start_multipart(src)
-                except (BotoCoreError, ClientError) as e:
+                except AnsibleAWSError as e:
                     self.failure(src["key"], e)
                     continue
                 futures = [pool.submit(self.copy_part, src, upload_id, n, r) for n, r in ranges]
@@ -576,13 +565,13 @@ class S3Sync:
                 try:
                     self.finish_multipart(src, upload_id, futures)
                     done.append(src)
-                except (BotoCoreError, ClientError) as e:
+                except AnsibleAWSError as e:
                     self.failure(src["key"], e)
             for future in concurrent.futures.as_completed(single):
                 try:
                     future.result()
                     done.append(single[future])
-                except (BotoCoreError, ClientError) as e:
+                except AnsibleAWSError as e:
                     self.failure(single[future]["key"], e)
         self.result["copied"] = len(done)
         self.result["copied_bytes"] = sum(o["size"] for o in done)
@@ -593,16 +582,11 @@ class S3Sync:
         for start in range(0, len(keys), 1000):
             batch = keys[start:start + 1000]
             try:
-                answer = self.dest.delete_objects(
-                    Bucket=params["dest_bucket"],
-                    Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True},
-                    aws_retry=True,
-                )
-            except (BotoCoreError, ClientError) as e:
+                errors = aws_calls.delete_objects(self.dest, params["dest_bucket"], batch)
+            except AnsibleAWSError as e:
                 for key in batch:
                     self.failure(key, e)
                 continue
-            errors = answer.get("Errors", [])
             self.result["failed_objects"] += [{"key": e["Key"], "code": e.get("Code"), "message": e.get("Message")} for e in errors]
             self.result["deleted"] += len(batch) - len(errors)
 
@@ -706,7 +690,8 @@ def main():
     problems = s3_sync.validate(module.params)
     if problems:
         module.fail_json(msg=s3_sync.format_problems(problems), problems=problems)
-    S3Sync(module).sync()
+    with aws_failures(module):
+        S3Sync(module).sync()
 
 
 if __name__ == "__main__":

@@ -125,7 +125,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.nova.infra.plugins.module_utils import aws_reads
+from ansible_collections.nova.infra.plugins.module_utils import aws_calls
 from ansible_collections.nova.infra.plugins.module_utils import drift
 from ansible_collections.nova.infra.plugins.module_utils import stack
 from ansible_collections.nova.infra.plugins.module_utils import topic_drift
@@ -137,20 +137,20 @@ TOPIC_NAME = stack.SNS_TOPIC_NAME
 
 class TopicReader:
     def __init__(self, module):
-        self.sns = module.client("sns")
+        self.sns = aws_calls.connect(module, "sns")
 
     def read(self, name):
-        topics = aws_reads.list_topics(self.sns)
+        topics = aws_calls.list_topics(self.sns)
         arn = next((t["TopicArn"] for t in topics if t["TopicArn"].endswith(f":{name}")), None)
         if arn is None:
             return {"exists": False, "arn": None}
-        attributes = aws_reads.get_topic_attributes(self.sns, arn) or {}
+        attributes = aws_calls.get_topic_attributes(self.sns, arn) or {}
         return {
             "exists": True,
             "arn": arn,
             "display_name": attributes.get("DisplayName", ""),
-            "subscriptions": aws_reads.list_subscriptions_by_topic(self.sns, arn),
-            "tags": boto3_tag_list_to_ansible_dict(aws_reads.list_topic_tags(self.sns, arn)),
+            "subscriptions": aws_calls.list_subscriptions_by_topic(self.sns, arn),
+            "tags": boto3_tag_list_to_ansible_dict(aws_calls.list_topic_tags(self.sns, arn)),
         }
 
 

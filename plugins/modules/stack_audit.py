@@ -352,7 +352,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nova.infra.plugins.module_utils import audit
-from ansible_collections.nova.infra.plugins.module_utils import aws_reads
+from ansible_collections.nova.infra.plugins.module_utils import aws_calls
 from ansible_collections.nova.infra.plugins.module_utils import stack
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import error_code
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
@@ -398,7 +398,7 @@ class StackAuditor:
         self.module = module
         self.params = module.params
         self.prefix = module.params["name_prefix"]
-        self.ec2 = module.client("ec2")
+        self.ec2 = aws_calls.connect(module, "ec2")
         self._s3 = {}
         self.vpc_id = None
         self.s3control_config = None
@@ -406,7 +406,7 @@ class StackAuditor:
 
     def s3(self, region):
         if region not in self._s3:
-            self._s3[region] = self.module.client("s3", region=region)
+            self._s3[region] = aws_calls.connect(self.module, "s3", region=region)
         return self._s3[region]
 
     def snapshot(self):
@@ -421,16 +421,18 @@ class StackAuditor:
 
     def account(self):
         if not self.account_id:
-            self.account_id = self.params["account_id"] or aws_reads.get_caller_identity(self.module.client("sts"))["Account"]
+            self.account_id = self.params["account_id"] or aws_calls.get_caller_identity(
+                aws_calls.connect(self.module, "sts")
+            )["Account"]
         return self.account_id
 
     def read_monitoring(self, snap):
         """The stack's alarms and the subscribers of the topic they notify."""
         if {"NOVA-MON-001", "NOVA-MON-002"} <= set(self.params["skip_checks"]):
             return
-        cloudwatch = self.module.client("cloudwatch")
+        cloudwatch = aws_calls.connect(self.module, "cloudwatch")
         prefix = self.params["alarm_prefix"] or self.prefix
-        alarms = aws_reads.describe_metric_alarms(cloudwatch, AlarmNamePrefix=prefix)
+        alarms = aws_calls.describe_metric_alarms(cloudwatch, AlarmNamePrefix=prefix)
         snap["alarms"] = [
             {
                 "name": a["AlarmName"],
@@ -443,13 +445,13 @@ class StackAuditor:
             for a in alarms
         ]
         name = self.params["alarm_topic"] or f"{self.prefix}-alarms"
-        sns = self.module.client("sns")
+        sns = aws_calls.connect(self.module, "sns")
         arn = f"arn:{self.partition()}:sns:{self.module.region}:{self.account()}:{name}"
         topic = {"name": name, "arn": arn, "exists": False, "confirmed": [], "pending": []}
-        if aws_reads.get_topic_attributes(sns, arn) is not None:
+        if aws_calls.get_topic_attributes(sns, arn) is not None:
             topic["exists"] = True
-            topic["tags"] = boto3_tag_list_to_ansible_dict(aws_reads.list_topic_tags(sns, arn))
-            for sub in aws_reads.list_subscriptions_by_topic(sns, arn):
+            topic["tags"] = boto3_tag_list_to_ansible_dict(aws_calls.list_topic_tags(sns, arn))
+            for sub in aws_calls.list_subscriptions_by_topic(sns, arn):
                 endpoint = f"{sub.get('Protocol')}:{sub.get('Endpoint')}"
                 pending = sub.get("SubscriptionArn") == "PendingConfirmation"
                 topic["pending" if pending else "confirmed"].append(endpoint)
@@ -461,12 +463,12 @@ class StackAuditor:
         return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
 
     def in_vpc(self, describe, vpc_filter="vpc-id"):
-        """What ``describe`` (an aws_reads wrapper) finds in the stack's VPC."""
+        """What ``describe`` (an aws_calls wrapper) finds in the stack's VPC."""
         return describe(self.ec2, Filters=[{"Name": vpc_filter, "Values": [self.vpc_id]}])
 
     def read_network(self, snap):
         by_name = [{"Name": "tag:Name", "Values": [f"{self.prefix}-vpc"]}]
-        vpcs = aws_reads.describe_vpcs(self.ec2, Filters=by_name)
+        vpcs = aws_calls.describe_vpcs(self.ec2, Filters=by_name)
         if not vpcs:
             return
         vpcs.sort(key=lambda v: v["VpcId"])
@@ -484,7 +486,7 @@ class StackAuditor:
                 "map_public_ip": bool(s.get("MapPublicIpOnLaunch")),
                 "tags": tags_of(s),
             }
-            for s in self.in_vpc(aws_reads.describe_subnets)
+            for s in self.in_vpc(aws_calls.describe_subnets)
         ]
         snap["internet_gateways"] = [
             {
@@ -492,10 +494,10 @@ class StackAuditor:
                 "attached": any(a.get("State") in ("available", "attached") for a in igw.get("Attachments", [])),
                 "tags": tags_of(igw),
             }
-            for igw in self.in_vpc(aws_reads.describe_internet_gateways, "attachment.vpc-id")
+            for igw in self.in_vpc(aws_calls.describe_internet_gateways, "attachment.vpc-id")
         ]
         # AWS lists deleted NAT gateways for about an hour; they are history, not part of the stack.
-        nats = [n for n in self.in_vpc(aws_reads.describe_nat_gateways) if n.get("State") != "deleted"]
+        nats = [n for n in self.in_vpc(aws_calls.describe_nat_gateways) if n.get("State") != "deleted"]
         snap["nat_gateways"] = [
             {
                 "id": n["NatGatewayId"],
@@ -510,7 +512,7 @@ class StackAuditor:
         ]
         allocation_ids = sorted({a for n in snap["nat_gateways"] for a in n["allocation_ids"]})
         if allocation_ids:
-            addresses = aws_reads.describe_addresses(
+            addresses = aws_calls.describe_addresses(
                 self.ec2, Filters=[{"Name": "allocation-id", "Values": allocation_ids}]
             )
             snap["eips"] = [
@@ -525,7 +527,7 @@ class StackAuditor:
                 "routes": [route_record(r) for r in t.get("Routes", [])],
                 "tags": tags_of(t),
             }
-            for t in self.in_vpc(aws_reads.describe_route_tables)
+            for t in self.in_vpc(aws_calls.describe_route_tables)
         ]
         snap["security_groups"] = [
             {
@@ -536,7 +538,7 @@ class StackAuditor:
                 "egress": g.get("IpPermissionsEgress", []),
                 "tags": tags_of(g),
             }
-            for g in self.in_vpc(aws_reads.describe_security_groups)
+            for g in self.in_vpc(aws_calls.describe_security_groups)
         ]
         snap["flow_logs"] = [
             {
@@ -547,16 +549,16 @@ class StackAuditor:
                 "destination": f.get("LogDestination") or f.get("LogGroupName"),
                 "tags": tags_of(f),
             }
-            for f in self.in_vpc(aws_reads.describe_flow_logs, "resource-id")
+            for f in self.in_vpc(aws_calls.describe_flow_logs, "resource-id")
         ]
 
     def read_bastion(self, snap):
         name = f"{self.prefix}-bastion-key"
-        pair = aws_reads.describe_key_pair(self.ec2, name)
+        pair = aws_calls.describe_key_pair(self.ec2, name)
         if pair:
             snap["key_pair"] = {"name": name, "id": pair.get("KeyPairId"), "tags": tags_of(pair)}
-        autoscaling = self.module.client("autoscaling")
-        groups = aws_reads.describe_auto_scaling_groups(
+        autoscaling = aws_calls.connect(self.module, "autoscaling")
+        groups = aws_calls.describe_auto_scaling_groups(
             autoscaling, AutoScalingGroupNames=[f"{self.prefix}-bastion-asg"]
         )
         instance_ids = []
@@ -575,12 +577,12 @@ class StackAuditor:
                 "tags": {t["Key"]: t.get("Value", "") for t in group.get("Tags", [])},
             }
         filters = [{"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]
-        by_tag = aws_reads.describe_instances(
+        by_tag = aws_calls.describe_instances(
             self.ec2, Filters=filters + [{"Name": "tag:Name", "Values": [f"{self.prefix}-bastion"]}]
         )
         by_asg = []
         if instance_ids:
-            by_asg = aws_reads.describe_instances(
+            by_asg = aws_calls.describe_instances(
                 self.ec2, Filters=filters + [{"Name": "instance-id", "Values": instance_ids}]
             )
         instances = {i["InstanceId"]: i for i in by_tag + by_asg}
@@ -596,9 +598,9 @@ class StackAuditor:
             }
             for _instance_id, i in sorted(instances.items())
         ]
-        lt = aws_reads.describe_launch_template(self.ec2, f"{self.prefix}-bastion-lt")
+        lt = aws_calls.describe_launch_template(self.ec2, f"{self.prefix}-bastion-lt")
         if lt:
-            versions = aws_reads.describe_launch_template_versions(self.ec2, lt["LaunchTemplateId"], ["$Default"])
+            versions = aws_calls.describe_launch_template_versions(self.ec2, lt["LaunchTemplateId"], ["$Default"])
             data = versions[0]["LaunchTemplateData"] if versions else {}
             snap["launch_template"] = {
                 "id": lt["LaunchTemplateId"],
@@ -609,7 +611,7 @@ class StackAuditor:
 
     def bucket_region(self, name, region):
         """The region a bucket is in, or None when it does not exist."""
-        location = aws_reads.get_bucket_location(self.s3(region), name)
+        location = aws_calls.get_bucket_location(self.s3(region), name)
         if location is None:
             return None
         # us-east-1 reports no constraint, and the oldest eu-west-1 buckets report "EU".
@@ -629,17 +631,17 @@ class StackAuditor:
             }
             if actual is not None:
                 s3, name = self.s3(actual), wanted["name"]
-                encryption = aws_reads.get_bucket_encryption(s3, name)
+                encryption = aws_calls.get_bucket_encryption(s3, name)
                 bucket.update(
-                    public_access_block=aws_reads.get_public_access_block(s3, name),
+                    public_access_block=aws_calls.get_public_access_block(s3, name),
                     encryption=[
                         r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
                         for r in encryption["Rules"]
                     ]
                     if encryption
                     else None,
-                    versioning=(aws_reads.get_bucket_versioning(s3, name) or {}).get("Status"),
-                    tags=boto3_tag_list_to_ansible_dict(aws_reads.get_bucket_tagging(s3, name) or []),
+                    versioning=(aws_calls.get_bucket_versioning(s3, name) or {}).get("Status"),
+                    tags=boto3_tag_list_to_ansible_dict(aws_calls.get_bucket_tagging(s3, name) or []),
                 )
             snap["buckets"].append(bucket)
 
@@ -647,17 +649,17 @@ class StackAuditor:
         if self.params["replicated_buckets"]:
             # The role S3 replicates as (the storage role's <prefix>-s3-replication), for its tags.
             name = f"{self.prefix}-s3-replication"
-            role = aws_reads.get_role(self.module.client("iam"), name)
+            role = aws_calls.get_role(aws_calls.connect(self.module, "iam"), name)
             if role:
                 snap["replication_role"] = {"name": name, "tags": tags_of(role)}
         regions = {b["name"]: b["region"] or self.module.region for b in self.params["buckets"]}
         for pair in self.params["replicated_buckets"]:
             source_region = regions.get(pair["source"], self.module.region)
-            config = aws_reads.get_bucket_replication(self.s3(source_region), pair["source"])
+            config = aws_calls.get_bucket_replication(self.s3(source_region), pair["source"])
             actual = self.bucket_region(pair["destination"], pair["destination_region"])
             versioning = None
             if actual is not None:
-                found = aws_reads.get_bucket_versioning(self.s3(actual), pair["destination"])
+                found = aws_calls.get_bucket_versioning(self.s3(actual), pair["destination"])
                 versioning = (found or {}).get("Status")
             snap["replication"].append(
                 {
@@ -677,8 +679,8 @@ class StackAuditor:
         account = self.account()
         record = {"account_id": account, "configured": False, "flags": {}, "unreadable": None}
         try:
-            s3control = self.module.client("s3control", config=self.s3control_config)
-            answer = aws_reads.get_account_public_access_block(s3control, account)
+            s3control = aws_calls.connect(self.module, "s3control", config=self.s3control_config)
+            answer = aws_calls.get_account_public_access_block(s3control, account)
         except AnsibleAWSError as error:
             cause = error.exception
             if isinstance(cause, botocore.exceptions.ClientError) and error_code(cause) in DENIED:

@@ -325,13 +325,14 @@ except ImportError:
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import ensure_ec2_tags
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.nova.infra.plugins.module_utils import aws_calls
 from ansible_collections.nova.infra.plugins.module_utils import flow_logs
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import aws_failures
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import error_code
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import explain
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
@@ -356,21 +357,6 @@ WAITER_CONFIG = {
 }
 
 
-@AWSRetry.jittered_backoff()
-def describe_flow_logs(client, **params):
-    return client.get_paginator("describe_flow_logs").paginate(**params).build_full_result()["FlowLogs"]
-
-
-@AWSRetry.jittered_backoff()
-def create_flow_logs(client, **params):
-    return client.create_flow_logs(**params)
-
-
-@AWSRetry.jittered_backoff()
-def delete_flow_logs(client, flow_log_ids):
-    return client.delete_flow_logs(FlowLogIds=flow_log_ids)
-
-
 def by_id(flow_log_id):
     return [{"Name": "flow-log-id", "Values": [flow_log_id]}]
 
@@ -386,14 +372,8 @@ class FlowLogManager:
     def __init__(self, module):
         self.module = module
         self.params = module.params
-        self.client = module.client("ec2")
+        self.client = aws_calls.connect(module, "ec2")
         self.result = dict(changed=False, flow_log={})
-
-    def call(self, msg, operation, *args, **kwargs):
-        try:
-            return operation(self.client, *args, **kwargs)
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-            fail_aws(self.module, e, msg)
 
     def wait(self, name, flow_log_id):
         """Run the named waiter on one flow log; False when it gave up."""
@@ -418,10 +398,8 @@ class FlowLogManager:
 
     def find(self, want):
         """The one existing flow log with want's natural key, or None."""
-        entries = self.call(
-            f"Failed to describe the flow logs of {want['resource_id']}",
-            describe_flow_logs,
-            Filters=[{"Name": "resource-id", "Values": [want["resource_id"]]}],
+        entries = aws_calls.describe_flow_logs(
+            self.client, Filters=[{"Name": "resource-id", "Values": [want["resource_id"]]}]
         )
         matches = flow_logs.find(entries, want)
         if len(matches) > 1:
@@ -465,17 +443,20 @@ class FlowLogManager:
 
     def create_once(self, request, salt):
         try:
-            response = create_flow_logs(self.client, ClientToken=flow_logs.client_token(request, salt), **request)
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-            msg = f"Failed to create the flow log of {request['ResourceIds'][0]}"
-            if error_code(e) == "FlowLogAlreadyExists":
-                msg += (
-                    f". AWS has a flow log of this resource to this destination that does not match traffic_type "
-                    f"{request['TrafficType']}. Fix: list them with `aws ec2 describe-flow-logs --filter "
-                    f"Name=resource-id,Values={request['ResourceIds'][0]}`, "
-                    "then delete that one or use its traffic_type"
-                )
-            fail_aws(self.module, e, msg)
+            response = aws_calls.create_flow_logs(
+                self.client, ClientToken=flow_logs.client_token(request, salt), **request
+            )
+        except AnsibleAWSError as error:
+            if error_code(error.exception) != "FlowLogAlreadyExists":
+                raise
+            fail_aws(
+                self.module,
+                error.exception,
+                f"Failed to create the flow log of {request['ResourceIds'][0]}. AWS has a flow log of this resource to "
+                f"this destination that does not match traffic_type {request['TrafficType']}. Fix: list them with "
+                f"`aws ec2 describe-flow-logs --filter Name=resource-id,Values={request['ResourceIds'][0]}`, "
+                "then delete that one or use its traffic_type",
+            )
         self.fail_on_unsuccessful("CreateFlowLogs", response)
         return response["FlowLogIds"][0]
 
@@ -505,17 +486,12 @@ class FlowLogManager:
         self.result["flow_log"] = self.read(flow_log_id)
 
     def read(self, flow_log_id):
-        msg = f"Failed to describe flow log {flow_log_id}"
-        entries = self.call(msg, describe_flow_logs, Filters=by_id(flow_log_id))
+        entries = aws_calls.describe_flow_logs(self.client, Filters=by_id(flow_log_id))
         return returned(entries[0])
 
     def ensure_absent(self):
         if self.params["flow_log_id"]:
-            entries = self.call(
-                f"Failed to describe flow log {self.params['flow_log_id']}",
-                describe_flow_logs,
-                Filters=by_id(self.params["flow_log_id"]),
-            )
+            entries = aws_calls.describe_flow_logs(self.client, Filters=by_id(self.params["flow_log_id"]))
             entry = entries[0] if entries else None
         else:
             entry = self.find(flow_logs.desired(self.params))
@@ -524,12 +500,9 @@ class FlowLogManager:
         self.delete(entry["FlowLogId"])
 
     def delete(self, flow_log_id):
-        try:
-            response = delete_flow_logs(self.client, [flow_log_id])
-        except is_boto3_error_code(flow_logs.NOT_FOUND_CODE):
+        response = aws_calls.delete_flow_logs(self.client, [flow_log_id])
+        if response is False:
             return  # deleted by someone else since we read it: the goal is met
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
-            fail_aws(self.module, e, f"Failed to delete flow log {flow_log_id}")
         self.fail_on_unsuccessful("DeleteFlowLogs", response, ignore_codes=[flow_logs.NOT_FOUND_CODE])
 
     def fail_on_unsuccessful(self, action, response, ignore_codes=()):
@@ -579,10 +552,11 @@ def main():
         module.fail_json(msg=flow_logs.format_problems(problems), problems=problems)
 
     manager = FlowLogManager(module)
-    if module.params["state"] == "present":
-        manager.ensure_present()
-    else:
-        manager.ensure_absent()
+    with aws_failures(module):
+        if module.params["state"] == "present":
+            manager.ensure_present()
+        else:
+            manager.ensure_absent()
     module.exit_json(**manager.result)
 
 

@@ -10,6 +10,8 @@ import botocore
 import pytest
 from moto import mock_aws
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+
 from ansible_collections.nova.infra.plugins.modules import s3_sync
 
 SOURCE, DEST = "nova-production-backup-123456789012-us-west-2", "nova-production-backup-123456789012-us-east-1"
@@ -70,7 +72,9 @@ def unreachable_source(monkeypatch):
 
     def list_objects(self, client, bucket, prefix):
         if bucket == SOURCE:
-            raise botocore.exceptions.EndpointConnectionError(endpoint_url="https://s3.us-west-2.amazonaws.com/")
+            # What the call layer (module_utils/aws_calls.py) raises for botocore's error.
+            cause = botocore.exceptions.EndpointConnectionError(endpoint_url="https://s3.us-west-2.amazonaws.com/")
+            raise AnsibleAWSError(message=f"Failed to list the objects of bucket {bucket}", exception=cause)
         return real(self, client, bucket, prefix)
 
     monkeypatch.setattr(s3_sync.S3Sync, "list_objects", list_objects)
@@ -110,9 +114,10 @@ def test_objects_failing_for_good_are_reported_by_key_after_the_others_are_copie
 
     def copy_single(self, obj):
         if obj["key"] == "bad":
-            raise botocore.exceptions.ClientError(
+            cause = botocore.exceptions.ClientError(
                 {"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "CopyObject"
             )
+            raise AnsibleAWSError(message="Failed to copy an object to s3://bucket/bad", exception=cause)
         return real(self, obj)
 
     monkeypatch.setattr(s3_sync.S3Sync, "copy_single", copy_single)

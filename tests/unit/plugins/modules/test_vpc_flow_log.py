@@ -8,6 +8,7 @@
 import boto3
 import pytest
 
+from ansible_collections.nova.infra.plugins.module_utils import aws_calls
 from ansible_collections.nova.infra.plugins.modules import vpc_flow_log
 from sandbox import sandboxctl
 
@@ -289,13 +290,13 @@ def test_stale_client_token_is_salted_once(run_module, ec2, network, monkeypatch
     """AWS answers a reused token with the deleted flow log's ID; moto ignores tokens, so play AWS here."""
     stale = "fl-0123456789abcdef0"
     tokens = []
-    real_create = vpc_flow_log.create_flow_logs
+    real_create = aws_calls.create_flow_logs
 
     def create(client, **params):
         tokens.append(params["ClientToken"])
         return {"FlowLogIds": [stale], "Unsuccessful": []} if len(tokens) == 1 else real_create(client, **params)
 
-    monkeypatch.setattr(vpc_flow_log, "create_flow_logs", create)
+    monkeypatch.setattr(aws_calls, "create_flow_logs", create)
     for waiter in vpc_flow_log.WAITER_CONFIG["waiters"].values():
         monkeypatch.setitem(waiter, "delay", 0)
         monkeypatch.setitem(waiter, "maxAttempts", 2)

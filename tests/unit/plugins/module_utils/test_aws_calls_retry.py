@@ -1,14 +1,14 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""retry_policy: botocore alone retries transient errors; AWSRetry only the codes named."""
+"""aws_calls retry rule: botocore alone retries transient errors; AWSRetry only the codes named."""
 
 import botocore.config
 import pytest
 from botocore.exceptions import ClientError
 
-from ansible_collections.nova.infra.plugins.module_utils.retry_policy import DEFAULT_RETRIES
-from ansible_collections.nova.infra.plugins.module_utils.retry_policy import NonTransientRetry
-from ansible_collections.nova.infra.plugins.module_utils.retry_policy import client_config
+from ansible_collections.nova.infra.plugins.module_utils.aws_calls import DEFAULT_RETRIES
+from ansible_collections.nova.infra.plugins.module_utils.aws_calls import NonTransientRetry
+from ansible_collections.nova.infra.plugins.module_utils.aws_calls import client_config
 
 
 def failing(code, calls):
