@@ -152,7 +152,10 @@ def test_a_default_changed_in_stack_py_changes_the_build_preflight_audit_and_dr_
     validate = _probe("audit", {**play_vars, **task.get("vars", {}), "validate_caller": {"account": ACCOUNT}},
                       {key: audit_args[key] for key in ("name_prefix", "vpc_cidr", "allowed_ssh_cidrs",
                                                         "expected_az_count", "required_tags", "buckets",
-                                                        "replicated_buckets")})
+                                                        "replicated_buckets", "nat_alarm", "bastion_cpu_alarm",
+                                                        "flow_log_traffic_type", "flow_log_bucket", "flow_log_prefix",
+                                                        "bastion_asg", "replication_storage_class",
+                                                        "replication_time_control")})
     # The DR playbook: its pre-flight, its S3 sync of the protected buckets and its audit.
     dr_vars, dr_preflight = _task(playbooks / "dr-failover.yml", "nova.infra.preflight")
     dr_sync = _task(playbooks / "dr-failover.yml", "nova.infra.s3_sync")[1]
@@ -205,6 +208,12 @@ def test_a_default_changed_in_stack_py_changes_the_build_preflight_audit_and_dr_
         + [{"name": name, "region": "eu-central-1"} for name in replicas],
         "replicated_buckets": [{"source": s, "destination": d, "destination_region": "eu-central-1"}
                                for s, d in zip(sources, replicas, strict=True)],
+        # The module's defaults (stack.DESIGN) fill in the alarms' metric, statistic and comparison.
+        "nat_alarm": {"threshold": 5000, "period": 60, "evaluation_periods": 3},
+        "bastion_cpu_alarm": {"threshold": 95, "period": 120, "evaluation_periods": 2},
+        "flow_log_traffic_type": "REJECT", "flow_log_bucket": sources[0], "flow_log_prefix": "flow/",
+        "bastion_asg": {"min_size": 2, "max_size": 3, "desired_capacity": 2},
+        "replication_storage_class": "GLACIER_IR", "replication_time_control": False,
     }
     assert results["dr"] == {
         "region": "eu-central-1", "source_region": "eu-west-1", "protected": names,
