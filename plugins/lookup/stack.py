@@ -10,7 +10,10 @@ description:
     prefix, the tags, the buckets) as plugins/module_utils/stack.py states them, so that roles and playbooks use
     them instead of re-typing them.
   - Known keys are C(region), C(dr_region), C(name_prefix), C(vpc_cidr), C(az_count), C(ssh_cidrs), C(tags),
-    C(buckets).
+    C(buckets), C(replication_storage_class), C(replication_time_control), C(flow_log_traffic_type),
+    C(flow_log_prefix), C(nat_alarm), C(bastion_cpu_alarm) (each a dict of C(metric), C(statistic), C(period),
+    C(evaluation_periods), C(threshold), C(comparison)) and C(bastion_asg) (C(min_size), C(max_size),
+    C(desired_capacity)).
   - Use C(lookup) for one key; a list or dict value comes back as that list or dict.
 options:
   _terms:
@@ -29,6 +32,10 @@ EXAMPLES = r"""
 - name: The design's SSH source ranges (a list)
   ansible.builtin.debug:
     msg: "{{ lookup('nova.infra.stack', 'ssh_cidrs') }}"
+
+- name: One setting of a dict value (the NAT gateway alarm's threshold)
+  ansible.builtin.debug:
+    msg: "{{ lookup('nova.infra.stack', 'nat_alarm').threshold }}"
 """
 
 RETURN = r"""

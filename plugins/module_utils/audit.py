@@ -68,7 +68,15 @@ def default_settings() -> Dict[str, Any]:
         "expected_az_count": stack.design("az_count"),
         "min_free_ip_percent": 20,
         "required_tags": dict(DEFAULT_REQUIRED_TAGS),
-        "replication_storage_class": "STANDARD_IA",
+        "replication_storage_class": stack.design("replication_storage_class"),
+        "replication_time_control": stack.design("replication_time_control"),
+        "flow_log_traffic_type": stack.design("flow_log_traffic_type"),
+        # The flow log's S3 ARN with its key prefix; None skips NOVA-LOG-002. The module makes it from flow_log_bucket
+        # and flow_log_prefix (the account's log-delivery bucket by default).
+        "flow_log_destination": None,
+        "nat_alarm": stack.design("nat_alarm"),
+        "bastion_cpu_alarm": stack.design("bastion_cpu_alarm"),
+        "bastion_asg": stack.design("bastion_asg"),
         "expect_bastion": True,
         "skip_checks": [],
     }
@@ -116,6 +124,23 @@ def validate_settings(settings: Dict[str, Any]) -> List[str]:
             problems.append(
                 f"skip_checks[{index}]: {value!r} is not a check id. Fix: use one of {', '.join(CHECK_IDS)}"
             )
+    for key in ("nat_alarm", "bastion_cpu_alarm"):
+        alarm = settings.get(key) or {}
+        period = alarm.get("period")
+        if period is not None and not (period in (10, 30) or (period >= 60 and period % 60 == 0)):
+            problems.append(
+                f"{key}.period: {period} is not a CloudWatch period (10, 30 or a multiple of 60 seconds). Fix: e.g. 300"
+            )
+        if alarm.get("evaluation_periods") is not None and alarm["evaluation_periods"] < 1:
+            problems.append(f"{key}.evaluation_periods: {alarm['evaluation_periods']} is below 1. Fix: e.g. 1")
+    sizes = settings.get("bastion_asg") or {}
+    low, desired, high = (sizes.get(k) for k in ("min_size", "desired_capacity", "max_size"))
+    if None not in (low, desired, high) and not 0 <= low <= desired <= high:
+        problems.append(
+            f"bastion_asg: min_size {low}, desired_capacity {desired}, max_size {high} is not "
+            "0 <= min_size <= desired_capacity <= max_size. Fix: give the bastion role's bastion_asg_min_size, "
+            "bastion_asg_desired_capacity and bastion_asg_max_size, e.g. 1, 1, 2"
+        )
     storage_class = settings.get("replication_storage_class")
     if storage_class not in s3_replication.STORAGE_CLASSES:
         hint = ""
@@ -165,6 +190,25 @@ def validate_account(account_id: Optional[str]) -> List[str]:
 
 
 SNS_TOPIC_NAME = stack.SNS_TOPIC_NAME
+
+
+def validate_flow_log(bucket: Optional[str], prefix: str) -> List[str]:
+    """Problems with the expected flow log destination (options flow_log_bucket, flow_log_prefix), before any AWS
+    call."""
+    problems = []
+    if bucket is not None:
+        problem = stack.bucket_name_problem(bucket)
+        if problem:
+            problems.append(
+                f"flow_log_bucket: {bucket!r} is not a bucket name ({problem}). Fix: give the bucket name only (no "
+                "arn:aws:s3::: or s3://), or omit it for the stack's log-delivery bucket"
+            )
+    if prefix and not stack.is_s3_key_prefix(prefix):
+        problems.append(
+            f"flow_log_prefix: {prefix!r} is not a key prefix (no leading /, safe characters only, ending in /). "
+            "Fix: set it to the monitoring role's monitoring_flow_log_prefix, e.g. vpc-flow-logs/"
+        )
+    return problems
 
 
 def validate_monitoring(alarm_prefix: Optional[str], alarm_topic: Optional[str]) -> List[str]:

@@ -176,3 +176,30 @@ def rule_bastion_public(snapshot, settings):
                 )
             )
     return found
+
+
+# The Auto Scaling group's sizes: (the snapshot's key, the setting's key, how a finding names it).
+ASG_SIZES = (
+    ("min_size", "min_size", "MinSize"),
+    ("max_size", "max_size", "MaxSize"),
+    ("desired", "desired_capacity", "DesiredCapacity"),
+)
+
+
+@check(
+    "NOVA-EC2-004",
+    "The bastion Auto Scaling group has the design's sizes",
+    "medium",
+    fix="run site.yml (the bastion role sets bastion_asg_min_size, bastion_asg_max_size and "
+    "bastion_asg_desired_capacity)",
+    reference=f"{DESIGN} Auto Scaling for Bastion Host (min 1, max 2, desired 1: self-healing)",
+)
+def rule_bastion_asg_sizes(snapshot, settings):
+    _require_asg(snapshot)
+    asg = snapshot["asg"]
+    found = []
+    for key, setting, name in ASG_SIZES:
+        wanted, actual = settings["bastion_asg"][setting], asg.get(key)
+        if actual != wanted:
+            found.append((f"Auto Scaling group {asg['name']}", f"{name} is {actual}, the design says {wanted}"))
+    return found

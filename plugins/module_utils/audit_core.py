@@ -73,7 +73,7 @@ def empty_snapshot(region: str = stack.DESIGN["region"], name_prefix: str = stac
         "security_groups": [],
         # {id, status, traffic_type, deliver_status, destination, tags}
         "flow_logs": [],
-        # {name, subnet_ids, min_size, desired, instances: [{id, lifecycle_state, health}], tags} or None
+        # {name, subnet_ids, min_size, max_size, desired, instances: [{id, lifecycle_state, health}], tags} or None
         "asg": None,
         # {id, state, subnet_id, az, http_tokens, public_ip, tags}: instances of the ASG
         "instances": [],
@@ -86,7 +86,8 @@ def empty_snapshot(region: str = stack.DESIGN["region"], name_prefix: str = stac
         #  destination_exists, destination_actual_region, destination_versioning}
         "replication": [],
         # {account_id, configured, flags: {flag: bool}, unreadable: why | None}; None when NOVA-S3-006 is skipped
-        # {name, namespace, metric, dimensions: {name: value}, actions_enabled, actions: [arn]}: the stack's alarms
+        # {name, namespace, metric, dimensions: {name: value}, statistic, period, evaluation_periods, threshold,
+        #  comparison, actions_enabled, actions: [arn]}: the stack's alarms
         "alarms": [],
         # {name, arn, exists, confirmed: [protocol:endpoint], pending: [protocol:endpoint], tags}; None when not read
         "alarm_topic": None,

@@ -6,6 +6,7 @@
 """The monitoring checks of the audit (alarms and their subscribers), each declared beside its rule."""
 
 
+from ansible_collections.nova.infra.plugins.module_utils import alarm_settings
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import DESIGN
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import NotApplicable
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import _require_vpc
@@ -14,8 +15,35 @@ from ansible_collections.nova.infra.plugins.module_utils.audit_core import label
 
 # ---------------------------------------------------------------- rules: monitoring
 
-NAT_METRIC = ("AWS/NATGateway", "BytesOutToDestination", "NatGatewayId")
-BASTION_METRIC = ("AWS/EC2", "CPUUtilization", "AutoScalingGroupName")
+# The alarm kinds of the design: (the settings key of their expected settings, namespace, the dimension that names
+# the resource watched). The metric and the rest are settings (option nat_alarm, bastion_cpu_alarm).
+NAT_ALARM = ("nat_alarm", "AWS/NATGateway", "NatGatewayId")
+BASTION_ALARM = ("bastion_cpu_alarm", "AWS/EC2", "AutoScalingGroupName")
+
+# The settings NOVA-MON-003 compares (DescribeAlarms names, as module_utils/alarm_settings.py compares them), and
+# how a finding names them.
+AUDITED = (
+    "namespace",
+    "metric_name",
+    "dimensions",
+    "statistic",
+    "period",
+    "evaluation_periods",
+    "threshold",
+    "comparison_operator",
+    "alarm_actions",
+)
+SETTING_NAMES = {
+    "metric_name": "metric",
+    "comparison_operator": "comparison",
+    "evaluation_periods": "evaluation periods",
+    "alarm_actions": "actions",
+}
+
+
+def _metric(settings, kind):
+    key, namespace, dimension = kind
+    return namespace, settings[key]["metric"], dimension
 
 
 def _watching(snapshot, metric, value):
@@ -25,6 +53,17 @@ def _watching(snapshot, metric, value):
         for a in snapshot["alarms"]
         if a.get("namespace") == namespace and a.get("metric") == name and a.get("dimensions", {}).get(dimension) == value
     ]
+
+
+def _watched(snapshot, settings):
+    """(kind, the resource's dimension value, alarm) of every alarm watching a NAT gateway or the bastion group."""
+    for nat in snapshot["nat_gateways"]:
+        if nat.get("state") in ("available", "pending"):
+            for alarm in _watching(snapshot, _metric(settings, NAT_ALARM), nat["id"]):
+                yield NAT_ALARM, nat["id"], alarm
+    if snapshot["asg"] is not None:
+        for alarm in _watching(snapshot, _metric(settings, BASTION_ALARM), snapshot["asg"]["name"]):
+            yield BASTION_ALARM, snapshot["asg"]["name"], alarm
 
 
 @check(
@@ -41,32 +80,33 @@ def rule_alarms(snapshot, settings):
         raise NotApplicable("the alarms were not read")
     found = []
     watched = []
+    nat_metric, bastion_metric = _metric(settings, NAT_ALARM), _metric(settings, BASTION_ALARM)
     for nat in snapshot["nat_gateways"]:
         if nat.get("state") not in ("available", "pending"):
             continue
-        alarms = _watching(snapshot, NAT_METRIC, nat["id"])
+        alarms = _watching(snapshot, nat_metric, nat["id"])
         watched += alarms
         if not alarms:
             found.append(
                 (
                     label(nat["id"], nat.get("tags")),
-                    "no BytesOutToDestination alarm watches this NAT gateway: a traffic spike goes unnoticed",
+                    f"no {nat_metric[1]} alarm watches this NAT gateway: a traffic spike goes unnoticed",
                 )
             )
     if snapshot["asg"] is not None:
-        alarms = _watching(snapshot, BASTION_METRIC, snapshot["asg"]["name"])
+        alarms = _watching(snapshot, bastion_metric, snapshot["asg"]["name"])
         watched += alarms
         if not alarms:
             found.append(
                 (
                     f"Auto Scaling group {snapshot['asg']['name']}",
-                    "no CPUUtilization alarm watches the bastion's Auto Scaling group",
+                    f"no {bastion_metric[1]} alarm watches the bastion's Auto Scaling group",
                 )
             )
     nat_ids = {n["id"] for n in snapshot["nat_gateways"]}
     for alarm in snapshot["alarms"]:
-        nat_id = alarm.get("dimensions", {}).get(NAT_METRIC[2])
-        if alarm.get("metric") == NAT_METRIC[1] and nat_id and nat_id not in nat_ids:
+        nat_id = alarm.get("dimensions", {}).get(nat_metric[2])
+        if alarm.get("metric") == nat_metric[1] and nat_id and nat_id not in nat_ids:
             found.append(
                 (
                     f"alarm {alarm['name']}",
@@ -114,3 +154,81 @@ def rule_alarm_subscribers(snapshot, settings):
             )
         ]
     return [(where, "the alarm topic has no subscriber: the alarms notify nobody")]
+
+
+def _design_alarm(settings, kind, watched, topic_arn):
+    """The alarm of the design watching ``watched``, as cloudwatch_metric_alarm's options."""
+    key, namespace, dimension = kind
+    design = settings[key]
+    return {
+        "namespace": namespace,
+        "metric_name": design["metric"],
+        "dimensions": {dimension: watched},
+        "statistic": design["statistic"],
+        "period": design["period"],
+        "evaluation_periods": design["evaluation_periods"],
+        "threshold": design["threshold"],
+        "comparison": design["comparison"],
+        "alarm_actions": [topic_arn],
+    }
+
+
+def _described(alarm):
+    """An alarm of the snapshot as DescribeAlarms (snake_cased) has it."""
+    return {
+        "alarm_name": alarm["name"],
+        "namespace": alarm.get("namespace"),
+        "metric_name": alarm.get("metric"),
+        "dimensions": [{"name": k, "value": v} for k, v in (alarm.get("dimensions") or {}).items()],
+        "statistic": alarm.get("statistic"),
+        "period": alarm.get("period"),
+        "evaluation_periods": alarm.get("evaluation_periods"),
+        "threshold": alarm.get("threshold"),
+        "comparison_operator": alarm.get("comparison"),
+        "alarm_actions": list(alarm.get("actions") or []),
+    }
+
+
+def _shown(value):
+    """A setting's value as a finding writes it: 1000000000 rather than 1000000000.0, dimensions as name=value."""
+    if value is None or value == []:
+        return "(none)"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return ", ".join(f"{v['name']}={v['value']}" if isinstance(v, dict) else str(v) for v in value)
+    return str(value)
+
+
+@check(
+    "NOVA-MON-003",
+    "Every alarm has the design's settings (metric, statistic, period, evaluation periods, threshold, comparison, "
+    "dimensions and actions)",
+    "medium",
+    fix="run site.yml (the monitoring role puts each alarm with the design's settings)",
+    reference=f"{DESIGN} Monitoring and Alerting Setup: 'CloudWatch Alarms' (NAT gateway bandwidth, bastion host CPU "
+    "thresholds)",
+)
+def rule_alarm_settings(snapshot, settings):
+    _require_vpc(snapshot)
+    topic = snapshot.get("alarm_topic")
+    if topic is None:
+        raise NotApplicable("the alarms were not read")
+    alarms = list(_watched(snapshot, settings))
+    if not alarms:
+        raise NotApplicable("no alarm watches a NAT gateway or the bastion's Auto Scaling group (see NOVA-MON-001)")
+    found = []
+    for kind, watched, alarm in alarms:
+        audited = list(AUDITED)
+        if topic.get("arn") not in alarm.get("actions", []):
+            # An alarm that does not notify the topic is NOVA-MON-001's finding; only other actions are named here.
+            audited.remove("alarm_actions")
+        wanted = _design_alarm(settings, kind, watched, topic.get("arn"))
+        for setting, expected, actual in alarm_settings.differences(wanted, _described(alarm), audited):
+            found.append(
+                (
+                    f"alarm {alarm['name']}",
+                    f"{SETTING_NAMES.get(setting, setting)} is {_shown(actual)}, the design says {_shown(expected)}",
+                )
+            )
+    return found

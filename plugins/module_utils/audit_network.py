@@ -262,6 +262,31 @@ def rule_public_route_to_igw(snapshot, settings):
 
 
 @check(
+    "NOVA-NET-011",
+    "No private subnet gives its instances public IP addresses",
+    "medium",
+    fix="run site.yml (the network role turns MapPublicIpOnLaunch off on the private subnets), or aws ec2 "
+    "modify-subnet-attribute --subnet-id <id> --no-map-public-ip-on-launch",
+    reference=f"{DESIGN} Security Validation: 'No public access to private subnets'",
+)
+def rule_private_no_public_ips(snapshot, settings):
+    _require_vpc(snapshot)
+    private = _typed_subnets(snapshot, "private")
+    if not private:
+        raise NotApplicable("the VPC has no private subnets")
+    return [
+        (
+            label(subnet["id"], subnet.get("tags")),
+            "MapPublicIpOnLaunch is true, the design says false: instances launched here get a public IP address",
+            f"run site.yml (the network role), or aws ec2 modify-subnet-attribute --subnet-id {subnet['id']} "
+            "--no-map-public-ip-on-launch",
+        )
+        for subnet in private
+        if subnet.get("map_public_ip")
+    ]
+
+
+@check(
     "NOVA-NET-008",
     "No route in the VPC is a blackhole",
     "high",
@@ -323,18 +348,57 @@ def rule_az_spread(snapshot, settings):
     "NOVA-LOG-001",
     "VPC flow logging is active for all traffic",
     "high",
-    fix="create a flow log on the VPC with traffic type ALL (aws ec2 create-flow-logs --traffic-type ALL ...)",
+    fix="run site.yml (the monitoring role creates the flow log with monitoring_flow_log_traffic_type), or "
+    "aws ec2 create-flow-logs --traffic-type ALL ...",
     reference=f"{DESIGN} Security Monitoring: 'VPC Flow Logs' (--traffic-type ALL)",
     cis_control=cis("3.7", "Ensure VPC flow logging is enabled in all VPCs"),
 )
 def rule_flow_logs(snapshot, settings):
     _require_vpc(snapshot)
-    for log in snapshot["flow_logs"]:
-        if log.get("status") == "ACTIVE" and log.get("traffic_type") == "ALL" and log.get("deliver_status") != "FAILED":
-            return []
+    if _active_flow_logs(snapshot, settings):
+        return []
+    traffic = settings["flow_log_traffic_type"]
     seen = "; ".join(
         f"{log['id']}: {log.get('status')}, traffic {log.get('traffic_type')}, delivery {log.get('deliver_status')}"
         for log in snapshot["flow_logs"]
     )
-    detail = "no ACTIVE flow log with traffic type ALL on the VPC" + (f" (found {seen})" if seen else "")
+    detail = f"no ACTIVE flow log with traffic type {traffic} on the VPC" + (f" (found {seen})" if seen else "")
     return [(label(snapshot["vpc"]["id"], snapshot["vpc"].get("tags")), detail)]
+
+
+def _active_flow_logs(snapshot, settings):
+    """The VPC's flow logs that are ACTIVE, deliver, and log the design's traffic type."""
+    return [
+        log
+        for log in snapshot["flow_logs"]
+        if log.get("status") == "ACTIVE"
+        and log.get("traffic_type") == settings["flow_log_traffic_type"]
+        and log.get("deliver_status") != "FAILED"
+    ]
+
+
+@check(
+    "NOVA-LOG-002",
+    "The VPC flow log delivers to the design's S3 bucket and key prefix",
+    "medium",
+    fix="run site.yml (the monitoring role creates the flow log to the log-delivery bucket under "
+    "monitoring_flow_log_prefix; delete the flow log to the other destination)",
+    reference=f"{DESIGN} Security Monitoring: 'VPC Flow Logs' (delivered to the stack's log bucket)",
+)
+def rule_flow_log_destination(snapshot, settings):
+    _require_vpc(snapshot)
+    wanted = settings.get("flow_log_destination")
+    if not wanted:
+        raise NotApplicable("no expected flow log destination (option flow_log_bucket)")
+    active = _active_flow_logs(snapshot, settings)
+    if not active:
+        raise NotApplicable(f"no ACTIVE flow log with traffic type {settings['flow_log_traffic_type']} (see NOVA-LOG-001)")
+    if any(log.get("destination") == wanted for log in active):
+        return []
+    return [
+        (
+            f"flow log {label(log['id'], log.get('tags'))}",
+            f"destination is {log.get('destination') or '(none)'}, the design says {wanted}",
+        )
+        for log in active
+    ]

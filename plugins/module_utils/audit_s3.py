@@ -134,7 +134,7 @@ def rule_bucket_versioning(snapshot, settings):
     "NOVA-S3-005",
     "Cross-region replication is enabled to a versioned replica in the DR region",
     "high",
-    fix="run the storage role; it configures replication to the replica bucket in the DR region",
+    fix="run site.yml (the storage role configures replication to the replica bucket in the DR region)",
     reference=f"{DESIGN} Backup and Recovery Automation: 'S3 Cross-Region Replication' (storage_class STANDARD_IA)",
 )
 def rule_replication(snapshot, settings):
@@ -151,8 +151,13 @@ def rule_replication(snapshot, settings):
         rules = [r for r in pair["rules"] if r.get("Destination", {}).get("Bucket") == arn]
         enabled = [r for r in rules if r.get("Status") == "Enabled"]
         if not enabled:
+            ids = ", ".join(str(r.get("ID")) for r in rules)
             found.append(
-                (source, f"no Enabled replication rule to {arn}" + (" (the rule is Disabled)" if rules else ""))
+                (
+                    source,
+                    f"no Enabled replication rule to {arn}"
+                    + (f" (the rule is Disabled, the design says Enabled: rule {ids})" if rules else ""),
+                )
             )
         for rule in enabled:
             storage = rule["Destination"].get("StorageClass")
@@ -162,7 +167,8 @@ def rule_replication(snapshot, settings):
                         source,
                         f"rule {rule.get('ID')} replicates as {storage or 'the source storage class'}, "
                         f"expected {wanted_class}",
-                        f"set Destination.StorageClass to {wanted_class} in rule {rule.get('ID')}",
+                        f"run site.yml (the storage role sets Destination.StorageClass {wanted_class} in rule "
+                        f"{rule.get('ID')})",
                     )
                 )
         if not pair.get("destination_exists"):
@@ -187,4 +193,49 @@ def rule_replication(snapshot, settings):
                     f"enable versioning on {destination}",
                 )
             )
+    return found
+
+
+def _replication_time(rule):
+    """Whether the rule has S3 Replication Time Control on (a missing setting and a Disabled one are both off)."""
+    return ((rule.get("Destination") or {}).get("ReplicationTime") or {}).get("Status") == "Enabled"
+
+
+def _on_off(value):
+    return "on" if value else "off"
+
+
+@check(
+    "NOVA-S3-007",
+    "Replication rules have S3 Replication Time Control as the design says",
+    "medium",
+    fix="run site.yml (the storage role sets Replication Time Control on every replication rule as "
+    "storage_replication_time_control says)",
+    reference=f"{DESIGN} Backup and Recovery Automation: 'S3 Cross-Region Replication' (the 1-hour RPO: Replication "
+    "Time Control and its metrics, which the replication alarms watch)",
+)
+def rule_replication_time_control(snapshot, settings):
+    if not snapshot["replication"]:
+        raise NotApplicable("no replicated buckets given (option replicated_buckets)")
+    wanted = settings["replication_time_control"]
+    found = []
+    for pair in snapshot["replication"]:
+        arn = f"arn:aws:s3:::{pair['destination']}"
+        enabled = [
+            r
+            for r in pair.get("rules") or []
+            if r.get("Status") == "Enabled" and (r.get("Destination") or {}).get("Bucket") == arn
+        ]
+        # No Enabled rule to the replica: NOVA-S3-005's finding.
+        for rule in enabled:
+            actual = _replication_time(rule)
+            if actual != wanted:
+                found.append(
+                    (
+                        pair["source"],
+                        f"rule {rule.get('ID')} to {pair['destination']}: Replication Time Control is "
+                        f"{_on_off(actual)}, the design says {_on_off(wanted)}"
+                        + ("" if actual else " (no 15-minute SLA, and S3 publishes no replication metrics to alarm on)"),
+                    )
+                )
     return found

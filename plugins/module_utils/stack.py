@@ -18,7 +18,8 @@ from typing import List
 from typing import Optional
 
 # The design (docs/architecture.md): one VPC over two AZs in us-west-2, SSH to the bastion from one office range,
-# two buckets (application logs with a lifecycle, backups) replicated to us-east-1.
+# two buckets (application logs with a lifecycle, backups) replicated to us-east-1, flow logs, two kinds of alarm and
+# a one-instance bastion group. The audit (stack_audit) compares the stack with these values.
 DESIGN: Dict[str, Any] = {
     "region": "us-west-2",
     "dr_region": "us-east-1",
@@ -32,6 +33,33 @@ DESIGN: Dict[str, Any] = {
         {"name": "app-logs", "lifecycle": True, "log_delivery": True},
         {"name": "backup", "lifecycle": False, "log_delivery": False},
     ],
+    # Cross-region replication (the storage role): the replicas' storage class, and S3 Replication Time Control
+    # (15 minutes, with the replication metrics the monitoring role alarms on).
+    "replication_storage_class": "STANDARD_IA",
+    "replication_time_control": True,
+    # VPC flow logs (the monitoring role): which traffic, and the key prefix in the log-delivery bucket above.
+    "flow_log_traffic_type": "ALL",
+    "flow_log_prefix": "vpc-flow-logs/",
+    # The monitoring role's CloudWatch alarms: each NAT gateway's egress (AWS/NATGateway, bytes per period) and the
+    # bastion Auto Scaling group's CPU (AWS/EC2, percent).
+    "nat_alarm": {
+        "metric": "BytesOutToDestination",
+        "statistic": "Sum",
+        "period": 300,
+        "evaluation_periods": 1,
+        "threshold": 1000000000,
+        "comparison": "GreaterThanThreshold",
+    },
+    "bastion_cpu_alarm": {
+        "metric": "CPUUtilization",
+        "statistic": "Average",
+        "period": 300,
+        "evaluation_periods": 1,
+        "threshold": 80,
+        "comparison": "GreaterThanThreshold",
+    },
+    # The bastion's Auto Scaling group: one instance, and room for a second while one is replaced.
+    "bastion_asg": {"min_size": 1, "max_size": 2, "desired_capacity": 1},
 }
 
 

@@ -25,8 +25,11 @@ description:
     V(0.0.0.0/0) to the attached internet gateway and gives its instances public IP addresses; C(NOVA-NET-006) no route table tagged
     C(Type=Private) routes to an internet gateway; C(NOVA-NET-007) each private subnet sends V(0.0.0.0/0) to the NAT
     gateway of its own AZ; C(NOVA-NET-008) no blackhole routes; C(NOVA-NET-009) subnets, available NAT gateways and
-    the bastion Auto Scaling group span O(expected_az_count) AZs."
-  - "Logging: C(NOVA-LOG-001) an C(ACTIVE) flow log with traffic type C(ALL) on the VPC (CIS v3.0.0 3.7)."
+    the bastion Auto Scaling group span O(expected_az_count) AZs; C(NOVA-NET-011) no private subnet maps public IP
+    addresses (C(MapPublicIpOnLaunch) false)."
+  - "Logging: C(NOVA-LOG-001) an C(ACTIVE) flow log with traffic type O(flow_log_traffic_type) (C(ALL)) on the VPC
+    (CIS v3.0.0 3.7); C(NOVA-LOG-002) it delivers to the S3 bucket O(flow_log_bucket) under the key prefix
+    O(flow_log_prefix)."
   - "Security groups: C(NOVA-SG-001) the bastion SG allows tcp/22 only from O(allowed_ssh_cidrs) (and does allow it);
     C(NOVA-SG-002) the private SG allows SSH only from the bastion SG (a source-group rule, which must exist);
     C(NOVA-SG-006) the bastion and private SGs allow no other ingress (least privilege); C(NOVA-SG-003) and
@@ -38,17 +41,25 @@ description:
     pair of O(replicated_buckets) has an C(Enabled) replication rule to the replica with storage class
     O(replication_storage_class), and the replica exists in its region and is versioned; C(NOVA-S3-006) the
     account's own four Block Public Access settings (S3 Control), which cover buckets made outside the stack too
-    (CIS v3.0.0 2.1.4; skipped with the reason when the caller may not read them)."
+    (CIS v3.0.0 2.1.4; skipped with the reason when the caller may not read them); C(NOVA-S3-007) each Enabled
+    replication rule to a replica has S3 Replication Time Control on or off as O(replication_time_control) says."
   - "Monitoring: C(NOVA-MON-001) each available NAT gateway has a C(BytesOutToDestination) alarm and the bastion
     Auto Scaling group a C(CPUUtilization) alarm (alarms named from O(alarm_prefix) that watch a NAT gateway the stack
     no longer has are named too), each notifying the SNS topic O(alarm_topic); C(NOVA-MON-002) that topic has a
-    confirmed subscriber (an unconfirmed e-mail subscription notifies nobody)."
+    confirmed subscriber (an unconfirmed e-mail subscription notifies nobody); C(NOVA-MON-003) each of those alarms
+    has the settings of O(nat_alarm) or O(bastion_cpu_alarm) (metric, statistic, period, evaluation periods,
+    threshold, comparison), the one dimension naming what it watches, and no other action than the topic."
   - "Tags: C(NOVA-TAG-001) every resource found carries O(required_tags): VPC, subnets, internet gateways, NAT gateways
     and their Elastic IPs, route tables, security groups, flow logs, bastion instances, launch template, Auto Scaling
     group, key pair, buckets, the replication role (when O(replicated_buckets) is given) and the alarm topic."
   - "Bastion: C(NOVA-EC2-001) the Auto Scaling group has at least its minimum number of healthy running instances;
     C(NOVA-EC2-002) IMDSv2 required on its launch template's default version and its instances (CIS v3.0.0 5.6);
-    C(NOVA-EC2-003) it launches only into public subnets, and its running instances have a public IP address."
+    C(NOVA-EC2-003) it launches only into public subnets, and its running instances have a public IP address;
+    C(NOVA-EC2-004) its minimum, maximum and desired sizes are those of O(bastion_asg)."
+  - A finding of a setting names the resource, the setting, its value and the design's value (for example
+    C(threshold is 5000000000, the design says 1000000000)), and the fix (run C(site.yml), naming the role).
+  - The expected settings default to the design (C(plugins/module_utils/stack.py), the C(nova.infra.stack) lookup);
+    C(playbooks/validate.yml) passes the values the roles were given instead.
   - A check that has nothing to look at (no VPC, no Auto Scaling group, no buckets given) is reported as V(skip)
     with the reason, as are the checks in O(skip_checks).
 author:
@@ -121,9 +132,123 @@ options:
         required: true
   replication_storage_class:
     description:
-      - The storage class replication rules must write replicas in.
+      - The storage class replication rules must write replicas in (the storage role's
+        C(storage_replica_storage_class)).
     type: str
     default: STANDARD_IA
+  replication_time_control:
+    description:
+      - Whether replication rules must have S3 Replication Time Control on (V(true)) or off (C(NOVA-S3-007); the
+        storage role's C(storage_replication_time_control)).
+    type: bool
+    default: true
+  flow_log_traffic_type:
+    description:
+      - The traffic type the VPC's flow log must record (C(NOVA-LOG-001); the monitoring role's
+        C(monitoring_flow_log_traffic_type)).
+    type: str
+    choices: [ALL, ACCEPT, REJECT]
+    default: ALL
+  flow_log_bucket:
+    description:
+      - The name of the S3 bucket the VPC's flow log must deliver to (C(NOVA-LOG-002)).
+      - Defaults to the stack's log-delivery bucket in the module's O(region),
+        C(<name_prefix>-app-logs-<account>-<region>), with the account of O(account_id), else of the caller
+        (C(sts:GetCallerIdentity)).
+    type: str
+  flow_log_prefix:
+    description:
+      - The key prefix the flow log must deliver under (C(NOVA-LOG-002); the monitoring role's
+        C(monitoring_flow_log_prefix)), ending in C(/).
+    type: str
+    default: vpc-flow-logs/
+  nat_alarm:
+    description:
+      - The settings of each NAT gateway's alarm (namespace C(AWS/NATGateway), dimension C(NatGatewayId), action the
+        topic O(alarm_topic)); the monitoring role's C(monitoring_nat_bytes_threshold), C(monitoring_nat_bytes_period)
+        and C(monitoring_nat_bytes_evaluation_periods).
+      - C(NOVA-MON-001) finds the alarms by O(nat_alarm.metric); C(NOVA-MON-003) compares the other settings.
+    type: dict
+    suboptions:
+      metric:
+        description: The metric.
+        type: str
+        default: BytesOutToDestination
+      statistic:
+        description: The statistic.
+        type: str
+        choices: [SampleCount, Average, Sum, Minimum, Maximum]
+        default: Sum
+      period:
+        description: The period in seconds (10, 30 or a multiple of 60).
+        type: int
+        default: 300
+      evaluation_periods:
+        description: The number of periods compared with the threshold.
+        type: int
+        default: 1
+      threshold:
+        description: The threshold, in bytes per period.
+        type: float
+        default: 1000000000
+      comparison:
+        description: How the statistic is compared with the threshold.
+        type: str
+        choices: [GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold, LessThanOrEqualToThreshold]
+        default: GreaterThanThreshold
+  bastion_cpu_alarm:
+    description:
+      - The settings of the bastion Auto Scaling group's alarm (namespace C(AWS/EC2), dimension
+        C(AutoScalingGroupName), action the topic O(alarm_topic)); the monitoring role's
+        C(monitoring_bastion_cpu_threshold), C(monitoring_bastion_cpu_period) and
+        C(monitoring_bastion_cpu_evaluation_periods).
+      - C(NOVA-MON-001) finds the alarm by O(bastion_cpu_alarm.metric); C(NOVA-MON-003) compares the other settings.
+    type: dict
+    suboptions:
+      metric:
+        description: The metric.
+        type: str
+        default: CPUUtilization
+      statistic:
+        description: The statistic.
+        type: str
+        choices: [SampleCount, Average, Sum, Minimum, Maximum]
+        default: Average
+      period:
+        description: The period in seconds (10, 30 or a multiple of 60).
+        type: int
+        default: 300
+      evaluation_periods:
+        description: The number of periods compared with the threshold.
+        type: int
+        default: 1
+      threshold:
+        description: The threshold, in percent.
+        type: float
+        default: 80
+      comparison:
+        description: How the statistic is compared with the threshold.
+        type: str
+        choices: [GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold, LessThanOrEqualToThreshold]
+        default: GreaterThanThreshold
+  bastion_asg:
+    description:
+      - The sizes of the bastion's Auto Scaling group (C(NOVA-EC2-004); the bastion role's C(bastion_asg_min_size),
+        C(bastion_asg_max_size) and C(bastion_asg_desired_capacity)).
+    type: dict
+    suboptions:
+      min_size:
+        description: The minimum size.
+        type: int
+        default: 1
+      max_size:
+        description: The maximum size.
+        type: int
+        default: 2
+      desired_capacity:
+        description: The desired capacity.
+        type: int
+        default: 1
   expect_bastion:
     description:
       - Whether the bastion (its security groups and Auto Scaling group) must exist. When V(false) and it is absent,
@@ -176,7 +301,8 @@ notes:
     groups, flow logs, instances, launch templates and versions), autoscaling:DescribeAutoScalingGroups and, per
     bucket, s3:GetBucketLocation, GetBucketPublicAccessBlock, GetEncryptionConfiguration, GetBucketVersioning,
     GetBucketTagging and GetReplicationConfiguration; for C(NOVA-S3-006) s3:GetAccountPublicAccessBlock, and
-    sts:GetCallerIdentity when O(account_id) is omitted; for C(NOVA-MON-001) and C(NOVA-MON-002)
+    sts:GetCallerIdentity when O(account_id) is omitted (also for C(NOVA-LOG-002) when O(flow_log_bucket) is
+    omitted); for C(NOVA-MON-001), C(NOVA-MON-002) and C(NOVA-MON-003)
     cloudwatch:DescribeAlarms, sns:GetTopicAttributes, sns:ListSubscriptionsByTopic and sns:ListTagsForResource;
     ec2:DescribeKeyPairs; iam:GetRole when O(replicated_buckets) is given."
 extends_documentation_fragment:
@@ -428,7 +554,7 @@ class StackAuditor:
 
     def read_monitoring(self, snap):
         """The stack's alarms and the subscribers of the topic they notify."""
-        if {"NOVA-MON-001", "NOVA-MON-002"} <= set(self.params["skip_checks"]):
+        if {"NOVA-MON-001", "NOVA-MON-002", "NOVA-MON-003"} <= set(self.params["skip_checks"]):
             return
         cloudwatch = aws_calls.connect(self.module, "cloudwatch")
         prefix = self.params["alarm_prefix"] or self.prefix
@@ -439,6 +565,11 @@ class StackAuditor:
                 "namespace": a.get("Namespace"),
                 "metric": a.get("MetricName"),
                 "dimensions": {d["Name"]: d["Value"] for d in a.get("Dimensions", [])},
+                "statistic": a.get("Statistic") or a.get("ExtendedStatistic"),
+                "period": a.get("Period"),
+                "evaluation_periods": a.get("EvaluationPeriods"),
+                "threshold": a.get("Threshold"),
+                "comparison": a.get("ComparisonOperator"),
                 "actions_enabled": a.get("ActionsEnabled", False),
                 "actions": a.get("AlarmActions", []),
             }
@@ -456,6 +587,18 @@ class StackAuditor:
                 pending = sub.get("SubscriptionArn") == "PendingConfirmation"
                 topic["pending" if pending else "confirmed"].append(endpoint)
         snap["alarm_topic"] = topic
+
+    def flow_log_destination(self):
+        """The S3 ARN (with the key prefix) the flow log must deliver to, or None when NOVA-LOG-002 is skipped."""
+        if "NOVA-LOG-002" in self.params["skip_checks"]:
+            return None
+        bucket = self.params["flow_log_bucket"]
+        if not bucket:
+            short = next((b["name"] for b in stack.design("buckets") if b.get("log_delivery")), None)
+            if short is None:
+                return None
+            bucket = stack.bucket_name(short, self.prefix, self.account(), self.module.region)
+        return f"arn:{self.partition()}:s3:::{bucket}/{self.params['flow_log_prefix']}"
 
     def partition(self):
         # The topic's ARN is built (ListTopics is account-wide); its partition follows the region.
@@ -569,6 +712,7 @@ class StackAuditor:
                 "name": group["AutoScalingGroupName"],
                 "subnet_ids": [s for s in (group.get("VPCZoneIdentifier") or "").split(",") if s],
                 "min_size": group.get("MinSize", 0),
+                "max_size": group.get("MaxSize", 0),
                 "desired": group.get("DesiredCapacity", 0),
                 "instances": [
                     {"id": i["InstanceId"], "lifecycle_state": i.get("LifecycleState"), "health": i.get("HealthStatus")}
@@ -701,8 +845,9 @@ class StackAuditor:
         snap["account_public_access_block"] = record
 
     def run(self):
-        settings = {k: self.params[k] for k in audit.default_settings()}
+        settings = {k: self.params[k] for k in audit.default_settings() if k in self.params}
         problems = audit.validate_settings(settings)
+        problems += audit.validate_flow_log(self.params["flow_log_bucket"], self.params["flow_log_prefix"])
         problems += audit.validate_targets(self.prefix, self.params["buckets"], self.params["replicated_buckets"])
         problems += audit.validate_account(self.params["account_id"])
         problems += audit.validate_monitoring(self.params["alarm_prefix"], self.params["alarm_topic"])
@@ -717,6 +862,7 @@ class StackAuditor:
             self.module.fail_json(msg=f"{len(problems)} bad option(s), nothing was read: " + " ".join(problems))
         try:
             snap = self.snapshot()
+            settings["flow_log_destination"] = self.flow_log_destination()
         except AnsibleAWSError as error:
             fail_aws_error(self.module, error, msg=f"Failed to read the {self.prefix} stack for the audit")
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
@@ -730,6 +876,32 @@ class StackAuditor:
         if blocking:
             self.module.fail_json(msg=audit.failure_message(blocking, fail_on), **result)
         self.module.exit_json(**result)
+
+
+STATISTICS = ["SampleCount", "Average", "Sum", "Minimum", "Maximum"]
+COMPARISONS = [
+    "GreaterThanOrEqualToThreshold",
+    "GreaterThanThreshold",
+    "LessThanThreshold",
+    "LessThanOrEqualToThreshold",
+]
+
+
+def alarm_options(kind):
+    """The options of one alarm kind's expected settings, their defaults the design's (stack.DESIGN[kind])."""
+    design = stack.design(kind)
+    return dict(
+        type="dict",
+        apply_defaults=True,
+        options=dict(
+            metric=dict(type="str", default=design["metric"]),
+            statistic=dict(type="str", default=design["statistic"], choices=STATISTICS),
+            period=dict(type="int", default=design["period"]),
+            evaluation_periods=dict(type="int", default=design["evaluation_periods"]),
+            threshold=dict(type="float", default=float(design["threshold"])),
+            comparison=dict(type="str", default=design["comparison"], choices=COMPARISONS),
+        ),
+    )
 
 
 def main():
@@ -756,7 +928,20 @@ def main():
                 destination_region=dict(type="str", required=True),
             ),
         ),
-        replication_storage_class=dict(type="str", default="STANDARD_IA"),
+        replication_storage_class=dict(type="str", default=stack.design("replication_storage_class")),
+        replication_time_control=dict(type="bool", default=stack.design("replication_time_control")),
+        flow_log_traffic_type=dict(
+            type="str", default=stack.design("flow_log_traffic_type"), choices=["ALL", "ACCEPT", "REJECT"]
+        ),
+        flow_log_bucket=dict(type="str"),
+        flow_log_prefix=dict(type="str", default=stack.design("flow_log_prefix")),
+        nat_alarm=alarm_options("nat_alarm"),
+        bastion_cpu_alarm=alarm_options("bastion_cpu_alarm"),
+        bastion_asg=dict(
+            type="dict",
+            apply_defaults=True,
+            options={key: dict(type="int", default=value) for key, value in stack.design("bastion_asg").items()},
+        ),
         expect_bastion=dict(type="bool", default=True),
         fail_on=dict(type="str", default="high", choices=list(audit.FAIL_ON_CHOICES)),
         skip_checks=dict(type="list", elements="str", default=[]),

@@ -14,6 +14,9 @@ from ansible_collections.nova.infra.plugins.module_utils import audit
 P = "nova-production"
 TAGS = dict(audit.DEFAULT_REQUIRED_TAGS)
 AZS = ("us-west-2a", "us-west-2b")
+# The flow log destination the module works out from flow_log_bucket and flow_log_prefix (the good snapshot's).
+FLOW_LOG_DESTINATION = "arn:aws:s3:::logs/vpc-flow-logs/"
+SETTINGS = {"flow_log_destination": FLOW_LOG_DESTINATION}
 
 
 def tagged(name, **extra):
@@ -116,7 +119,7 @@ def good_snapshot():
             "status": "ACTIVE",
             "traffic_type": "ALL",
             "deliver_status": "SUCCESS",
-            "destination": "arn:aws:s3:::logs/vpc-flow-logs/",
+            "destination": FLOW_LOG_DESTINATION,
             "tags": tagged(f"{P}-flow-log"),
         }
     ]
@@ -124,6 +127,7 @@ def good_snapshot():
         "name": f"{P}-bastion-asg",
         "subnet_ids": [f"subnet-pub-{az}" for az in AZS],
         "min_size": 1,
+        "max_size": 2,
         "desired": 1,
         "instances": [{"id": "i-1", "lifecycle_state": "InService", "health": "Healthy"}],
         "tags": tagged(f"{P}-bastion", Role="bastion"),
@@ -163,7 +167,12 @@ def good_snapshot():
                     {
                         "ID": "to-dr",
                         "Status": "Enabled",
-                        "Destination": {"Bucket": f"arn:aws:s3:::{destination}", "StorageClass": "STANDARD_IA"},
+                        "Destination": {
+                            "Bucket": f"arn:aws:s3:::{destination}",
+                            "StorageClass": "STANDARD_IA",
+                            "ReplicationTime": {"Status": "Enabled", "Time": {"Minutes": 15}},
+                            "Metrics": {"Status": "Enabled", "EventThreshold": {"Minutes": 15}},
+                        },
                     }
                 ],
                 "destination_exists": True,
@@ -178,6 +187,11 @@ def good_snapshot():
             "namespace": "AWS/NATGateway",
             "metric": "BytesOutToDestination",
             "dimensions": {"NatGatewayId": f"nat-{az}"},
+            "statistic": "Sum",
+            "period": 300,
+            "evaluation_periods": 1,
+            "threshold": 1000000000.0,
+            "comparison": "GreaterThanThreshold",
             "actions_enabled": True,
             "actions": [topic],
         }
@@ -188,6 +202,11 @@ def good_snapshot():
             "namespace": "AWS/EC2",
             "metric": "CPUUtilization",
             "dimensions": {"AutoScalingGroupName": f"{P}-bastion-asg"},
+            "statistic": "Average",
+            "period": 300,
+            "evaluation_periods": 1,
+            "threshold": 80.0,
+            "comparison": "GreaterThanThreshold",
             "actions_enabled": True,
             "actions": [topic],
         }
@@ -475,6 +494,79 @@ MUTATIONS = [
         ["NOVA-MON-002"],
         "the alarm topic does not exist",
     ),
+    (
+        "nat_alarm_threshold_raised",
+        lambda s: s["alarms"][0].update(threshold=5000000000.0),
+        ["NOVA-MON-003"],
+        "threshold is 5000000000, the design says 1000000000",
+    ),
+    (
+        "bastion_alarm_statistic_changed",
+        lambda s: s["alarms"][2].update(statistic="Maximum"),
+        ["NOVA-MON-003"],
+        "statistic is Maximum, the design says Average",
+    ),
+    (
+        "alarm_period_changed",
+        lambda s: s["alarms"][1].update(period=3600),
+        ["NOVA-MON-003"],
+        "period is 3600, the design says 300",
+    ),
+    (
+        "alarm_evaluation_periods_changed",
+        lambda s: s["alarms"][2].update(evaluation_periods=5),
+        ["NOVA-MON-003"],
+        "evaluation periods is 5, the design says 1",
+    ),
+    (
+        "alarm_comparison_changed",
+        lambda s: s["alarms"][0].update(comparison="LessThanThreshold"),
+        ["NOVA-MON-003"],
+        "comparison is LessThanThreshold, the design says GreaterThanThreshold",
+    ),
+    (
+        "alarm_extra_dimension",
+        lambda s: s["alarms"][1]["dimensions"].update(Direction="out"),
+        ["NOVA-MON-003"],
+        "dimensions is NatGatewayId=nat-us-west-2b, Direction=out, the design says NatGatewayId=nat-us-west-2b",
+    ),
+    (
+        "alarm_extra_action",
+        lambda s: s["alarms"][2]["actions"].append("arn:aws:sns:us-west-2:123456789012:other"),
+        ["NOVA-MON-003"],
+        "actions is arn:aws:sns:us-west-2:123456789012:nova-production-alarms, arn:aws:sns:us-west-2:123456789012:other,"
+        " the design says arn:aws:sns:us-west-2:123456789012:nova-production-alarms",
+    ),
+    (
+        "replication_time_control_off",
+        lambda s: s["replication"][0]["rules"][0]["Destination"].pop("ReplicationTime"),
+        ["NOVA-S3-007"],
+        "rule to-dr to logs-e: Replication Time Control is off, the design says on",
+    ),
+    (
+        "flow_log_to_another_bucket",
+        lambda s: s["flow_logs"][0].update(destination="arn:aws:s3:::elsewhere/vpc-flow-logs/"),
+        ["NOVA-LOG-002"],
+        f"destination is arn:aws:s3:::elsewhere/vpc-flow-logs/, the design says {FLOW_LOG_DESTINATION}",
+    ),
+    (
+        "private_subnet_maps_public_ips",
+        lambda s: s["subnets"][1].update(map_public_ip=True),
+        ["NOVA-NET-011"],
+        "MapPublicIpOnLaunch is true, the design says false",
+    ),
+    (
+        "asg_max_size_changed",
+        lambda s: s["asg"].update(max_size=5),
+        ["NOVA-EC2-004"],
+        "MaxSize is 5, the design says 2",
+    ),
+    (
+        "asg_min_size_zero",
+        lambda s: s["asg"].update(min_size=0),
+        ["NOVA-EC2-004"],
+        "MinSize is 0, the design says 1",
+    ),
     ("key_pair_untagged", lambda s: s["key_pair"]["tags"].pop("Project"), ["NOVA-TAG-001"], "missing Project"),
     (
         "replication_role_untagged",
@@ -509,11 +601,11 @@ MUTATIONS = [
 
 
 def findings_of(snapshot, **settings):
-    return audit.evaluate(snapshot, settings)["findings"]
+    return audit.evaluate(snapshot, {**SETTINGS, **settings})["findings"]
 
 
 def test_good_stack_passes_every_check():
-    report = audit.evaluate(good_snapshot(), {})
+    report = audit.evaluate(good_snapshot(), SETTINGS)
 
     assert report["findings"] == []
     assert [c["id"] for c in report["checks"]] == list(audit.CHECK_IDS)
@@ -595,7 +687,7 @@ def test_narrower_allowed_cidr_and_other_groups_web_rule_are_fine():
 def test_missing_vpc_skips_the_vpc_checks():
     snap = good_snapshot()
     snap["vpc"] = None
-    checks = {c["id"]: c for c in audit.evaluate(snap, {})["checks"]}
+    checks = {c["id"]: c for c in audit.evaluate(snap, SETTINGS)["checks"]}
 
     assert checks["NOVA-NET-001"]["status"] == "fail"
     assert checks["NOVA-NET-007"]["status"] == "skip"
@@ -613,7 +705,7 @@ def test_missing_vpc_skips_the_vpc_checks():
 def test_account_settings_not_read_skip_the_account_check(record, fragment):
     snap = good_snapshot()
     snap["account_public_access_block"] = record
-    checks = {c["id"]: c for c in audit.evaluate(snap, {})["checks"]}
+    checks = {c["id"]: c for c in audit.evaluate(snap, SETTINGS)["checks"]}
 
     assert checks["NOVA-S3-006"]["status"] == "skip" and fragment in checks["NOVA-S3-006"]["reason"]
     assert checks["NOVA-S3-002"]["status"] == "pass"
@@ -652,7 +744,7 @@ def test_no_bastion_expected_skips_bastion_checks():
     snap = good_snapshot()
     snap.update(asg=None, instances=[], launch_template=None)
     snap["security_groups"] = [g for g in snap["security_groups"] if g["id"] == "sg-default"]
-    report = audit.evaluate(snap, {"expect_bastion": False})
+    report = audit.evaluate(snap, {**SETTINGS, "expect_bastion": False})
     statuses = {c["id"]: c["status"] for c in report["checks"]}
 
     assert report["findings"] == []
@@ -663,6 +755,7 @@ def test_no_bastion_expected_skips_bastion_checks():
         "NOVA-EC2-001",
         "NOVA-EC2-002",
         "NOVA-EC2-003",
+        "NOVA-EC2-004",
     ]
 
 
@@ -670,7 +763,7 @@ def test_skip_checks_and_empty_inputs_are_skipped():
     snap = good_snapshot()
     snap.update(buckets=[], replication=[])
     sg(snap, "sg-bastion")["ingress"].append(ssh_from_cidr("0.0.0.0/0"))
-    report = audit.evaluate(snap, {"skip_checks": ["NOVA-SG-003"], "required_tags": {}})
+    report = audit.evaluate(snap, {**SETTINGS, "skip_checks": ["NOVA-SG-003"], "required_tags": {}})
     checks = {c["id"]: c for c in report["checks"]}
 
     assert checks["NOVA-SG-003"] == {**checks["NOVA-SG-003"], "status": "skip", "reason": "listed in skip_checks"}
@@ -703,18 +796,19 @@ def test_summary_counts():
     snap = good_snapshot()
     snap["flow_logs"] = []
     snap["buckets"][0]["public_access_block"] = None
-    report = audit.evaluate(snap, {})
+    report = audit.evaluate(snap, SETTINGS)
     summary = audit.summarize(report["findings"], report["checks"], "high")
 
     assert summary["by_severity"] == {"critical": 1, "high": 1, "medium": 0, "low": 0, "info": 0}
-    assert summary["by_status"] == {"pass": len(audit.CHECKS) - 2, "fail": 2, "skip": 0}
+    # NOVA-LOG-002 (the flow log's destination) has no flow log to look at.
+    assert summary["by_status"] == {"pass": len(audit.CHECKS) - 3, "fail": 2, "skip": 1}
     assert summary["at_or_above_fail_on"] == 2
 
 
 def test_markdown_report():
     snap = good_snapshot()
     snap["flow_logs"] = []
-    report = audit.evaluate(snap, {"skip_checks": ["NOVA-TAG-001"]})
+    report = audit.evaluate(snap, {**SETTINGS, "skip_checks": ["NOVA-TAG-001"]})
     report["summary"] = audit.summarize(report["findings"], report["checks"], "high")
 
     text = audit.render_markdown(report, "us-west-2", P)
@@ -740,6 +834,18 @@ def test_markdown_report():
         ({"skip_checks": ["NOVA-XYZ-1"]}, "skip_checks[0]: 'NOVA-XYZ-1' is not a check id. Fix: use one of NOVA-NET-001"),
         ({"replication_storage_class": "CHEAP"}, "replication_storage_class: 'CHEAP' is not a storage class"),
         ({"replication_storage_class": "glacier_ir"}, "Fix: use GLACIER_IR (the names are upper case)"),
+        (
+            {"nat_alarm": {**audit.default_settings()["nat_alarm"], "period": 90}},
+            "nat_alarm.period: 90 is not a CloudWatch period",
+        ),
+        (
+            {"bastion_cpu_alarm": {**audit.default_settings()["bastion_cpu_alarm"], "evaluation_periods": 0}},
+            "bastion_cpu_alarm.evaluation_periods: 0 is below 1",
+        ),
+        (
+            {"bastion_asg": {"min_size": 2, "desired_capacity": 1, "max_size": 2}},
+            "bastion_asg: min_size 2, desired_capacity 1, max_size 2 is not 0 <= min_size <= desired_capacity",
+        ),
     ],
 )
 def test_bad_settings_name_the_option(settings, fragment):
@@ -774,6 +880,92 @@ def test_bad_targets_name_the_option(name_prefix, buckets, replicated, fragment)
     assert len(problems) == 1
     assert fragment in problems[0]
     assert "Fix:" in problems[0]
+
+
+@pytest.mark.parametrize(
+    "bucket, prefix, fragment",
+    [
+        ("arn:aws:s3:::logs", "vpc-flow-logs/", "flow_log_bucket: 'arn:aws:s3:::logs' is not a bucket name"),
+        (None, "/vpc-flow-logs", "flow_log_prefix: '/vpc-flow-logs' is not a key prefix"),
+    ],
+)
+def test_bad_flow_log_destination_is_named(bucket, prefix, fragment):
+    (problem,) = audit.validate_flow_log(bucket, prefix)
+
+    assert fragment in problem and "Fix:" in problem
+
+
+def test_good_flow_log_destination_has_no_problems():
+    assert audit.validate_flow_log(None, "vpc-flow-logs/") == []
+    assert audit.validate_flow_log(f"{P}-app-logs-123456789012-us-west-2", "") == []
+
+
+def test_settings_findings_name_the_setting_the_expected_and_the_actual_value_and_the_fix():
+    snap = good_snapshot()
+    snap["alarms"][2].update(threshold=99.0)
+    snap["asg"].update(desired=2)
+
+    findings = {f["id"]: f for f in findings_of(snap)}
+
+    alarm = findings["NOVA-MON-003"]
+    assert (alarm["severity"], alarm["resource"]) == ("medium", f"alarm {P}-bastion-cpu")
+    assert alarm["detail"] == "threshold is 99, the design says 80"
+    assert alarm["fix"] == "run site.yml (the monitoring role puts each alarm with the design's settings)"
+    asg = findings["NOVA-EC2-004"]
+    assert (asg["resource"], asg["detail"]) == (f"Auto Scaling group {P}-bastion-asg", "DesiredCapacity is 2, the design says 1")
+    assert asg["fix"].startswith("run site.yml (the bastion role")
+
+
+def test_the_expected_settings_are_the_options_not_fixed_values():
+    """A stack built to other settings (the inventory's) passes when the audit is given them, and the design's
+    values are then the findings."""
+    snap = good_snapshot()
+    for alarm in snap["alarms"][:2]:
+        alarm.update(threshold=5000000000.0, period=60, evaluation_periods=3)
+    snap["asg"].update(max_size=4)
+    snap["flow_logs"][0].update(traffic_type="REJECT")
+    for pair in snap["replication"]:
+        pair["rules"][0]["Destination"].update(StorageClass="GLACIER_IR", ReplicationTime={"Status": "Disabled"})
+    nat_alarm = {**audit.default_settings()["nat_alarm"], "threshold": 5e9, "period": 60, "evaluation_periods": 3}
+    given = {
+        "nat_alarm": nat_alarm,
+        "bastion_asg": {"min_size": 1, "max_size": 4, "desired_capacity": 1},
+        "flow_log_traffic_type": "REJECT",
+        "replication_storage_class": "GLACIER_IR",
+        "replication_time_control": False,
+    }
+
+    assert findings_of(snap, **given) == []
+    by_design = findings_of(snap)
+    assert sorted({f["id"] for f in by_design}) == ["NOVA-EC2-004", "NOVA-LOG-001", "NOVA-MON-003", "NOVA-S3-005", "NOVA-S3-007"]
+    details = [f["detail"] for f in by_design]
+    assert "rule to-dr to logs-e: Replication Time Control is off, the design says on" in " | ".join(details)
+    assert "MaxSize is 4, the design says 2" in details
+    assert "threshold is 5000000000, the design says 1000000000" in details
+    snap["replication"][0]["rules"][0]["Destination"]["ReplicationTime"] = {"Status": "Enabled"}
+    (rtc,) = [f for f in findings_of(snap, **given) if f["id"] == "NOVA-S3-007"]
+    assert rtc["detail"] == "rule to-dr to logs-e: Replication Time Control is on, the design says off"
+
+
+def test_an_alarm_without_the_topic_is_named_once_not_again_as_a_setting():
+    snap = good_snapshot()
+    snap["alarms"][0]["actions"] = ["arn:aws:sns:us-west-2:123456789012:other"]
+
+    findings = findings_of(snap)
+
+    assert [f["id"] for f in findings] == ["NOVA-MON-001"]
+    assert "does not notify the alarm topic" in findings[0]["detail"]
+
+
+def test_the_settings_checks_skip_with_the_reason_when_there_is_nothing_to_compare():
+    snap = good_snapshot()
+    snap.update(alarms=[], asg=None, instances=[])
+    checks = {c["id"]: c for c in audit.evaluate(snap, {})["checks"]}
+
+    assert checks["NOVA-LOG-002"]["reason"] == "no expected flow log destination (option flow_log_bucket)"
+    assert "no alarm watches a NAT gateway" in checks["NOVA-MON-003"]["reason"]
+    assert "see NOVA-EC2-001" in checks["NOVA-EC2-004"]["reason"]
+    assert {checks[i]["status"] for i in ("NOVA-LOG-002", "NOVA-MON-003", "NOVA-EC2-004")} == {"skip"}
 
 
 def test_good_targets_have_no_problems():

@@ -44,7 +44,7 @@ def test_required_tags_are_the_design_tags_and_the_stack_name():
 def test_design_returns_a_copy_and_names_the_known_keys_when_asked_for_another():
     stack.design("ssh_cidrs").append("0.0.0.0/0")
     assert stack.design("ssh_cidrs") == ["203.0.113.0/24"]
-    with pytest.raises(KeyError, match="known: az_count, buckets"):
+    with pytest.raises(KeyError, match="known: az_count, bastion_asg, bastion_cpu_alarm, buckets"):
         stack.design("vpc")
 
 
@@ -67,6 +67,15 @@ OTHER_DESIGN = {
         {"name": "logs", "lifecycle": True, "log_delivery": True},
         {"name": "vault", "lifecycle": False, "log_delivery": False},
     ],
+    "replication_storage_class": "GLACIER_IR",
+    "replication_time_control": False,
+    "flow_log_traffic_type": "REJECT",
+    "flow_log_prefix": "flow/",
+    "nat_alarm": {"metric": "BytesOutToSource", "statistic": "Maximum", "period": 60, "evaluation_periods": 3,
+                  "threshold": 5000, "comparison": "GreaterThanOrEqualToThreshold"},
+    "bastion_cpu_alarm": {"metric": "CPUUtilization", "statistic": "Maximum", "period": 120, "evaluation_periods": 2,
+                          "threshold": 95, "comparison": "GreaterThanOrEqualToThreshold"},
+    "bastion_asg": {"min_size": 2, "max_size": 3, "desired_capacity": 2},
 }
 
 
@@ -122,6 +131,14 @@ def test_a_default_changed_in_stack_py_changes_the_build_preflight_audit_and_dr_
         "storage_region": "{{ storage_region }}", "replica_region": "{{ storage_replica_region }}",
         "buckets": "{{ storage_buckets | map(attribute='name') }}", "log_bucket": "{{ monitoring_log_bucket }}",
         "watched_buckets": "{{ monitoring_replication_buckets }}",
+        "storage_class": "{{ storage_replica_storage_class }}", "rtc": "{{ storage_replication_time_control }}",
+        "log_delivery_prefix": "{{ storage_log_delivery_prefix }}",
+        "traffic_type": "{{ monitoring_flow_log_traffic_type }}", "flow_log_prefix": "{{ monitoring_flow_log_prefix }}",
+        "nat_alarm": ["{{ monitoring_nat_bytes_threshold }}", "{{ monitoring_nat_bytes_period }}",
+                      "{{ monitoring_nat_bytes_evaluation_periods }}"],
+        "cpu_alarm": ["{{ monitoring_bastion_cpu_threshold }}", "{{ monitoring_bastion_cpu_period }}",
+                      "{{ monitoring_bastion_cpu_evaluation_periods }}"],
+        "asg": ["{{ bastion_asg_min_size }}", "{{ bastion_asg_max_size }}", "{{ bastion_asg_desired_capacity }}"],
     })
     # The pre-flight: what playbooks/preflight.yml passes to nova.infra.preflight.
     play_vars, task = _task(playbooks / "preflight.yml", "nova.infra.preflight")
@@ -135,7 +152,10 @@ def test_a_default_changed_in_stack_py_changes_the_build_preflight_audit_and_dr_
     validate = _probe("audit", {**play_vars, **task.get("vars", {}), "validate_caller": {"account": ACCOUNT}},
                       {key: audit_args[key] for key in ("name_prefix", "vpc_cidr", "allowed_ssh_cidrs",
                                                         "expected_az_count", "required_tags", "buckets",
-                                                        "replicated_buckets")})
+                                                        "replicated_buckets", "nat_alarm", "bastion_cpu_alarm",
+                                                        "flow_log_traffic_type", "flow_log_bucket", "flow_log_prefix",
+                                                        "bastion_asg", "replication_storage_class",
+                                                        "replication_time_control")})
     # The DR playbook: its pre-flight, its S3 sync of the protected buckets and its audit.
     dr_vars, dr_preflight = _task(playbooks / "dr-failover.yml", "nova.infra.preflight")
     dr_sync = _task(playbooks / "dr-failover.yml", "nova.infra.s3_sync")[1]
@@ -175,6 +195,8 @@ def test_a_default_changed_in_stack_py_changes_the_build_preflight_audit_and_dr_
         "region": "eu-west-1", "vpc_cidr": "10.42.0.0/16", "az_count": 3, "ssh_cidrs": ["198.51.100.0/24"],
         "prefix": "acme-stage", "tags": tags, "bastion_tags": tags, "storage_region": "eu-west-1",
         "replica_region": "eu-central-1", "buckets": names, "log_bucket": "logs", "watched_buckets": names,
+        "storage_class": "GLACIER_IR", "rtc": False, "log_delivery_prefix": "flow/", "traffic_type": "REJECT",
+        "flow_log_prefix": "flow/", "nat_alarm": [5000, 60, 3], "cpu_alarm": [95, 120, 2], "asg": [2, 3, 2],
     }
     assert results["preflight"] == {"vpc_cidr": "10.42.0.0/16", "min_azs": 3,
                                     "own_vpc_tags": dict(tags, Name="acme-stage-vpc"),
@@ -186,6 +208,12 @@ def test_a_default_changed_in_stack_py_changes_the_build_preflight_audit_and_dr_
         + [{"name": name, "region": "eu-central-1"} for name in replicas],
         "replicated_buckets": [{"source": s, "destination": d, "destination_region": "eu-central-1"}
                                for s, d in zip(sources, replicas, strict=True)],
+        # The module's defaults (stack.DESIGN) fill in the alarms' metric, statistic and comparison.
+        "nat_alarm": {"threshold": 5000, "period": 60, "evaluation_periods": 3},
+        "bastion_cpu_alarm": {"threshold": 95, "period": 120, "evaluation_periods": 2},
+        "flow_log_traffic_type": "REJECT", "flow_log_bucket": sources[0], "flow_log_prefix": "flow/",
+        "bastion_asg": {"min_size": 2, "max_size": 3, "desired_capacity": 2},
+        "replication_storage_class": "GLACIER_IR", "replication_time_control": False,
     }
     assert results["dr"] == {
         "region": "eu-central-1", "source_region": "eu-west-1", "protected": names,

@@ -156,7 +156,12 @@ def build_stack(url):
                         "Priority": 1,
                         "Filter": {},
                         "DeleteMarkerReplication": {"Status": "Disabled"},
-                        "Destination": {"Bucket": f"arn:aws:s3:::{buckets[kind, DR]}", "StorageClass": "STANDARD_IA"},
+                        "Destination": {
+                            "Bucket": f"arn:aws:s3:::{buckets[kind, DR]}",
+                            "StorageClass": "STANDARD_IA",
+                            "ReplicationTime": {"Status": "Enabled", "Time": {"Minutes": 15}},
+                            "Metrics": {"Status": "Enabled", "EventThreshold": {"Minutes": 15}},
+                        },
                     }
                 ],
             },
@@ -198,17 +203,23 @@ def build_stack(url):
         RoleName=f"{P}-s3-replication", AssumeRolePolicyDocument="{}", Tags=tag_list(f"{P}-s3-replication")
     )
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")
-    alarms = [(f"{P}-nat-bytes-out-{az}", "AWS/NATGateway", "BytesOutToDestination", "NatGatewayId", nat[az]) for az in AZS]
-    alarms.append((f"{P}-bastion-cpu", "AWS/EC2", "CPUUtilization", "AutoScalingGroupName", f"{P}-bastion-asg"))
-    for name, namespace, metric, dimension, value in alarms:
+    # The alarms as the monitoring role puts them with the design's settings (stack.DESIGN).
+    alarms = [
+        (f"{P}-nat-bytes-out-{az}", "AWS/NATGateway", "BytesOutToDestination", "NatGatewayId", nat[az], "Sum", 1e9)
+        for az in AZS
+    ]
+    alarms.append(
+        (f"{P}-bastion-cpu", "AWS/EC2", "CPUUtilization", "AutoScalingGroupName", f"{P}-bastion-asg", "Average", 80.0)
+    )
+    for name, namespace, metric, dimension, value, statistic, threshold in alarms:
         client(url, "cloudwatch").put_metric_alarm(
             AlarmName=name, Namespace=namespace, MetricName=metric, Dimensions=[{"Name": dimension, "Value": value}],
-            Statistic="Sum", Period=300, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold",
-            AlarmActions=[topic],
+            Statistic=statistic, Period=300, EvaluationPeriods=1, Threshold=threshold,
+            ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic],
         )
     return {
         "account": account, "vpc": vpc, "private_rt": private_rt, "igw": igw, "public_rt": public_rt,
-        "bastion_sg": bastion_sg, "buckets": buckets,
+        "bastion_sg": bastion_sg, "buckets": buckets, "private": private, "nat": nat, "topic": topic,
     }
 
 
@@ -318,6 +329,76 @@ def delete_flow_logs(url, stack):
     return stack["vpc"]
 
 
+def put_alarm_again(url, name, **changes):
+    """The alarm put again by hand with some settings changed (the rest as they are)."""
+    cloudwatch = client(url, "cloudwatch")
+    (alarm,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    kept = ("AlarmName", "AlarmActions", "MetricName", "Namespace", "Statistic", "Dimensions", "Period")
+    kept += ("EvaluationPeriods", "Threshold", "ComparisonOperator")
+    cloudwatch.put_metric_alarm(**{**{k: alarm[k] for k in kept if k in alarm}, **changes})
+
+
+def nat_alarm_threshold_raised(url, stack):
+    put_alarm_again(url, f"{P}-nat-bytes-out-us-west-2a", Threshold=5e9)
+    return f"alarm {P}-nat-bytes-out-us-west-2a"
+
+
+def bastion_alarm_statistic_and_period_changed(url, stack):
+    put_alarm_again(url, f"{P}-bastion-cpu", Statistic="Maximum", Period=60, EvaluationPeriods=3)
+    return f"alarm {P}-bastion-cpu"
+
+
+def put_replication_rule(url, stack, **destination):
+    source, replica = stack["buckets"]["backup", REGION], stack["buckets"]["backup", DR]
+    s3 = client(url, "s3")
+    config = s3.get_bucket_replication(Bucket=source)["ReplicationConfiguration"]
+    (rule,) = config["Rules"]
+    rule["Destination"] = {"Bucket": f"arn:aws:s3:::{replica}", **destination}
+    s3.put_bucket_replication(Bucket=source, ReplicationConfiguration=config)
+    return source
+
+
+def replication_time_control_off(url, stack):
+    return put_replication_rule(url, stack, StorageClass="STANDARD_IA")
+
+
+def replication_storage_class_changed(url, stack):
+    rtc = {"ReplicationTime": {"Status": "Enabled", "Time": {"Minutes": 15}}}
+    rtc["Metrics"] = {"Status": "Enabled", "EventThreshold": {"Minutes": 15}}
+    return put_replication_rule(url, stack, StorageClass="GLACIER", **rtc)
+
+
+def flow_log_recreated(url, stack, traffic_type="ALL", prefix="vpc-flow-logs/"):
+    ec2 = client(url, "ec2")
+    ec2.delete_flow_logs(FlowLogIds=[f["FlowLogId"] for f in ec2.describe_flow_logs()["FlowLogs"]])
+    (flow_log,) = ec2.create_flow_logs(
+        ResourceIds=[stack["vpc"]], ResourceType="VPC", TrafficType=traffic_type, LogDestinationType="s3",
+        LogDestination=f"arn:aws:s3:::{stack['buckets']['app-logs', REGION]}/{prefix}",
+        TagSpecifications=tag_spec("vpc-flow-log", f"{P}-flow-log"),
+    )["FlowLogIds"]
+    return flow_log
+
+
+def flow_log_to_another_prefix(url, stack):
+    return flow_log_recreated(url, stack, prefix="elsewhere/")
+
+
+def flow_log_rejects_only(url, stack):
+    flow_log_recreated(url, stack, traffic_type="REJECT")
+    return stack["vpc"]
+
+
+def bastion_group_resized(url, stack):
+    client(url, "autoscaling").update_auto_scaling_group(AutoScalingGroupName=f"{P}-bastion-asg", MaxSize=4)
+    return f"Auto Scaling group {P}-bastion-asg"
+
+
+def private_subnet_maps_public_ips(url, stack):
+    subnet = stack["private"]["us-west-2b"]
+    client(url, "ec2").modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
+    return subnet
+
+
 @pytest.mark.parametrize(
     "breakage, failed_checks",
     [
@@ -328,6 +409,14 @@ def delete_flow_logs(url, stack):
         pytest.param(bastion_alarm_deleted, ["NOVA-MON-001"], id="bastion_alarm_deleted"),
         pytest.param(turn_account_public_access_block_off, ["NOVA-S3-006"], id="account_without_block_public_access"),
         pytest.param(delete_flow_logs, ["NOVA-LOG-001"], id="flow_logs_deleted"),
+        pytest.param(nat_alarm_threshold_raised, ["NOVA-MON-003"], id="nat_alarm_threshold_raised"),
+        pytest.param(bastion_alarm_statistic_and_period_changed, ["NOVA-MON-003"], id="bastion_alarm_settings_changed"),
+        pytest.param(replication_time_control_off, ["NOVA-S3-007"], id="replication_time_control_off"),
+        pytest.param(replication_storage_class_changed, ["NOVA-S3-005"], id="replication_storage_class_changed"),
+        pytest.param(flow_log_to_another_prefix, ["NOVA-LOG-002"], id="flow_log_to_another_prefix"),
+        pytest.param(flow_log_rejects_only, ["NOVA-LOG-001"], id="flow_log_rejects_only"),
+        pytest.param(bastion_group_resized, ["NOVA-EC2-004"], id="bastion_group_resized"),
+        pytest.param(private_subnet_maps_public_ips, ["NOVA-NET-011"], id="private_subnet_maps_public_ips"),
     ],
 )
 def test_each_broken_thing_fails_the_audit_naming_it(url, stack, run_module, breakage, failed_checks):
@@ -343,6 +432,97 @@ def test_each_broken_thing_fails_the_audit_naming_it(url, stack, run_module, bre
     assert {c["id"] for c in result["checks"] if c["status"] == "fail"} == set(failed_checks)
     # The report comes back with the failure, so a play can still save it.
     assert result["summary"]["at_or_above_fail_on"] == len(result["findings"])
+
+
+@pytest.mark.parametrize(
+    "breakage, check_id, details",
+    [
+        pytest.param(
+            nat_alarm_threshold_raised, "NOVA-MON-003", ["threshold is 5000000000, the design says 1000000000"],
+            id="alarm_threshold",
+        ),
+        pytest.param(
+            bastion_alarm_statistic_and_period_changed,
+            "NOVA-MON-003",
+            [
+                "statistic is Maximum, the design says Average",
+                "period is 60, the design says 300",
+                "evaluation periods is 3, the design says 1",
+            ],
+            id="alarm_statistic_period_evaluation_periods",
+        ),
+        pytest.param(
+            replication_time_control_off,
+            "NOVA-S3-007",
+            ["Replication Time Control is off, the design says on"],
+            id="replication_time_control",
+        ),
+        pytest.param(
+            replication_storage_class_changed, "NOVA-S3-005", ["replicates as GLACIER, expected STANDARD_IA"],
+            id="replication_storage_class",
+        ),
+        pytest.param(
+            flow_log_to_another_prefix,
+            "NOVA-LOG-002",
+            ["destination is arn:aws:s3:::{logs}/elsewhere/, the design says arn:aws:s3:::{logs}/vpc-flow-logs/"],
+            id="flow_log_destination",
+        ),
+        pytest.param(bastion_group_resized, "NOVA-EC2-004", ["MaxSize is 4, the design says 2"], id="asg_sizes"),
+        pytest.param(
+            private_subnet_maps_public_ips, "NOVA-NET-011", ["MapPublicIpOnLaunch is true, the design says false"],
+            id="private_subnet_public_ips",
+        ),
+    ],
+)
+def test_a_setting_other_than_the_design_is_named_with_both_values_and_the_fix(
+    url, stack, run_module, breakage, check_id, details
+):
+    resource = breakage(url, stack)
+
+    failed, result = run_module(audit_args(url, stack, fail_on="none"))
+
+    assert not failed
+    findings = [f for f in result["findings"] if f["id"] == check_id]
+    logs = stack["buckets"]["app-logs", REGION]
+    assert len(findings) == len(details), findings
+    for detail in details:
+        assert [f for f in findings if detail.format(logs=logs) in f["detail"]], (detail, findings)
+    assert all(resource in f["resource"] for f in findings)
+    assert all(f["fix"].startswith("run site.yml (the ") for f in findings), findings
+
+
+def test_the_expected_settings_are_options(url, stack, run_module):
+    """The stack as the roles built it with other settings passes when the audit is given them (validate.yml passes
+    the roles' variables), and fails on the design's."""
+    nat_alarm_threshold_raised(url, stack)
+    bastion_group_resized(url, stack)
+    replication_time_control_off(url, stack)
+
+    failed, result = run_module(
+        audit_args(
+            url, stack, fail_on="medium", nat_alarm={"threshold": 5e9}, bastion_asg={"max_size": 4},
+            replication_time_control=False,
+        )
+    )
+
+    assert failed
+    # The one alarm raised by hand is right now; the other NAT gateway's keeps the design's threshold.
+    found = {f["id"]: f for f in result["findings"]}
+    assert sorted(found) == ["NOVA-MON-003", "NOVA-S3-007"] and len(result["findings"]) == 2
+    assert found["NOVA-MON-003"]["resource"] == f"alarm {P}-nat-bytes-out-us-west-2b"
+    assert found["NOVA-MON-003"]["detail"] == "threshold is 1000000000, the design says 5000000000"
+    assert found["NOVA-S3-007"]["resource"] == stack["buckets"]["app-logs", REGION]
+    assert "Replication Time Control is on, the design says off" in found["NOVA-S3-007"]["detail"]
+
+
+def test_flow_log_bucket_and_prefix_are_options(url, stack, run_module):
+    logs = stack["buckets"]["app-logs", REGION]
+    flow_log_to_another_prefix(url, stack)
+
+    failed, result = run_module(audit_args(url, stack, flow_log_bucket=logs, flow_log_prefix="elsewhere/"))
+
+    assert not failed, result["msg"]
+    assert result["findings"] == []
 
 
 def test_key_pair_role_and_topic_are_read_for_their_tags(url, stack, run_module):
@@ -441,6 +621,8 @@ def test_missing_stack_is_reported_not_crashed(url, run_module):
         ({"allowed_ssh_cidrs": ["203.0.113.7/24"]}, "allowed_ssh_cidrs[0]: '203.0.113.7/24' is not a CIDR block"),
         ({"skip_checks": ["NOVA-SSH-1"]}, "skip_checks[0]: 'NOVA-SSH-1' is not a check id"),
         ({"min_free_ip_percent": -1}, "min_free_ip_percent: -1 is not between 0 and 100"),
+        ({"flow_log_prefix": "logs"}, "flow_log_prefix: 'logs' is not a key prefix"),
+        ({"bastion_asg": {"min_size": 3}}, "bastion_asg: min_size 3, desired_capacity 1, max_size 2 is not"),
     ],
 )
 def test_bad_input_fails_before_any_aws_call(url, run_module, extra, fragment):
