@@ -14,6 +14,7 @@ import botocore.exceptions
 import botocore.parsers
 import pytest
 
+from ansible_collections.nova.infra.plugins.module_utils import aws_calls
 from ansible_collections.nova.infra.plugins.module_utils import preflight as logic
 from ansible_collections.nova.infra.plugins.modules import preflight
 from sandbox import sandboxctl
@@ -131,6 +132,12 @@ def run_module(run_module, monkeypatch, sandbox_url, deployer):
     return run
 
 
+def through_the_layer(fake):
+    """A stand-in for the AWS call, wrapped as module_utils/aws_calls.py wraps the real one (botocore's errors
+    raised as AnsibleAWSError)."""
+    return aws_calls._Handler.common_error_handler("simulate the IAM policy of {principal}")(fake)
+
+
 def iam_check(result):
     return [c for c in result["report"]["checks"] if c["name"] == "iam_permissions"]
 
@@ -143,12 +150,12 @@ def test_without_iam_policy_there_is_no_simulation(run_module):
 def test_denied_actions_fail_before_anything_is_created(run_module, monkeypatch):
     requests = []
 
-    def simulate(iam, **request):
-        requests.append(request)
+    def simulate(iam, principal, **request):
+        requests.append(dict(request, PolicySourceArn=principal))
         return [{"EvalActionName": a, "EvalDecision": "implicitDeny" if a == "s3:PutBucketVersioning" else "allowed"}
                 for a in request["ActionNames"]]
 
-    monkeypatch.setattr(preflight, "simulate", simulate)
+    monkeypatch.setattr(aws_calls, "simulate_principal_policy", through_the_layer(simulate))
     result = run_module({"iam_policy": POLICY})
     assert result["failed"] and [p["name"] for p in result["problems"]] == ["iam_permissions"]
     assert "s3:PutBucketVersioning (implicitDeny)" in result["msg"]
@@ -170,10 +177,10 @@ def test_denied_actions_fail_before_anything_is_created(run_module, monkeypatch)
     ],
 )
 def test_a_simulation_that_cannot_run_is_a_warning_naming_the_cause(run_module, monkeypatch, error, fragment):
-    def simulate(iam, **request):
+    def simulate(iam, principal, **request):
         raise error
 
-    monkeypatch.setattr(preflight, "simulate", simulate)
+    monkeypatch.setattr(aws_calls, "simulate_principal_policy", through_the_layer(simulate))
     result = run_module({"iam_policy": POLICY})
     assert not result.get("failed"), result.get("msg")
     (record,) = iam_check(result)
@@ -189,7 +196,7 @@ def test_the_sandbox_lacking_the_api_gives_a_warning_not_a_failure(run_module):
 
 
 def test_bad_policy_fails_before_any_aws_call(run_module, monkeypatch):
-    monkeypatch.setattr(preflight, "simulate", lambda *a, **k: pytest.fail("no AWS call expected"))
+    monkeypatch.setattr(aws_calls, "simulate_principal_policy", lambda *a, **k: pytest.fail("no AWS call expected"))
     result = run_module({"iam_policy": {"Statement": [{"Action": "CreateVpc"}]}})
     assert result["failed"] and result["problems"][0]["name"] == "option iam_policy"
     assert "iam_policy=" in result["msg"] and "Fix:" in result["msg"]
