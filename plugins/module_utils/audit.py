@@ -50,6 +50,7 @@ from ansible_collections.nova.infra.plugins.module_utils.audit_core import cis  
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import empty_snapshot  # noqa: F401  # pylint: disable=unused-import
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import label  # noqa: F401  # pylint: disable=unused-import
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import usable_addresses  # noqa: F401  # pylint: disable=unused-import
+from ansible_collections.nova.infra.plugins.module_utils.problems import format_problem
 
 # The report's order: network, security groups, S3, monitoring, tags and bastion.
 AREAS = (audit_network, audit_security_groups, audit_s3, audit_monitoring, audit_bastion)
@@ -153,10 +154,6 @@ def validate_settings(settings: Dict[str, Any]) -> List[str]:
     return problems
 
 
-def _record_text(record: Dict[str, Any]) -> str:
-    return f"{record['field']}: {record['value']!r} \u2014 {record['problem']}. Fix: {record['fix']}"
-
-
 def validate_targets(
     name_prefix: str, buckets: Sequence[Dict[str, Any]], replicated_buckets: Sequence[Dict[str, Any]]
 ) -> List[str]:
@@ -176,7 +173,7 @@ def validate_targets(
         records += s3_replication.bucket_name_problems(f"{field}.source", pair["source"])
         records += s3_replication.bucket_name_problems(f"{field}.destination", pair["destination"])
         records += s3_replication.region_problems(f"{field}.destination_region", pair.get("destination_region"))
-    return problems + [_record_text(r) for r in records]
+    return problems + [format_problem(r) for r in records]
 
 
 def validate_account(account_id: Optional[str]) -> List[str]:

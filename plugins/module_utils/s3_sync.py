@@ -14,6 +14,7 @@ import math
 from datetime import datetime
 from urllib.parse import quote
 
+from ansible_collections.nova.infra.plugins.module_utils import problems as problems_module
 from ansible_collections.nova.infra.plugins.module_utils import s3_replication
 
 MIB = 1024**2
@@ -47,7 +48,8 @@ def _size(n):
 
 
 def validate(params, source_empty=None, dest_count=0):
-    """Problems with the options, each {option, value, problem, fix}; empty when they are usable.
+    """Problems with the options, as problem records (module_utils/problems.py: field, value, problem, fix); empty
+    when they are usable.
 
     With source_empty (known only after listing) also refuses delete=true against an empty source,
     which would empty the destination: the typical cause is a wrong bucket or prefix.
@@ -55,7 +57,7 @@ def validate(params, source_empty=None, dest_count=0):
     problems = []
 
     def problem(option, value, text, fix):
-        problems.append({"option": option, "value": value, "problem": text, "fix": fix})
+        problems.append(problems_module.problem(option, value, text, fix))
 
     for option in ("source_bucket", "dest_bucket"):
         for record in s3_replication.bucket_name_problems(option, params[option]):
@@ -107,7 +109,7 @@ def validate(params, source_empty=None, dest_count=0):
 
 
 def format_problems(problems):
-    return "; ".join(f"{p['option']}: {p['value']!r} — {p['problem']}. Fix: {p['fix']}" for p in problems)
+    return problems_module.format_problems(problems, "s3_sync", "copied")
 
 
 def relative_key(key, prefix):

@@ -173,6 +173,30 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+problems:
+  description:
+    - On bad options (or C(delete=true) against an empty source), one record per problem, as every nova.infra
+      module returns them; nothing was copied or deleted.
+  type: list
+  elements: dict
+  returned: failure
+  contains:
+    field:
+      description: The option.
+      type: str
+      sample: workers
+    value:
+      description: Its value.
+      type: raw
+      sample: 0
+    problem:
+      description: What is wrong with it.
+      type: str
+      sample: must be between 1 and 256
+    fix:
+      description: How to fix it.
+      type: str
+      sample: use 16-128 for S3 (default 64)
 copied:
   description: The number of objects copied by this run.
   type: int

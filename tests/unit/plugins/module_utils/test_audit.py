@@ -865,12 +865,12 @@ def test_good_settings_have_no_problems():
     [
         ("", [], [], "name_prefix: '' is not 1-40 letters, digits and inner hyphens"),
         ("nova prod", [], [], "name_prefix: 'nova prod'"),
-        (P, [{"name": "Bad Bucket", "region": None}], [], "buckets[0].name: 'Bad Bucket' \u2014 S3 bucket names"),
-        (P, [{"name": "logs", "region": "moon-1"}], [], "buckets[0].region: 'moon-1' \u2014 is not an AWS region"),
+        (P, [{"name": "Bad Bucket", "region": None}], [], "buckets[0].name: Bad Bucket \u2014 S3 bucket names"),
+        (P, [{"name": "logs", "region": "moon-1"}], [], "buckets[0].region: moon-1 \u2014 is not an AWS region"),
         (P, [], [{"source": "abc", "destination": "s3://def", "destination_region": "us-east-1"}],
-         "replicated_buckets[0].destination: 's3://def'"),
+         "replicated_buckets[0].destination: s3://def"),
         (P, [], [{"source": "abc", "destination": "def", "destination_region": "US-EAST-1"}],
-         "replicated_buckets[0].destination_region: 'US-EAST-1' \u2014 is not an AWS region name (they are lower "
+         "replicated_buckets[0].destination_region: US-EAST-1 \u2014 is not an AWS region name (they are lower "
          "case). Fix: use us-east-1"),
     ],
 )

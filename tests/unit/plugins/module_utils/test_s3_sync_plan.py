@@ -194,7 +194,8 @@ VALIDATE_CASES = [
                          ids=[c[0] for c in VALIDATE_CASES])
 def test_validate(overrides, source_empty, dest_count, options):
     problems = s3_sync.validate(params(**overrides), source_empty=source_empty, dest_count=dest_count)
-    assert [p["option"] for p in problems] == options
+    assert [p["field"] for p in problems] == options
     message = s3_sync.format_problems(problems)
     for p in problems:
-        assert f"{p['option']}: {p['value']!r}" in message and "Fix:" in message
+        assert f"{p['field']}: {p['value'] if p['value'] not in ('', None) else '(empty)'} \u2014" in message
+        assert "Fix:" in message

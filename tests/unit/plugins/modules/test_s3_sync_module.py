@@ -62,8 +62,8 @@ def test_bad_input_fails_before_any_write(buckets, run_module, args, option):
     src.put_object(Bucket=SOURCE, Key="a", Body=b"a")
     result = run_module(**args)
     assert result["failed"] is True
-    assert result["problems"][0]["option"] == option
-    assert result["msg"].startswith(f"{option}: ") and "Fix:" in result["msg"]
+    assert result["problems"][0]["field"] == option
+    assert f"(1) {option}: " in result["msg"] and "Fix:" in result["msg"]
     assert keys(dst, DEST) == [] and keys(src, SOURCE) == ["a"]
 
 
