@@ -474,6 +474,13 @@ def _break_the_stack(port: int) -> None:
     aws(port, "sns").set_topic_attributes(
         TopicArn=topic_arn(port, PRIMARY, "nova-production-alarms"), AttributeName="DisplayName", AttributeValue="x"
     )
+    # The bastion group's scaling limit raised by hand.
+    aws(port, "autoscaling").update_auto_scaling_group(AutoScalingGroupName="nova-production-bastion-asg", MaxSize=3)
+    # A replication rule's storage class changed by hand (replicas would land in STANDARD, at twice the price).
+    s3 = aws(port, "s3")
+    config = s3.get_bucket_replication(Bucket="nova-production-backup-123456789012-us-west-2")["ReplicationConfiguration"]
+    config["Rules"][0]["Destination"]["StorageClass"] = "STANDARD"
+    s3.put_bucket_replication(Bucket="nova-production-backup-123456789012-us-west-2", ReplicationConfiguration=config)
     # What a retried AllocateAddress leaves on AWS: a second EIP with a NAT EIP's Name, held by nothing.
     name = next(tags_of(a)["Name"] for a in ec2.describe_addresses()["Addresses"])
     ec2.allocate_address(
@@ -491,11 +498,14 @@ def broken_validation(converged, port, tmp_path_factory):
 
 
 def test_validate_names_each_problem_of_a_stack_broken_by_hand(broken_validation):
-    _unused, run = broken_validation
+    reports, run = broken_validation
     assert run.returncode != 0
     message = "\n".join(run.failure_messages())
-    for check_id in ("NOVA-SG-003", "NOVA-S3-002", "NOVA-NET-006", "NOVA-LOG-001"):
+    for check_id in ("NOVA-SG-003", "NOVA-S3-002", "NOVA-NET-006", "NOVA-LOG-001", "NOVA-S3-005"):
         assert check_id in message, message
+    # Below the failing severity, in the report: the scaling limit raised by hand.
+    findings = json.loads((reports / "audit-us-west-2.json").read_text())["findings"]
+    assert any(f["id"] == "NOVA-EC2-004" and "is 3, the design says 2" in f["detail"] for f in findings), findings
     assert "0.0.0.0/0" in message and "nova-production-backup-123456789012-us-west-2" in message
 
 
@@ -512,8 +522,12 @@ def test_the_diagram_marks_the_finding_on_the_security_group_it_concerns(broken_
 def test_check_mode_names_each_drift_and_the_switch_fails_the_run(broken_validation, port, tmp_path):
     """site.yml --check on the stack broken by hand is the drift check: the report (JSON in the report directory, one
     line per setting in the output) names what the roles' reads found different from the design, and
-    nova_fail_on_drift=true makes the run fail on it (a scheduled drift job)."""
-    run = run_playbook(port, "site.yml", "--check", "-e", f"nova_report_dir={tmp_path}", "-e", "nova_fail_on_drift=true")
+    nova_fail_on_drift=true makes the run fail on it (a scheduled drift job). Ten drifts of seven kinds of resource:
+    network settings, a route, a bucket setting, a replication rule, an alarm, the topic, the flow log, a security
+    group rule and the scaling limits."""
+    run = run_playbook(
+        port, "site.yml", "--check", "--diff", "-e", f"nova_report_dir={tmp_path}", "-e", "nova_fail_on_drift=true"
+    )
     assert run.returncode != 0
     report = json.loads((tmp_path / "drift-us-west-2.json").read_text())
     assert report["region"] == "us-west-2" and report["in_sync"] is False
@@ -524,10 +538,20 @@ def test_check_mode_names_each_drift_and_the_switch_fails_the_run(broken_validat
         ("SNS topic nova-production-alarms", "display_name"),
         ("CloudWatch alarm nova-production-bastion-cpu", "threshold"),
         ("VPC flow log", "flow log"),
+        ("Auto Scaling group nova-production-bastion-asg", "max_size"),
+        ("replication of bucket nova-production-backup-123456789012-us-west-2", "rules[0].Destination.StorageClass"),
     ]:
         assert drifted in found, report["drift"]
     threshold = next(r for r in report["drift"] if r["setting"] == "threshold")
     assert (threshold["desired"], threshold["actual"]) == (80.0, 99.0)
+    scaling = next(r for r in report["drift"] if r["setting"] == "max_size")
+    assert (scaling["desired"], scaling["actual"]) == (2, 3)
+    storage_class = next(r for r in report["drift"] if r["setting"].endswith("StorageClass"))
+    assert (storage_class["desired"], storage_class["actual"]) == ("STANDARD_IA", "STANDARD")
+    (opened,) = [r for r in report["drift"] if r["resource"] == "security group nova-production-bastion-sg"]
+    assert opened["setting"] == "ip_permissions[0].ip_ranges"
+    assert [r["cidr_ip"] for r in opened["actual"]] == ["0.0.0.0/0", "203.0.113.0/24"]
+    assert [r["cidr_ip"] for r in opened["desired"]] == ["203.0.113.0/24"]
     message = "\n".join(run.failure_messages())
     assert "drifted from the design" in message and "changed-by-hand" in message and "198.51.100.0/24" in message
 
@@ -550,8 +574,27 @@ def test_site_repairs_the_drift_and_validate_passes_again(converged, port, tmp_p
     assert alarm["Threshold"] == 80.0
     attributes = aws(port, "sns").get_topic_attributes(TopicArn=topic_arn(port, PRIMARY, "nova-production-alarms"))
     assert attributes["Attributes"]["DisplayName"] == "nova alarms"
+    (group,) = aws(port, "autoscaling").describe_auto_scaling_groups(
+        AutoScalingGroupNames=["nova-production-bastion-asg"]
+    )["AutoScalingGroups"]
+    assert (group["MinSize"], group["MaxSize"], group["DesiredCapacity"]) == (1, 2, 1)
+    rules = aws(port, "s3").get_bucket_replication(Bucket="nova-production-backup-123456789012-us-west-2")[
+        "ReplicationConfiguration"
+    ]["Rules"]
+    assert [r["Destination"]["StorageClass"] for r in rules] == ["STANDARD_IA"]
+    (bastion_sg,) = ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": ["nova-production-bastion-sg"]}]
+    )["SecurityGroups"]
+    assert [r["CidrIp"] for p in bastion_sg["IpPermissions"] for r in p["IpRanges"]] == ["203.0.113.0/24"]
     audit = run_playbook(port, "validate.yml", "-e", f"nova_report_dir={tmp_path}")
     assert audit.returncode == 0, audit.failure_messages()
+    # Repaired for good: the next run changes nothing, and the drift check finds nothing.
+    again = run_playbook(port)
+    assert again.returncode == 0 and again.changed == 0, again.changed_tasks()
+    check = run_playbook(port, "site.yml", "--check", "--diff", "-e", f"nova_report_dir={tmp_path}",
+                         "-e", "nova_fail_on_drift=true")
+    assert check.returncode == 0, check.failure_messages()
+    assert json.loads((tmp_path / "drift-us-west-2.json").read_text())["drift"] == []
 
 
 def test_teardown_removes_everything_in_both_regions_and_a_second_teardown_is_a_noop(converged, port, ec2):
