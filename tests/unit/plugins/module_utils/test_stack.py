@@ -109,6 +109,17 @@ def _task(playbook: Path, module: str) -> tuple[dict, dict]:
     raise AssertionError(f"{playbook.name} has no {module} task")
 
 
+def _audit_args(playbook: Path, task: dict) -> dict:
+    """What the play's stack_audit task runs with: the settings it gets as module_defaults (vars/audit.yml, loaded by
+    the play's vars_files) under its own arguments."""
+    play = yaml.safe_load(playbook.read_text())[0]
+    assert play["module_defaults"]["nova.infra.stack_audit"] == "{{ nova_audit_settings }}"
+    settings = {}
+    for path in play["vars_files"]:
+        settings.update(yaml.safe_load((playbook.parent / path).read_text())["nova_audit_settings"])
+    return {**settings, **task["nova.infra.stack_audit"]}
+
+
 def _probe(name: str, variables: dict, expressions: dict) -> dict:
     """A debug task that shows what ``expressions`` come to with ``variables`` (templated lazily, as in a play)."""
     return {"name": name, "ansible.builtin.debug": {"msg": expressions}, "vars": variables}
@@ -148,7 +159,7 @@ def test_a_default_changed_in_stack_py_changes_the_build_preflight_audit_and_dr_
                                                                            "key_name")})
     # The audit: what validate.yml passes to nova.infra.stack_audit (the account as if read from STS).
     play_vars, task = _task(playbooks / "validate.yml", "nova.infra.stack_audit")
-    audit_args = task["nova.infra.stack_audit"]
+    audit_args = _audit_args(playbooks / "validate.yml", task)
     validate = _probe("audit", {**play_vars, **task.get("vars", {}), "validate_caller": {"account": ACCOUNT}},
                       {key: audit_args[key] for key in ("name_prefix", "vpc_cidr", "allowed_ssh_cidrs",
                                                         "expected_az_count", "required_tags", "buckets",
@@ -168,7 +179,7 @@ def test_a_default_changed_in_stack_py_changes_the_build_preflight_audit_and_dr_
                       for key in ("vpc_cidr", "min_azs", "own_vpc_tags", "key_name")},
         "sync": [{key: dr_sync["nova.infra.s3_sync"][key].replace("item", repr(bucket["name"]))
                   for key in ("source_bucket", "dest_bucket")} for bucket in OTHER_DESIGN["buckets"]],
-        "audit": {key: dr_audit["nova.infra.stack_audit"][key]
+        "audit": {key: _audit_args(playbooks / "dr-failover.yml", dr_audit)[key]
                   for key in ("name_prefix", "vpc_cidr", "allowed_ssh_cidrs", "expected_az_count", "required_tags",
                               "buckets")},
     })
