@@ -474,6 +474,11 @@ def _break_the_stack(port: int) -> None:
     aws(port, "sns").set_topic_attributes(
         TopicArn=topic_arn(port, PRIMARY, "nova-production-alarms"), AttributeName="DisplayName", AttributeValue="x"
     )
+    # A private subnet made to give its instances public IPs.
+    private_subnet = ec2.describe_subnets(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "tag:Type", "Values": ["Private"]}]
+    )["Subnets"][0]["SubnetId"]
+    ec2.modify_subnet_attribute(SubnetId=private_subnet, MapPublicIpOnLaunch={"Value": True})
     # The bastion group's scaling limit raised by hand.
     aws(port, "autoscaling").update_auto_scaling_group(AutoScalingGroupName="nova-production-bastion-asg", MaxSize=3)
     # A replication rule's storage class changed by hand (replicas would land in STANDARD, at twice the price).
@@ -506,6 +511,7 @@ def test_validate_names_each_problem_of_a_stack_broken_by_hand(broken_validation
     # Below the failing severity, in the report: the scaling limit raised by hand.
     findings = json.loads((reports / "audit-us-west-2.json").read_text())["findings"]
     assert any(f["id"] == "NOVA-EC2-004" and "is 3, the design says 2" in f["detail"] for f in findings), findings
+    assert any(f["id"] == "NOVA-NET-011" for f in findings), findings
     assert "0.0.0.0/0" in message and "nova-production-backup-123456789012-us-west-2" in message
 
 
@@ -522,9 +528,9 @@ def test_the_diagram_marks_the_finding_on_the_security_group_it_concerns(broken_
 def test_check_mode_names_each_drift_and_the_switch_fails_the_run(broken_validation, port, tmp_path):
     """site.yml --check on the stack broken by hand is the drift check: the report (JSON in the report directory, one
     line per setting in the output) names what the roles' reads found different from the design, and
-    nova_fail_on_drift=true makes the run fail on it (a scheduled drift job). Ten drifts of seven kinds of resource:
-    network settings, a route, a bucket setting, a replication rule, an alarm, the topic, the flow log, a security
-    group rule and the scaling limits."""
+    nova_fail_on_drift=true makes the run fail on it (a scheduled drift job). Eleven drifts: network settings, a
+    subnet's tag and a private subnet's public-IP mapping, a route, a bucket setting, a replication rule, an alarm, the
+    topic, the flow log, a security group rule and the scaling limits."""
     run = run_playbook(
         port, "site.yml", "--check", "--diff", "-e", f"nova_report_dir={tmp_path}", "-e", "nova_fail_on_drift=true"
     )
@@ -544,6 +550,8 @@ def test_check_mode_names_each_drift_and_the_switch_fails_the_run(broken_validat
         assert drifted in found, report["drift"]
     threshold = next(r for r in report["drift"] if r["setting"] == "threshold")
     assert (threshold["desired"], threshold["actual"]) == (80.0, 99.0)
+    (mapping,) = [r for r in report["drift"] if r["setting"] == "map_public_ip_on_launch"]
+    assert mapping["resource"].startswith("private subnet ") and (mapping["desired"], mapping["actual"]) == (False, True)
     scaling = next(r for r in report["drift"] if r["setting"] == "max_size")
     assert (scaling["desired"], scaling["actual"]) == (2, 3)
     storage_class = next(r for r in report["drift"] if r["setting"].endswith("StorageClass"))
@@ -570,6 +578,7 @@ def test_site_repairs_the_drift_and_validate_passes_again(converged, port, tmp_p
     assert ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"]
     subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
     assert {tags_of(s)["Environment"] for s in subnets} == {"production"}
+    assert [s["SubnetId"] for s in subnets if s["MapPublicIpOnLaunch"] and tags_of(s)["Type"] == "Private"] == []
     (alarm,) = aws(port, "cloudwatch").describe_alarms(AlarmNames=["nova-production-bastion-cpu"])["MetricAlarms"]
     assert alarm["Threshold"] == 80.0
     attributes = aws(port, "sns").get_topic_attributes(TopicArn=topic_arn(port, PRIMARY, "nova-production-alarms"))
