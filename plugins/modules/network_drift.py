@@ -164,20 +164,13 @@ outputs:
       type: str
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.nova.infra.plugins.module_utils import aws_calls
 from ansible_collections.nova.infra.plugins.module_utils import drift
 from ansible_collections.nova.infra.plugins.module_utils import network_drift
 from ansible_collections.nova.infra.plugins.module_utils import stack
-from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
-from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws_error
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import aws_failures
 
 
 class NetworkReader:
@@ -226,12 +219,8 @@ def main():
         module.fail_json(msg=drift.refusal(problems))
     tags = {str(k): str(v) for k, v in params["tags"].items()}
     azs = list(dict.fromkeys(s["az"] for s in params["subnets"]))
-    try:
+    with aws_failures(module, f"Failed to read the {params['name_prefix']} network"):
         found = NetworkReader(module).read(params["name_prefix"], azs)
-    except AnsibleAWSError as error:
-        fail_aws_error(module, error, msg=f"Failed to read the {params['name_prefix']} network")
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        fail_aws(module, e, msg=f"Failed to read the {params['name_prefix']} network")
     result = network_drift.compare(found, params["name_prefix"], params["vpc_cidr"], params["subnets"], tags)
     module.exit_json(**drift.report(result["drift"], outputs=result["outputs"], vpc_id=result["vpc_id"]))
 

@@ -139,12 +139,6 @@ summary:
 
 import json
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
@@ -154,8 +148,7 @@ from ansible_collections.nova.infra.plugins.module_utils import bucket_drift
 from ansible_collections.nova.infra.plugins.module_utils import drift
 from ansible_collections.nova.infra.plugins.module_utils.problems import format_problem
 from ansible_collections.nova.infra.plugins.module_utils.s3_replication import bucket_name_problems
-from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
-from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws_error
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import aws_failures
 
 
 class BucketReader:
@@ -219,12 +212,8 @@ def main():
             problems.append(f"policy: not a JSON document ({e}). Fix: give the policy as JSON")
     if problems:
         module.fail_json(msg=drift.refusal(problems))
-    try:
+    with aws_failures(module, f"Failed to read bucket {wanted['name']}"):
         found = BucketReader(module).read(wanted["name"])
-    except AnsibleAWSError as error:
-        fail_aws_error(module, error, msg=f"Failed to read bucket {wanted['name']}")
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        fail_aws(module, e, msg=f"Failed to read bucket {wanted['name']}")
     records = bucket_drift.compare(found, wanted, compare_policies)
     module.exit_json(**drift.report(records))
 

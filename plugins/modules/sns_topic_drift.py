@@ -116,12 +116,6 @@ summary:
 """
 
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
@@ -129,8 +123,7 @@ from ansible_collections.nova.infra.plugins.module_utils import aws_calls
 from ansible_collections.nova.infra.plugins.module_utils import drift
 from ansible_collections.nova.infra.plugins.module_utils import stack
 from ansible_collections.nova.infra.plugins.module_utils import topic_drift
-from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
-from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws_error
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import aws_failures
 
 TOPIC_NAME = stack.SNS_TOPIC_NAME
 
@@ -172,12 +165,8 @@ def main():
         )
     if problems:
         module.fail_json(msg=drift.refusal(problems))
-    try:
+    with aws_failures(module, f"Failed to read SNS topic {wanted['name']}"):
         found = TopicReader(module).read(wanted["name"])
-    except AnsibleAWSError as error:
-        fail_aws_error(module, error, msg=f"Failed to read SNS topic {wanted['name']}")
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        fail_aws(module, e, msg=f"Failed to read SNS topic {wanted['name']}")
     records = topic_drift.compare(found, wanted)
     module.exit_json(**drift.report(records, sns_arn=found["arn"]))
 

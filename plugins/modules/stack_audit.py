@@ -480,9 +480,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.nova.infra.plugins.module_utils import audit
 from ansible_collections.nova.infra.plugins.module_utils import aws_calls
 from ansible_collections.nova.infra.plugins.module_utils import stack
+from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import aws_failures
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import error_code
-from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws
-from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import fail_aws_error
 
 # An organization's service control policy, or a missing s3:GetAccountPublicAccessBlock.
 DENIED = ("AccessDenied", "AccessDeniedException")
@@ -860,13 +859,9 @@ class StackAuditor:
             )
         if problems:
             self.module.fail_json(msg=f"{len(problems)} bad option(s), nothing was read: " + " ".join(problems))
-        try:
+        with aws_failures(self.module, f"Failed to read the {self.prefix} stack for the audit"):
             snap = self.snapshot()
             settings["flow_log_destination"] = self.flow_log_destination()
-        except AnsibleAWSError as error:
-            fail_aws_error(self.module, error, msg=f"Failed to read the {self.prefix} stack for the audit")
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-            fail_aws(self.module, e, msg=f"Failed to read the {self.prefix} stack for the audit")
         report = audit.evaluate(snap, settings)
         fail_on = self.params["fail_on"]
         report["summary"] = audit.summarize(report["findings"], report["checks"], fail_on)
