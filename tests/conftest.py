@@ -105,6 +105,21 @@ def start_sandbox(tmp_path_factory):
             sandboxctl.stop(handle)
 
 
+@pytest.fixture(autouse=True)
+def no_warnings_from_earlier_modules():
+    """ansible-core keeps a module's warnings and deprecations in module-level lists until the process ends; a module
+    run in-process after another would return the earlier one's too (as objects the next in-process run's arguments
+    cannot carry). Each test starts and leaves with none (a module-scoped fixture of the next file runs before it)."""
+    from ansible.module_utils.common import warnings
+
+    kept = (warnings._global_warnings, warnings._global_deprecations)  # pylint: disable=protected-access
+    for messages in kept:
+        messages.clear()
+    yield
+    for messages in kept:
+        messages.clear()
+
+
 @pytest.fixture
 def run_module(capsys):
     """A module's main() in-process: run_module(module, args, check_exit=True) runs it with args as its module
