@@ -602,6 +602,20 @@ MODULE_CASES = {
                 "fix",
             ),
             "az_count": ({"az_count": 1}, "az_count", "fix"),
+            "instance_type": ({"instance_type": "t3 micro"}, "instance_type", "t3 micro", "t3.micro"),
+            "instance_type (not offered in a named zone)": (
+                {
+                    "az_count": None,
+                    "availability_zones": ["us-west-2a", "us-west-2b"],
+                    "available_zones": ["us-west-2a", "us-west-2b", "us-west-2c"],
+                    "instance_type": "p5e.48xlarge",
+                    "labels": {**NETWORK_LABELS, "instance_type": "bastion_instance_type"},
+                },
+                "network_azs[0]",
+                "p5e.48xlarge",
+                "bastion_instance_type",
+                "us-west-2c",
+            ),
             "available_zones": ({"available_zones": ["us-west-2a"]}, "az_count", "fix"),
             # Values below 1 (0) count as 1 by design, so the wrong value is of the wrong type.
             "min_azs": ({"min_azs": "two"}, "min_azs", "int"),
