@@ -213,6 +213,11 @@ def describe_instance_type_offerings(client, instance_type: str) -> List[str]:
     return [offering["Location"] for offering in offerings]
 
 
+@_Handler.common_error_handler("describe instance types {instance_types}")
+def describe_instance_types(client, instance_types: List[str]) -> List[Dict[str, Any]]:
+    return _all_pages(client, "describe_instance_types", "InstanceTypes", InstanceTypes=instance_types)
+
+
 @_Handler.common_error_handler("probe {action} (DryRun)")
 def dry_run(client, action: str, **params) -> Dict[str, Any]:
     """``action`` (CreateVpc, ...) with DryRun: AWS answers DryRunOperation when the caller may, else an error.
