@@ -47,6 +47,15 @@ ROLE_CASES = {
     "network_azs unknown AZ": case(
         "network", {"network_azs": ["us-west-2a", "us-west-2z"]}, "network_azs", "us-west-2z", "fix"
     ),
+    "network_azs zone without the bastion's instance type": case(
+        "network",
+        {"network_azs": ["us-west-2a", "us-west-2c"], "bastion_instance_type": "p5e.48xlarge"},
+        "network_azs[0]",
+        "us-west-2a",
+        "p5e.48xlarge",
+        "bastion_instance_type",
+        "offer p5e.48xlarge: us-west-2c",
+    ),
     "network_subnet_prefix too small": case(
         "network", {"network_subnet_prefix": 29}, "network_subnet_prefix", "29", "fix"
     ),
