@@ -4,6 +4,7 @@ us-east-1, the DR region, has six available zones, and us-east-1e offers no t3 t
 docs/sandbox.md). dr-failover.yml builds the DR network with the network role in us-east-1, so that role is run
 there: with five AZs (the first five available would include us-east-1e) it must skip us-east-1e, and with
 network_azs naming us-east-1e it must stop before any write, naming the zone, the type and the zones that work.
+The last test runs the whole DR drill (site.yml, then dr-failover.yml over five AZs).
 """
 
 from __future__ import annotations
@@ -110,3 +111,23 @@ def test_network_azs_naming_us_east_1e_is_refused_before_any_write(empty_sandbox
     assert "nothing was created in AWS" in message
     assert log.writes() == []
     assert snapshot(port) == before
+
+
+def test_a_dr_drill_over_five_azs_builds_the_dr_stack_without_us_east_1e(empty_sandbox, port, tmp_path):
+    """The whole DR path: site.yml in us-west-2, then dr-failover.yml (drill) with five AZs in us-east-1."""
+    built = run_playbook(port)
+    assert built.returncode == 0, built.failure_messages()
+
+    drill = run_playbook(port, "dr-failover.yml", "-e", "network_az_count=5", "-e", f"nova_report_dir={tmp_path}")
+
+    assert drill.returncode == 0, drill.failure_messages() or drill.stderr[-3000:]
+    ec2 = aws(port, "ec2", "us-east-1")
+    subnets, gateways = stack_zones(ec2, "nova-production")
+    assert sorted(zone for _tier, zone in subnets) == sorted(T3_ZONES * 2)
+    assert gateways == T3_ZONES
+    (group,) = aws(port, "autoscaling", "us-east-1").describe_auto_scaling_groups()["AutoScalingGroups"]
+    assert [i["AvailabilityZone"] for i in group["Instances"]] and all(
+        i["AvailabilityZone"] in T3_ZONES for i in group["Instances"]
+    )
+    activities = aws(port, "autoscaling", "us-east-1").describe_scaling_activities()["Activities"]
+    assert {a["StatusCode"] for a in activities} == {"Successful"}
