@@ -116,11 +116,22 @@ EC2_DEFAULT_QUOTAS = [
         "Unit": "None",
         "Value": 5.0,
     },
+    {
+        "Adjustable": True,
+        "GlobalQuota": False,
+        "QuotaArn": "arn:aws:servicequotas:{region}::ec2/L-1216C47A",
+        "QuotaCode": "L-1216C47A",
+        "QuotaName": "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances",
+        "ServiceCode": "ec2",
+        "ServiceName": "Amazon Elastic Compute Cloud (Amazon EC2)",
+        "Unit": "None",
+        "Value": 5.0,
+    },
 ]
 
 
 def patch_service_quotas() -> None:
-    """Service Quotas: answer the EC2 Elastic IP quota and GetAWSDefaultServiceQuota as AWS does.
+    """Service Quotas: answer the EC2 Elastic IP and On-Demand vCPU quotas and GetAWSDefaultServiceQuota as AWS does.
 
     moto knows only the ``vpc`` service's quotas and has no GetAWSDefaultServiceQuota at all (it
     answers HTTP 500, which botocore retries for ~20 s before giving up). Applied quotas are the
@@ -238,6 +249,62 @@ def patch_instance_network_interfaces_on_termination() -> None:
     Instance.terminate = terminate
 
 
+def offered_zones(region: str, instance_type: str | None) -> set[str]:
+    """The zones of ``region`` that offer ``instance_type`` in moto's offerings data, which DescribeInstanceTypeOfferings
+    answers from (as on AWS, us-east-1e offers no t3 types); empty for a type moto does not know there."""
+    from moto.ec2.models.instance_types import INSTANCE_TYPE_OFFERINGS
+
+    return {
+        offering["Location"]
+        for offering in INSTANCE_TYPE_OFFERINGS["availability-zone"].get(region, [])
+        if offering["InstanceType"] == instance_type
+    }
+
+
+def patch_run_instances_in_unoffered_zones() -> None:
+    """RunInstances: refuse an instance type the requested zone does not offer, with AWS's ``Unsupported``.
+
+    AWS answers a launch into a zone (its ``Placement.AvailabilityZone``, or the zone of the subnet) that does not
+    offer the type with HTTP 400 ``Unsupported`` ("Your requested instance type (t3.micro) is not supported in your
+    requested Availability Zone (us-east-1e). Please retry your request by not specifying an Availability Zone or
+    choosing us-east-1a, ..."), and launches nothing. moto launches it anyway. Types moto does not know in the region
+    launch as before (moto's own instance type validation is off).
+    """
+    from moto.ec2.exceptions import EC2ClientError
+    from moto.ec2.models.instances import InstanceBackend
+
+    original = InstanceBackend.run_instances
+
+    def requested_zone(backend: Any, kwargs: dict[str, Any]) -> str | None:
+        template = {}
+        if kwargs.get("launch_template"):
+            template = backend._get_template_from_args(kwargs["launch_template"]).data
+        nics = kwargs.get("nics") or template.get("NetworkInterfaces") or []
+        subnet_id = kwargs.get("subnet_id") or next((n.get("SubnetId") for n in nics if n.get("SubnetId")), None)
+        if subnet_id:
+            return backend.get_subnet(subnet_id).availability_zone
+        return kwargs.get("placement") or (template.get("Placement") or {}).get("AvailabilityZone")
+
+    def run_instances(self: Any, image_id: str, count: int, user_data: Any, security_group_names: Any,
+                      **kwargs: Any) -> Any:
+        instance_type = kwargs.get("instance_type")
+        if kwargs.get("launch_template") and kwargs.get("is_instance_type_default"):
+            template = self._get_template_from_args(kwargs["launch_template"]).data
+            instance_type = template.get("InstanceType") or instance_type
+        offered = offered_zones(self.region_name, instance_type)
+        zone = requested_zone(self, kwargs)
+        if offered and zone and zone not in offered:
+            raise EC2ClientError(
+                "Unsupported",
+                f"Your requested instance type ({instance_type}) is not supported in your requested Availability Zone"
+                f" ({zone}). Please retry your request by not specifying an Availability Zone or choosing"
+                f" {', '.join(sorted(offered))}.",
+            )
+        return original(self, image_id, count, user_data, security_group_names, **kwargs)
+
+    InstanceBackend.run_instances = run_instances
+
+
 def _activity_time(moment: Any) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -265,7 +332,6 @@ def patch_auto_scaling_launch_activities() -> None:
     from moto.autoscaling.responses import AutoScalingResponse
     from moto.core.responses import ActionResult
     from moto.core.utils import utcnow
-    from moto.ec2.models.instance_types import INSTANCE_TYPE_OFFERINGS
 
     original_replace = FakeAutoScalingGroup.replace_autoscaling_group_instances
 
@@ -296,11 +362,7 @@ def patch_auto_scaling_launch_activities() -> None:
         current = len(self.active_instances())
         capacity = (current, current + count_needed)
         instance_type = None if self.mixed_instances_policy else self.instance_type
-        offered = {
-            offering["Location"]
-            for offering in INSTANCE_TYPE_OFFERINGS["availability-zone"].get(self.region, [])
-            if offering["InstanceType"] == instance_type
-        }
+        offered = offered_zones(self.region, instance_type)
         if offered:
             for zone in zones:
                 if zone[1] in offered:
@@ -366,6 +428,7 @@ def apply_aws_alignment_patches() -> None:
     patch_tag_resource_types()
     patch_flow_log_s3_prefix()
     patch_launch_template_metadata_options()
+    patch_run_instances_in_unoffered_zones()
     patch_launch_template_tags()
     patch_service_quotas()
     patch_bucket_policy_secure_transport()

@@ -12,8 +12,8 @@ description:
   - Known keys are C(region), C(dr_region), C(name_prefix), C(vpc_cidr), C(az_count), C(ssh_cidrs), C(tags),
     C(buckets), C(replication_storage_class), C(replication_time_control), C(flow_log_traffic_type),
     C(flow_log_prefix), C(nat_alarm), C(bastion_cpu_alarm) (each a dict of C(metric), C(statistic), C(period),
-    C(evaluation_periods), C(threshold), C(comparison)) and C(bastion_asg) (C(min_size), C(max_size),
-    C(desired_capacity)).
+    C(evaluation_periods), C(threshold), C(comparison)), C(bastion_asg) (C(min_size), C(max_size),
+    C(desired_capacity)) and C(bastion_instance_type).
   - Use C(lookup) for one key; a list or dict value comes back as that list or dict.
 options:
   _terms:

@@ -200,6 +200,24 @@ def describe_availability_zones(client, **params) -> List[Dict[str, Any]]:
     return client.describe_availability_zones(**params)["AvailabilityZones"]
 
 
+@_Handler.common_error_handler("list the availability zones that offer instance type {instance_type}")
+def describe_instance_type_offerings(client, instance_type: str) -> List[str]:
+    """The zones (location type availability-zone) of the client's region that offer ``instance_type``."""
+    offerings = _all_pages(
+        client,
+        "describe_instance_type_offerings",
+        "InstanceTypeOfferings",
+        LocationType="availability-zone",
+        Filters=[{"Name": "instance-type", "Values": [instance_type]}],
+    )
+    return [offering["Location"] for offering in offerings]
+
+
+@_Handler.common_error_handler("describe instance types {instance_types}")
+def describe_instance_types(client, instance_types: List[str]) -> List[Dict[str, Any]]:
+    return _all_pages(client, "describe_instance_types", "InstanceTypes", InstanceTypes=instance_types)
+
+
 @_Handler.common_error_handler("probe {action} (DryRun)")
 def dry_run(client, action: str, **params) -> Dict[str, Any]:
     """``action`` (CreateVpc, ...) with DryRun: AWS answers DryRunOperation when the caller may, else an error.

@@ -15,6 +15,7 @@ variable to edit rather than at this module's option name.
 """
 
 import ipaddress
+import re
 from itertools import islice
 from typing import Any
 from typing import Dict
@@ -33,6 +34,9 @@ MAX_PREFIX = 28
 # AWS keeps the network address, the VPC router (+1), DNS (+2), a future-use
 # address (+3) and the broadcast address of every subnet.
 RESERVED_PER_SUBNET = 5
+
+# An EC2 instance type name: family.size, e.g. t3.micro, u-6tb1.metal.
+INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
 
 RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
@@ -246,8 +250,44 @@ def _check_overlaps(entries, problems: List[Dict[str, Any]]) -> None:
                 )
 
 
-def _resolve_azs(availability_zones, az_count, available_zones, min_azs, label, problems) -> List[Optional[str]]:
-    """The AZ for each subnet index: the caller's names, else the first az_count available zones (or None)."""
+def offering_zones(available_zones: Optional[Sequence[str]], offered_zones: Optional[Sequence[str]]) -> Optional[List[str]]:
+    """The available zones that offer the instance type, in the order of available_zones (None: not checked).
+
+    Without available_zones, the offering zones themselves in their given order."""
+    if offered_zones is None:
+        return None
+    if available_zones is None:
+        return list(offered_zones)
+    offered = set(offered_zones)
+    return [zone for zone in available_zones if zone in offered]
+
+
+def _offering_problem(field, zone, instance_type, working, label):
+    return problem(
+        field,
+        zone,
+        f"does not offer instance type {instance_type} ({label('instance_type')}; DescribeInstanceTypeOfferings), "
+        "so instances of that type cannot launch there (AWS fails the launch with Unsupported, after the network "
+        "is built)",
+        f"choose from the available zones that offer {instance_type}: {', '.join(working) or '(none)'}, "
+        f"or set {label('instance_type')} to a type offered in the zones you want",
+    )
+
+
+def instance_type_problems(instance_type: Optional[str], field: str) -> List[Dict[str, Any]]:
+    """A name that is no EC2 instance type (None: none given), before offerings are read for it."""
+    if instance_type is None or INSTANCE_TYPE.match(str(instance_type)):
+        return []
+    return [problem(field, instance_type, "is not an EC2 instance type", "use a family.size name such as t3.micro")]
+
+
+def _resolve_azs(availability_zones, az_count, available_zones, min_azs, label, problems,
+                 instance_type=None, offered_zones=None) -> List[Optional[str]]:
+    """The AZ for each subnet index: the caller's names, else the first az_count available zones (or None).
+
+    With offered_zones (the zones offering instance_type), only those zones count: the first az_count of the
+    available ones that offer it are taken, and a named zone without it is a problem."""
+    working = offering_zones(available_zones, offered_zones)
     if availability_zones is not None:
         field, value, azs = label("availability_zones"), list(availability_zones), list(availability_zones)
         for i, az in enumerate(azs):
@@ -269,10 +309,27 @@ def _resolve_azs(availability_zones, az_count, available_zones, min_azs, label, 
                         f"choose from {', '.join(available_zones) or '(none reported)'}",
                     )
                 )
+            elif working is not None and az not in working:
+                problems.append(
+                    _offering_problem(f"{field}[{i}]", az, instance_type, working, label)
+                )
         count = len(set(azs))
     else:
         field, value, count = label("az_count"), az_count, az_count
-        if available_zones is not None and az_count > len(available_zones):
+        if working is not None:
+            if az_count > len(working):
+                problems.append(
+                    problem(
+                        field,
+                        az_count,
+                        f"asks for more AZs than the region has available that offer instance type {instance_type} "
+                        f"({label('instance_type')}): {len(working)} ({', '.join(working) or 'none'}"
+                        f"{'; available: ' + ', '.join(available_zones) if available_zones is not None else ''})",
+                        f"set it to at most {len(working)}, or set {label('instance_type')} to a type offered in more "
+                        "zones",
+                    )
+                )
+        elif available_zones is not None and az_count > len(available_zones):
             problems.append(
                 problem(
                     field,
@@ -282,7 +339,8 @@ def _resolve_azs(availability_zones, az_count, available_zones, min_azs, label, 
                     f"set it to at most {len(available_zones)}",
                 )
             )
-        azs = list(available_zones[:az_count]) if available_zones is not None else [None] * max(az_count, 0)
+        candidates = working if working is not None else available_zones
+        azs = list(candidates[:az_count]) if candidates is not None else [None] * max(az_count, 0)
     # One NAT gateway and bastion per AZ: with a single AZ, one AZ outage takes the whole stack down.
     minimum = max(min_azs, 1)
     if count < minimum:
@@ -309,12 +367,18 @@ def validate(
     subnet_prefix: int = 24,
     min_usable_addresses: int = 0,
     labels: Optional[Dict[str, str]] = None,
+    instance_type: Optional[str] = None,
+    offered_zones: Optional[Sequence[str]] = None,
 ) -> Dict[str, Any]:
     """Check the whole network input and plan subnets when none are given.
 
     Exactly one of availability_zones and az_count must be given.  Subnets are planned
     when both subnet lists are empty; if either is given, both are validated as given
     (and subnet_prefix is not used).
+
+    offered_zones: the zones that offer instance_type (DescribeInstanceTypeOfferings), or None not to check it.
+    With it, az_count takes the first available zones that offer the type (in the order of available_zones), and a
+    zone of availability_zones that does not offer it is a problem naming the zones that do.
 
     Returns ``{"problems": [...], "warnings": [...], "vpc": {...} | None, "subnets": [...]}``;
     ``subnets`` is only filled when there are no problems.
@@ -347,7 +411,9 @@ def validate(
                 "from this VPC. Use a private range unless this is deliberate."
             )
 
-    azs = _resolve_azs(availability_zones, az_count, available_zones, min_azs, label, problems)
+    azs = _resolve_azs(
+        availability_zones, az_count, available_zones, min_azs, label, problems, instance_type, offered_zones
+    )
 
     largest_usable = 2 ** (32 - MIN_PREFIX) - RESERVED_PER_SUBNET
     if min_usable_addresses > largest_usable:

@@ -25,7 +25,8 @@ from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import exp
 PASS, FAIL, WARN, SKIP = "pass", "fail", "warn", "skip"
 
 # AWS's documented default values, for when Service Quotas cannot answer.
-DEFAULT_QUOTAS = {"vpcs_per_region": 5, "eips_per_region": 5}
+# standard_vcpus: AWS's default for new accounts (Service Quotas' GetAWSDefaultServiceQuota for L-1216C47A).
+DEFAULT_QUOTAS = {"vpcs_per_region": 5, "eips_per_region": 5, "nat_gateways_per_az": 5, "standard_vcpus": 5}
 
 QUOTAS = {
     "vpcs": {
@@ -44,7 +45,31 @@ QUOTAS = {
         "error": "AddressLimitExceeded",
         "what": "Elastic IP",
     },
+    "nat_gateways": {
+        "service_code": "vpc",
+        "quota_code": "L-FE5A380F",
+        "quota_name": "NAT gateways per Availability Zone",
+        "default_key": "nat_gateways_per_az",
+        "error": "NatGatewayLimitExceeded",
+        "what": "NAT gateway",
+    },
+    "vcpus": {
+        "service_code": "ec2",
+        "quota_code": "L-1216C47A",
+        "quota_name": "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances",
+        "default_key": "standard_vcpus",
+        "error": "VcpuLimitExceeded",
+        "what": "vCPU",
+    },
 }
+
+# NAT gateways in these states count against the per-AZ quota (the error catalogue's NatGatewayLimitExceeded).
+NAT_GATEWAY_STATES_COUNTED = ("pending", "available", "deleting")
+# Instances in these states count against the running On-Demand vCPU quota.
+INSTANCE_STATES_COUNTED = ("pending", "running")
+# Families outside L-1216C47A although their letters are among A, C, D, H, I, M, R, T, Z: each has a quota of its
+# own (Inf, HPC, DL, Trn, Mac instances).
+OTHER_VCPU_QUOTA_FAMILIES = ("inf", "hpc", "dl", "trn", "mac")
 
 # Placeholder IDs: a probe never names a real resource, so it cannot touch one even where an
 # endpoint ignores DryRun.  AWS may then answer NotFound instead of DryRunOperation, which
@@ -150,8 +175,14 @@ def validate_options(params: Dict[str, Any]) -> Dict[str, Any]:
             if record["field"] == "vpc_cidr":
                 problems.append(option_problem(name, record["value"], record["problem"], record["fix"]))
         warnings.extend(result["warnings"])
-    for option, minimum in (("min_azs", 1), ("vpcs_to_create", 0), ("eips_to_allocate", 0)):
-        if params[option] < minimum:
+    for option, minimum in (
+        ("min_azs", 1),
+        ("vpcs_to_create", 0),
+        ("eips_to_allocate", 0),
+        ("nat_gateways_per_az", 0),
+        ("max_instances", 0),
+    ):
+        if params.get(option) is not None and params[option] < minimum:
             problems.append(
                 option_problem(option, params[option], f"is below {minimum}", f"set it to {minimum} or more")
             )
@@ -182,6 +213,17 @@ def validate_options(params: Dict[str, Any]) -> Dict[str, Any]:
             )
             continue
         quota_defaults[key] = number
+    for record in cidr.instance_type_problems(params.get("instance_type"), "instance_type"):
+        problems.append(option_problem("instance_type", record["value"], record["problem"], record["fix"]))
+    if (params.get("max_instances") or 0) > 0 and not params.get("instance_type"):
+        problems.append(
+            option_problem(
+                "max_instances",
+                params["max_instances"],
+                "counts instances of no type",
+                "give instance_type too (e.g. t3.micro), or set max_instances to 0 to skip quota_vcpus",
+            )
+        )
     problems.extend(key_name_problems(params.get("key_name")))
     if params.get("iam_policy") is not None:
         problems.extend(validate_iam_policy(params["iam_policy"]))
@@ -341,10 +383,7 @@ def evaluate_quota(
     name = f"quota_{kind}"
     if in_use + needed <= quota["value"]:
         return check(name, PASS, detail)
-    increase = (
-        f"aws service-quotas request-service-quota-increase --region {region} "
-        f"--service-code {spec['service_code']} --quota-code {spec['quota_code']} --desired-value {in_use + needed}"
-    )
+    increase = increase_command(kind, region, in_use + needed)
     if kind == "eips":
         fix = (
             f"release Elastic IPs that are not in use ({unassociated} of them are not associated; list them with "
@@ -364,6 +403,127 @@ def evaluate_quota(
         detail,
         cause=f"Creating {needed} more {spec['what']}(s) would exceed the quota and fail with {spec['error']}.",
         fix=fix,
+    )
+
+
+def increase_command(kind: str, region: str, desired: int) -> str:
+    spec = QUOTAS[kind]
+    return (
+        f"aws service-quotas request-service-quota-increase --region {region} "
+        f"--service-code {spec['service_code']} --quota-code {spec['quota_code']} --desired-value {desired}"
+    )
+
+
+def _quota_label(quota: Dict[str, Any]) -> str:
+    return f"{quota['quota_name']}, {quota['quota_code']}, source: {SOURCE_LABELS[quota['source']]}"
+
+
+def planned_azs(
+    available: Sequence[str], count: int, required_azs: Optional[Sequence[str]], offered: Optional[Sequence[str]]
+) -> List[str]:
+    """The zones the network role builds in: required_azs, else the first ``count`` available zones that offer the
+    instance type (all available zones when offered is None), as cidr_validate picks them."""
+    if required_azs:
+        return list(required_azs)
+    candidates = cidr.offering_zones(available, offered)
+    return list((candidates if candidates is not None else available)[:count])
+
+
+def evaluate_nat_gateway_quota(
+    quota: Dict[str, Any], usage: Dict[str, Tuple[int, int]], azs: Sequence[str], per_az: int, region: str
+) -> Dict[str, Any]:
+    """The quota_nat_gateways check: in each zone of azs, the NAT gateways there (usage: ``{az: (in use, this
+    stack's own)}``) plus the ones still to create (per_az less the stack's own) fit the per-AZ quota."""
+    spec = QUOTAS["nat_gateways"]
+    rows = {}
+    for az in azs:
+        in_use, owned = usage.get(az, (0, 0))
+        rows[az] = {"in_use": in_use, "owned": owned, "needed": max(per_az - owned, 0)}
+    quota.update(per_az=rows, requested=per_az, needed=sum(r["needed"] for r in rows.values()))
+    detail = (
+        "; ".join(
+            f"{az}: {r['in_use']} in use ({r['owned']} of them this stack's own) + {r['needed']} to create"
+            for az, r in rows.items()
+        )
+        or "no AZs to build in"
+    ) + f", quota {quota['value']} per AZ ({_quota_label(quota)})"
+    over = [az for az, r in rows.items() if r["in_use"] + r["needed"] > quota["value"]]
+    if not over:
+        return check("quota_nat_gateways", PASS, detail)
+    desired = max(rows[az]["in_use"] + rows[az]["needed"] for az in over)
+    return check(
+        "quota_nat_gateways",
+        FAIL,
+        detail,
+        cause=f"Creating this stack's NAT gateway(s) in {', '.join(over)} would exceed the quota of {quota['value']} "
+        f"per AZ and fail with {spec['error']} (gateways pending, available or deleting count).",
+        fix=f"delete NAT gateways that are not needed in {', '.join(over)} (`aws ec2 describe-nat-gateways --region "
+        f"{region} --filter Name=state,Values=pending,available,deleting "
+        "--query 'NatGateways[*].[NatGatewayId,State,SubnetId,VpcId]' --output table`, then "
+        f"`aws ec2 delete-nat-gateway --region {region} --nat-gateway-id ID`), build in other AZs (network_azs), "
+        f"or request more: `{increase_command('nat_gateways', region, desired)}`",
+    )
+
+
+def is_standard_family(instance_type: str) -> bool:
+    """Whether instances of the type count against L-1216C47A (families A, C, D, H, I, M, R, T, Z)."""
+    family = instance_type.split(".", 1)[0].lower()
+    return family[:1] in "acdhimrtz" and not family.startswith(OTHER_VCPU_QUOTA_FAMILIES)
+
+
+def vcpu_usage(
+    instances: Sequence[Dict[str, Any]], vcpus: Dict[str, int], own_tags: Dict[str, str]
+) -> Tuple[int, int]:
+    """(vCPUs of the running On-Demand standard instances, those of them this stack's own).
+
+    instances: ``[{"type", "lifecycle", "tags"}]`` of the pending and running instances; Spot instances have
+    a quota of their own. A type whose vCPUs are unknown counts 0."""
+    in_use = owned = 0
+    for instance in instances:
+        if instance.get("lifecycle") == "spot" or not is_standard_family(instance["type"]):
+            continue
+        count = vcpus.get(instance["type"], 0)
+        in_use += count
+        if has_tags(instance.get("tags") or {}, own_tags):
+            owned += count
+    return in_use, owned
+
+
+def evaluate_vcpu_quota(
+    quota: Dict[str, Any],
+    in_use: int,
+    owned: int,
+    instance_type: str,
+    max_instances: int,
+    vcpus_per_instance: int,
+    region: str,
+) -> Dict[str, Any]:
+    """The quota_vcpus check: the vCPUs of the running On-Demand standard instances (in_use, owned: this stack's
+    own, which a rerun keeps) plus those of max_instances of instance_type fit L-1216C47A.
+
+    A type outside the standard families (its own quota) needs nothing here."""
+    spec = QUOTAS["vcpus"]
+    requested = max_instances * vcpus_per_instance if is_standard_family(instance_type) else 0
+    needed = max(requested - owned, 0)
+    instances_text = f"{max_instances} x {instance_type} ({vcpus_per_instance} vCPUs each)"
+    quota.update(in_use=in_use, owned=owned, requested=requested, needed=needed, available=quota["value"] - in_use)
+    detail = (
+        f"{in_use} vCPU(s) of running On-Demand standard instances in {region} ({owned} of them this stack's own) "
+        f"+ {needed} more for {instances_text}, quota {quota['value']} ({_quota_label(quota)})"
+    )
+    if in_use + needed <= quota["value"]:
+        return check("quota_vcpus", PASS, detail)
+    return check(
+        "quota_vcpus",
+        FAIL,
+        detail,
+        cause=f"Launching {instances_text} would exceed the quota and fail with {spec['error']}: the bastion's Auto "
+        "Scaling group would stay short of instances, after the network is built.",
+        fix=f"stop or terminate instances that are not needed (`aws ec2 describe-instances --region {region} "
+        "--filters Name=instance-state-name,Values=pending,running "
+        "--query 'Reservations[].Instances[].[InstanceId,InstanceType]' --output table`), lower the group's "
+        f"maximum size (bastion_asg_max_size), or request more: "
+        f"`{increase_command('vcpus', region, in_use + needed)}`",
     )
 
 

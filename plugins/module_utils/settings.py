@@ -14,6 +14,7 @@ from typing import Callable
 from typing import Dict
 from typing import List
 
+from ansible_collections.nova.infra.plugins.module_utils import cidr
 from ansible_collections.nova.infra.plugins.module_utils import stack
 from ansible_collections.nova.infra.plugins.module_utils.cidr import ingress_cidr_problems
 from ansible_collections.nova.infra.plugins.module_utils.problems import problem
@@ -24,7 +25,7 @@ PREFIX_PROBLEM = "is not 1-40 letters, digits and inner hyphens"
 TAG_PROBLEM = "is not a tag AWS accepts (keys 1-128 characters, not starting with aws:; values up to 256)"
 KEY_PREFIX_PROBLEM = "is not a key prefix (no leading /, safe characters only, ending in /)"
 SNS_PROBLEM = "is not an SNS topic name (1-256 letters, digits, hyphens, underscores)"
-INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
+INSTANCE_TYPE = cidr.INSTANCE_TYPE
 AMI_ID = re.compile(r"^(ami-([0-9a-f]{8}|[0-9a-f]{17}))?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ALARM_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")

@@ -60,6 +60,8 @@ DESIGN: Dict[str, Any] = {
     },
     # The bastion's Auto Scaling group: one instance, and room for a second while one is replaced.
     "bastion_asg": {"min_size": 1, "max_size": 2, "desired_capacity": 1},
+    # The bastion's instance type; the network role only takes zones that offer it.
+    "bastion_instance_type": "t3.micro",
 }
 
 

@@ -26,7 +26,10 @@ description:
     in every subnet).
   - With O(check_existing_vpcs=true), existing VPCs whose primary or secondary CIDR blocks overlap O(vpc_cidr).
   - A VPC block outside the private RFC 1918 ranges is only a warning, since AWS accepts it.
-  - This module never changes anything in AWS. Without O(check_existing_vpcs) it makes no AWS call at all.
+  - A zone that does not offer O(instance_type), when given; instances of that type fail to launch there with
+    C(Unsupported).
+  - This module never changes anything in AWS. Without O(check_existing_vpcs) and O(instance_type) it makes no AWS
+    call at all.
 author:
   - nova.infra engineers (!UNKNOWN)
 options:
@@ -57,6 +60,15 @@ options:
         number. When omitted, zone names are not checked.
     type: list
     elements: str
+  instance_type:
+    description:
+      - An EC2 instance type that must be offered in every zone used, for example V(t3.micro) (the bastion's).
+      - When given, the zones that offer it are read with C(ec2:DescribeInstanceTypeOfferings) (location type
+        C(availability-zone)) in the module's O(region). O(az_count) then takes the first zones of
+        O(available_zones) that offer it, in their order, and a zone of O(availability_zones) that does not offer it
+        is a problem naming the zone, the type and the zones that offer it.
+      - When omitted, instance type offerings are not checked.
+    type: str
   min_azs:
     description:
       - The fewest distinct availability zones accepted.
@@ -129,7 +141,7 @@ notes:
   - "On failure the result has RV(problems), one record per problem, and C(msg) listing them all as
     C(<variable>: <value> — <problem>. Fix: <fix>)."
   - The AWS connection options (O(region), credentials, O(endpoint_url)) are only used with
-    O(check_existing_vpcs=true).
+    O(check_existing_vpcs=true) or O(instance_type).
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -183,6 +195,16 @@ EXAMPLES = r"""
     tags:
       Name: "nova-prod-private-{{ item.index }}"
   loop: "{{ network_plan.private_subnets }}"
+
+- name: Plan subnets in the first two available zones that offer the bastion's instance type
+  nova.infra.cidr_validate:
+    region: us-east-1
+    vpc_cidr: 10.0.0.0/16
+    az_count: 2
+    available_zones: "{{ region_azs.availability_zones | map(attribute='zone_name') | list }}"
+    instance_type: t3.micro
+    labels:
+      instance_type: bastion_instance_type
 
 - name: Plan /23 subnets in the first two available zones and check other regions for overlapping VPCs
   nova.infra.cidr_validate:
@@ -270,6 +292,13 @@ private_subnets:
   returned: success
   sample:
     - {tier: private, index: 0, az: us-west-2a, cidr: 10.0.2.0/24, total_addresses: 256, usable_addresses: 251}
+offered_zones:
+  description:
+    - The zones of the region that offer O(instance_type), as C(DescribeInstanceTypeOfferings) listed them.
+  type: list
+  elements: str
+  returned: when O(instance_type) is given
+  sample: [us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1f]
 conflicts:
   description:
     - Existing VPCs overlapping O(vpc_cidr) that do not carry all of O(own_vpc_tags).
@@ -350,6 +379,7 @@ VALIDATE_OPTIONS = (
     "subnet_prefix",
     "min_usable_addresses",
     "labels",
+    "instance_type",
 )
 
 
@@ -370,6 +400,7 @@ def main():
         availability_zones=dict(type="list", elements="str"),
         az_count=dict(type="int"),
         available_zones=dict(type="list", elements="str"),
+        instance_type=dict(type="str"),
         min_azs=dict(type="int", default=2),
         public_subnet_cidrs=dict(type="list", elements="str", default=[]),
         private_subnet_cidrs=dict(type="list", elements="str", default=[]),
@@ -388,7 +419,18 @@ def main():
     )
     params = module.params
 
-    result = cidr.validate(**{name: params[name] for name in VALIDATE_OPTIONS})
+    offered = None
+    type_problems = cidr.instance_type_problems(
+        params["instance_type"], params["labels"].get("instance_type", "instance_type")
+    )
+    if type_problems:
+        module.fail_json(msg=cidr.format_problems(type_problems), problems=type_problems, conflicts=[])
+    if params["instance_type"]:
+        with aws_failures(module, f"Failed to list the availability zones that offer {params['instance_type']}"):
+            offered = aws_calls.describe_instance_type_offerings(
+                aws_calls.connect(module, "ec2"), params["instance_type"]
+            )
+    result = cidr.validate(**{name: params[name] for name in VALIDATE_OPTIONS}, offered_zones=offered)
     region_problems = cidr.region_problems(params["conflict_regions"], params["labels"])
     problems = result["problems"] + region_problems
     conflicts = []
@@ -411,6 +453,7 @@ def main():
         public_subnets=[s for s in subnets if s["tier"] == "public"],
         private_subnets=[s for s in subnets if s["tier"] == "private"],
         conflicts=conflicts,
+        **({"offered_zones": offered} if offered is not None else {}),
     )
 
 

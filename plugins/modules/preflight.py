@@ -22,6 +22,14 @@ description:
     (VPCs per Region) and C(L-0263D0A3) (EC2-VPC Elastic IPs). The quotas are read from Service Quotas
     (C(GetServiceQuota), then C(GetAWSDefaultServiceQuota)); when it cannot answer, O(quota_defaults) are used.
   - C(cidr_conflicts) - no existing VPC in the region overlaps O(vpc_cidr) (one problem per overlapping VPC).
+  - C(quota_nat_gateways) - only with O(nat_gateways_per_az) above 0 - in each zone the build uses (O(required_azs),
+    else the first O(min_azs) available zones, only those offering O(instance_type) when it is given, as
+    M(nova.infra.cidr_validate) picks them), the NAT gateways there (pending, available or deleting) plus those still
+    to create fit the quota C(L-FE5A380F) (NAT gateways per Availability Zone, service C(vpc)).
+  - C(quota_vcpus) - only with O(max_instances) above 0 - the vCPUs of the running On-Demand instances of the
+    standard families plus those of O(max_instances) instances of O(instance_type) (C(DescribeInstanceTypes)) fit the
+    quota C(L-1216C47A) (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances, service C(ec2)).
+  - A failed quota check names the quota code and the C(aws service-quotas request-service-quota-increase) command.
   - C(key_pair) - whether the key pair O(key_name) exists; a problem only with O(key_must_exist=true).
   - C(permissions) - every EC2 action of O(permission_checks) is allowed, tested with C(DryRun=true).
   - C(iam_permissions) - only with O(iam_policy) - every action of that policy document is allowed to the caller,
@@ -70,6 +78,27 @@ options:
       - Elastic IPs carrying all of O(own_vpc_tags) except C(Name) are this stack's own and are not counted again.
     type: int
     default: 2
+  nat_gateways_per_az:
+    description:
+      - How many NAT gateways the build creates in each zone it uses (the network role creates one per zone).
+      - NAT gateways carrying all of O(own_vpc_tags) except C(Name) are this stack's own and are not counted again.
+      - V(0) skips C(quota_nat_gateways).
+    type: int
+    default: 0
+  instance_type:
+    description:
+      - The instance type the build launches, for example V(t3.micro) (the bastion's).
+      - Used by C(quota_vcpus), and to pick the zones of C(quota_nat_gateways) when O(required_azs) is not given
+        (C(ec2:DescribeInstanceTypeOfferings)).
+    type: str
+  max_instances:
+    description:
+      - How many instances of O(instance_type) can run at once, for example the Auto Scaling group's maximum size.
+      - Running instances carrying all of O(own_vpc_tags) except C(Name) are this stack's own; their vCPUs are not
+        counted again.
+      - V(0) skips C(quota_vcpus); above V(0) it needs O(instance_type).
+    type: int
+    default: 0
   check_cidr_conflicts:
     description:
       - Whether to read the region's VPCs for blocks overlapping O(vpc_cidr). AWS accepts overlapping VPCs, but they
@@ -119,9 +148,10 @@ options:
     description:
       - The quotas to assume when Service Quotas cannot answer (access denied, or the quota not known there);
         the quota's C(source) is then V(default).
-      - Keys C(vpcs_per_region) and C(eips_per_region); missing keys take AWS's documented defaults.
+      - Keys C(vpcs_per_region), C(eips_per_region), C(nat_gateways_per_az) and C(standard_vcpus) (the vCPUs of
+        C(L-1216C47A)); missing keys take AWS's documented defaults.
     type: dict
-    default: {vpcs_per_region: 5, eips_per_region: 5}
+    default: {vpcs_per_region: 5, eips_per_region: 5, nat_gateways_per_az: 5, standard_vcpus: 5}
   fail_on_problems:
     description:
       - Whether the module fails when any check fails.
@@ -133,7 +163,9 @@ notes:
   - "On failure C(msg) lists every problem as C(Pre-flight found N problem(s); nothing was created: (1) [check]
     detail. Cause: ... Fix: ... (2) ...)."
   - "IAM permissions used: C(sts:GetCallerIdentity), C(ec2:DescribeAvailabilityZones), C(ec2:DescribeVpcs),
-    C(ec2:DescribeAddresses), C(ec2:DescribeKeyPairs), C(servicequotas:GetServiceQuota),
+    C(ec2:DescribeAddresses), C(ec2:DescribeKeyPairs), C(ec2:DescribeNatGateways) and C(ec2:DescribeSubnets) (with
+    O(nat_gateways_per_az)), C(ec2:DescribeInstanceTypeOfferings) (with O(instance_type)), C(ec2:DescribeInstances)
+    and C(ec2:DescribeInstanceTypes) (with O(max_instances)), C(servicequotas:GetServiceQuota),
     C(servicequotas:GetAWSDefaultServiceQuota), C(iam:SimulatePrincipalPolicy) (with O(iam_policy)) and the
     actions probed with C(DryRun)."
 extends_documentation_fragment:
@@ -219,7 +251,7 @@ report:
         name:
           description: >-
             C(credentials), C(availability_zones), C(required_azs), C(quota_vpcs), C(quota_eips), C(cidr_conflicts),
-            C(key_pair), C(permissions) or C(iam_permissions).
+            C(quota_nat_gateways), C(quota_vcpus), C(key_pair), C(permissions) or C(iam_permissions).
           type: str
           sample: quota_eips
         status:
@@ -244,7 +276,9 @@ report:
             request-service-quota-increase --region us-west-2 --service-code ec2 --quota-code L-0263D0A3
             --desired-value 7`
     quotas:
-      description: The two quotas, keyed C(vpcs) and C(eips); empty when the checks were skipped.
+      description: >-
+        The quotas, keyed C(vpcs), C(eips), C(nat_gateways) (with O(nat_gateways_per_az)) and C(vcpus) (with
+        O(max_instances)); empty when the checks were skipped.
       type: dict
       contains:
         quota_code:
@@ -275,15 +309,23 @@ report:
           elements: str
           sample: ["GetServiceQuota: NoSuchResourceException"]
         in_use:
-          description: How many exist in the region.
+          description: How many exist in the region (vCPUs for C(vcpus); for C(nat_gateways) see C(per_az)).
           type: int
           sample: 2
         owned:
           description: How many of those are this stack's own (see O(own_vpc_tags)).
           type: int
           sample: 1
+        per_az:
+          description: >-
+            C(nat_gateways) only. Per zone the build uses, the NAT gateways C(in_use) there, C(owned) (this stack's)
+            and C(needed) (still to create).
+          type: dict
+          sample: {us-west-2a: {in_use: 1, owned: 0, needed: 1}, us-west-2b: {in_use: 0, owned: 0, needed: 1}}
         requested:
-          description: O(vpcs_to_create) or O(eips_to_allocate).
+          description: >-
+            O(vpcs_to_create), O(eips_to_allocate), O(nat_gateways_per_az), or the vCPUs of O(max_instances)
+            instances of O(instance_type).
           type: int
           sample: 1
         needed:
@@ -391,6 +433,18 @@ from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import err
 LATER_CHECKS = ("availability_zones", "quota_vpcs", "quota_eips", "cidr_conflicts", "key_pair", "permissions")
 
 
+def optional_checks(params):
+    """The checks that run only when their options ask for them, in report order."""
+    names = []
+    if params["nat_gateways_per_az"] > 0:
+        names.append("quota_nat_gateways")
+    if params["max_instances"] > 0:
+        names.append("quota_vcpus")
+    if params["iam_policy"] is not None:
+        names.append("iam_permissions")
+    return tuple(names)
+
+
 def attempt(function, *args, **kwargs):
     """(result, None), or (None, {"code", "message"}): a failed read is an observation, not the end of the run."""
     try:
@@ -429,13 +483,17 @@ class PreflightGate:
         identity, error = attempt(aws_calls.get_caller_identity, aws_calls.connect(self.module, "sts"))
         self.report["checks"].append(preflight.evaluate_credentials(identity, error))
         if error is not None:
-            later = LATER_CHECKS + (("iam_permissions",) if self.params["iam_policy"] is not None else ())
-            self.report["checks"] += preflight.skipped(later)
+            self.report["checks"] += preflight.skipped(LATER_CHECKS + optional_checks(self.params))
         else:
             self.report.update(account=identity["Account"], arn=identity["Arn"], user_id=identity["UserId"])
             ec2 = aws_calls.connect(self.module, "ec2")
             self.check_azs(ec2)
-            self.check_vpcs_and_eips(ec2, aws_calls.connect(self.module, "service-quotas"))
+            quotas = aws_calls.connect(self.module, "service-quotas")
+            self.check_vpcs_and_eips(ec2, quotas)
+            if self.params["nat_gateways_per_az"] > 0:
+                self.check_nat_gateways(ec2, quotas)
+            if self.params["max_instances"] > 0:
+                self.check_vcpus(ec2, quotas)
             self.check_key_pair(ec2)
             self.check_permissions(ec2)
             if self.params["iam_policy"] is not None:
@@ -500,6 +558,77 @@ class PreflightGate:
             preflight.evaluate_quota(kind, quota, in_use, owned, requested, self.region, unassociated)
         )
 
+    def zones_to_build_in(self, ec2):
+        """(the zones the network role will build in, None) or (None, the failed check)."""
+        offered = None
+        if self.params["instance_type"] and not self.params["required_azs"]:
+            offered, error = attempt(aws_calls.describe_instance_type_offerings, ec2, self.params["instance_type"])
+            if error is not None:
+                what = f"list the AZs that offer {self.params['instance_type']}"
+                return None, preflight.read_failure("quota_nat_gateways", what, error)
+        azs = preflight.planned_azs(self.report["azs"], self.params["min_azs"], self.params["required_azs"], offered)
+        return azs, None
+
+    def check_nat_gateways(self, ec2, quotas):
+        azs, failed = self.zones_to_build_in(ec2)
+        if failed is not None:
+            self.report["checks"].append(failed)
+            return
+        counted = [{"Name": "state", "Values": list(preflight.NAT_GATEWAY_STATES_COUNTED)}]
+        gateways, error = attempt(aws_calls.describe_nat_gateways, ec2, Filter=counted)
+        subnet_ids = sorted({g["SubnetId"] for g in gateways or []})
+        subnets = []
+        if error is None and subnet_ids:
+            subnets, error = attempt(aws_calls.describe_subnets, ec2, SubnetIds=subnet_ids)
+        if error is not None:
+            self.report["checks"].append(
+                preflight.read_failure("quota_nat_gateways", "count the NAT gateways per AZ", error)
+            )
+            return
+        zone_of = {s["SubnetId"]: s["AvailabilityZone"] for s in subnets}
+        own_tags = preflight.own_eip_tags(self.params["own_vpc_tags"])
+        usage = {}
+        for gateway in gateways:
+            in_use, owned = usage.get(zone_of.get(gateway["SubnetId"]), (0, 0))
+            usage[zone_of.get(gateway["SubnetId"])] = (
+                in_use + 1,
+                owned + preflight.has_tags(self.tags(gateway), own_tags),
+            )
+        quota = preflight.resolve_quota("nat_gateways", self.lookup_quota(quotas, "nat_gateways"), self.quota_defaults)
+        self.report["quotas"]["nat_gateways"] = quota
+        self.report["checks"].append(
+            preflight.evaluate_nat_gateway_quota(quota, usage, azs, self.params["nat_gateways_per_az"], self.region)
+        )
+
+    def check_vcpus(self, ec2, quotas):
+        instance_type = self.params["instance_type"]
+        counted = [{"Name": "instance-state-name", "Values": list(preflight.INSTANCE_STATES_COUNTED)}]
+        described, error = attempt(aws_calls.describe_instances, ec2, Filters=counted)
+        types = sorted({i["InstanceType"] for i in described or []} | {instance_type})
+        vcpus = {}
+        if error is None:
+            found, error = attempt(aws_calls.describe_instance_types, ec2, types)
+            vcpus = {t["InstanceType"]: t["VCpuInfo"]["DefaultVCpus"] for t in found or []}
+        if error is None and instance_type not in vcpus:
+            error = {"code": "InvalidInstanceType", "message": f"{instance_type} is not an instance type of {self.region}"}
+        if error is not None:
+            self.report["checks"].append(
+                preflight.read_failure("quota_vcpus", "count the vCPUs of the running instances", error)
+            )
+            return
+        instances = [
+            {"type": i["InstanceType"], "lifecycle": i.get("InstanceLifecycle"), "tags": self.tags(i)}
+            for i in described
+        ]
+        in_use, owned = preflight.vcpu_usage(instances, vcpus, preflight.own_eip_tags(self.params["own_vpc_tags"]))
+        quota = preflight.resolve_quota("vcpus", self.lookup_quota(quotas, "vcpus"), self.quota_defaults)
+        self.report["quotas"]["vcpus"] = quota
+        self.report["checks"].append(
+            preflight.evaluate_vcpu_quota(
+                quota, in_use, owned, instance_type, self.params["max_instances"], vcpus[instance_type], self.region
+            )
+        )
+
     def check_key_pair(self, ec2):
         name = self.params["key_name"]
         key = None
@@ -560,6 +689,9 @@ def main():
         required_azs=dict(type="list", elements="str"),
         vpcs_to_create=dict(type="int", default=1),
         eips_to_allocate=dict(type="int", default=2),
+        nat_gateways_per_az=dict(type="int", default=0),
+        instance_type=dict(type="str"),
+        max_instances=dict(type="int", default=0),
         check_cidr_conflicts=dict(type="bool", default=True),
         own_vpc_tags=dict(type="dict", default={}),
         key_name=dict(type="str"),

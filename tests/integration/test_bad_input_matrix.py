@@ -47,6 +47,15 @@ ROLE_CASES = {
     "network_azs unknown AZ": case(
         "network", {"network_azs": ["us-west-2a", "us-west-2z"]}, "network_azs", "us-west-2z", "fix"
     ),
+    "network_azs zone without the bastion's instance type": case(
+        "network",
+        {"network_azs": ["us-west-2a", "us-west-2c"], "bastion_instance_type": "p5e.48xlarge"},
+        "network_azs[0]",
+        "us-west-2a",
+        "p5e.48xlarge",
+        "bastion_instance_type",
+        "offer p5e.48xlarge: us-west-2c",
+    ),
     "network_subnet_prefix too small": case(
         "network", {"network_subnet_prefix": 29}, "network_subnet_prefix", "29", "fix"
     ),
@@ -602,6 +611,20 @@ MODULE_CASES = {
                 "fix",
             ),
             "az_count": ({"az_count": 1}, "az_count", "fix"),
+            "instance_type": ({"instance_type": "t3 micro"}, "instance_type", "t3 micro", "t3.micro"),
+            "instance_type (not offered in a named zone)": (
+                {
+                    "az_count": None,
+                    "availability_zones": ["us-west-2a", "us-west-2b"],
+                    "available_zones": ["us-west-2a", "us-west-2b", "us-west-2c"],
+                    "instance_type": "p5e.48xlarge",
+                    "labels": {**NETWORK_LABELS, "instance_type": "bastion_instance_type"},
+                },
+                "network_azs[0]",
+                "p5e.48xlarge",
+                "bastion_instance_type",
+                "us-west-2c",
+            ),
             "available_zones": ({"available_zones": ["us-west-2a"]}, "az_count", "fix"),
             # Values below 1 (0) count as 1 by design, so the wrong value is of the wrong type.
             "min_azs": ({"min_azs": "two"}, "min_azs", "int"),
@@ -649,6 +672,9 @@ MODULE_CASES = {
             "required_azs": ({"required_azs": "us-west-2z"}, "required_azs", "us-west-2z", "fix"),
             "vpcs_to_create": ({"vpcs_to_create": -1}, "vpcs_to_create", "fix"),
             "eips_to_allocate": ({"eips_to_allocate": -2}, "eips_to_allocate", "fix"),
+            "nat_gateways_per_az": ({"nat_gateways_per_az": -1}, "nat_gateways_per_az", "fix"),
+            "instance_type": ({"instance_type": "t3 micro"}, "instance_type", "t3 micro", "t3.micro"),
+            "max_instances": ({"max_instances": 2}, "max_instances", "instance_type"),
             "check_cidr_conflicts": ({"check_cidr_conflicts": "sure"}, "check_cidr_conflicts", "bool"),
             "own_vpc_tags": ({"own_vpc_tags": "prod"}, "own_vpc_tags", "dict"),
             "key_name": ({"key_name": "", "key_must_exist": True}, "key_name", "fix"),

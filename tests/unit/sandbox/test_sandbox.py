@@ -416,6 +416,59 @@ def test_auto_scaling_launches_are_scaling_activities_and_an_unoffered_type_fail
     assert [a["AutoScalingGroupName"] for a in newest] == ["elsewhere"]
 
 
+def test_us_east_1e_offers_no_t3_types_and_refuses_a_t3_launch_as_on_aws(url):
+    """AWS: us-east-1e offers no t3 instance types; RunInstances there answers Unsupported and launches nothing."""
+    ec2 = boto3.client("ec2", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
+                       aws_secret_access_key="testing")
+    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
+    assert "us-east-1e" in zones  # available, only without t3
+    for instance_type in ("t3.micro", "t3.nano", "t3.large"):
+        offered = offered_zones(ec2, instance_type)
+        assert "us-east-1e" not in offered and {"us-east-1a", "us-east-1f"} <= offered, instance_type
+    assert "us-east-1e" in offered_zones(ec2, "t2.micro")
+
+    vpc = ec2.create_vpc(CidrBlock="10.22.0.0/16")["Vpc"]["VpcId"]
+    subnets = {
+        zone: ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+        for zone, cidr in [("us-east-1e", "10.22.0.0/24"), ("us-east-1f", "10.22.1.0/24")]
+    }
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    ec2.create_launch_template(LaunchTemplateName="t3", LaunchTemplateData={"ImageId": image, "InstanceType": "t3.micro"})
+    attempts = [
+        {"InstanceType": "t3.micro", "SubnetId": subnets["us-east-1e"]},
+        {"InstanceType": "t3.micro", "Placement": {"AvailabilityZone": "us-east-1e"}},
+        {"LaunchTemplate": {"LaunchTemplateName": "t3"}, "SubnetId": subnets["us-east-1e"]},
+    ]
+    for attempt in attempts:
+        request = {"ImageId": image, "MinCount": 1, "MaxCount": 1, **attempt}
+        with pytest.raises(ClientError) as refused:
+            ec2.run_instances(**request)
+        assert refused.value.response["Error"]["Code"] == "Unsupported"
+        assert refused.value.response["Error"]["Message"] == (
+            "Your requested instance type (t3.micro) is not supported in your requested Availability Zone (us-east-1e)."
+            " Please retry your request by not specifying an Availability Zone or choosing us-east-1a, us-east-1b,"
+            " us-east-1c, us-east-1d, us-east-1f."
+        )
+    assert ec2.describe_instances()["Reservations"] == []
+    launched = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro",
+                                 SubnetId=subnets["us-east-1f"])["Instances"]
+    assert [i["Placement"]["AvailabilityZone"] for i in launched] == ["us-east-1f"]
+    # t2 is offered in us-east-1e.
+    ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t2.micro", SubnetId=subnets["us-east-1e"])
+
+
+def test_service_quotas_answer_the_nat_gateway_and_vcpu_quotas_with_aws_defaults(url):
+    quotas = client(url, "service-quotas")
+    for service, code, name in [
+        ("vpc", "L-FE5A380F", "NAT gateways per Availability Zone"),
+        ("ec2", "L-1216C47A", "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances"),
+    ]:
+        applied = quotas.get_service_quota(ServiceCode=service, QuotaCode=code)["Quota"]
+        default = quotas.get_aws_default_service_quota(ServiceCode=service, QuotaCode=code)["Quota"]
+        assert (applied["QuotaName"], applied["Value"]) == (name, 5.0)
+        assert default["Value"] == 5.0
+
+
 def test_ec2_dry_run_answers_dry_run_operation_and_writes_nothing(url):
     ec2 = client(url, "ec2")
     before = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]

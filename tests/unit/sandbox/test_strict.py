@@ -68,7 +68,10 @@ def nat_state(ec2, nat_id) -> str:
 
 
 def run_instance(ec2, **kwargs) -> str:
-    return ec2.run_instances(ImageId=IMAGE_ID, MinCount=1, MaxCount=1, **kwargs)["Instances"][0]["InstanceId"]
+    # t3.micro is offered in every us-west-2 zone; the default type (m1.small) is not, and a subnet made without a
+    # zone lands in any of them, where the sandbox (as AWS) refuses a type the zone does not offer.
+    request = {"ImageId": IMAGE_ID, "MinCount": 1, "MaxCount": 1, "InstanceType": "t3.micro", **kwargs}
+    return ec2.run_instances(**request)["Instances"][0]["InstanceId"]
 
 
 def mapped_message(vpc_id) -> str:

@@ -135,3 +135,77 @@ def test_suggest_free_cidr_skips_taken_blocks():
     # A whole private range taken moves on to the next one.
     assert cidr.suggest_free_cidr(28, ["10.0.0.0/8"], prefer="10.0.0.0/16") == "172.16.0.0/28"
     assert cidr.suggest_free_cidr(16, ["172.16.0.0/16"], prefer="172.16.0.0/16") == "172.17.0.0/16"
+
+
+# Instance type offerings: only zones that offer the bastion's type are used (us-east-1e offers no t3 types).
+
+US_EAST_1 = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"]
+T3_ZONES = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1f"]
+OFFER_LABELS = {"availability_zones": "network_azs", "az_count": "network_az_count",
+                "instance_type": "bastion_instance_type"}
+
+
+def offered_plan(**azs):
+    return cidr.validate("10.0.0.0/16", available_zones=US_EAST_1, instance_type="t3.micro", offered_zones=T3_ZONES,
+                         labels=OFFER_LABELS, **azs)
+
+
+@pytest.mark.parametrize("count, zones", [
+    (2, ["us-east-1a", "us-east-1b"]),
+    (4, ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"]),
+    (5, ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1f"]),
+])
+def test_az_count_takes_the_first_available_zones_that_offer_the_type_in_order(count, zones):
+    result = offered_plan(az_count=count)
+
+    assert result["problems"] == []
+    assert [s["az"] for s in result["subnets"] if s["tier"] == "public"] == zones
+
+
+def test_offered_zones_keep_the_order_of_the_available_zones():
+    assert cidr.offering_zones(US_EAST_1, list(reversed(T3_ZONES))) == T3_ZONES
+    assert cidr.offering_zones(None, ["b", "a"]) == ["b", "a"]
+    assert cidr.offering_zones(US_EAST_1, None) is None
+
+
+def test_az_count_beyond_the_offering_zones_names_them_and_the_type():
+    result = offered_plan(az_count=6)
+
+    (problem,) = result["problems"]
+    assert problem["field"] == "network_az_count" and problem["value"] == 6
+    assert "offer instance type t3.micro (bastion_instance_type): 5 (us-east-1a" in problem["problem"]
+    assert "set it to at most 5" in problem["fix"]
+
+
+def test_a_named_zone_without_the_type_is_refused_naming_zone_type_and_working_zones():
+    result = offered_plan(availability_zones=["us-east-1a", "us-east-1e"])
+
+    (problem,) = result["problems"]
+    assert (problem["field"], problem["value"]) == ("network_azs[1]", "us-east-1e")
+    assert "does not offer instance type t3.micro (bastion_instance_type" in problem["problem"]
+    assert "Unsupported" in problem["problem"]
+    assert problem["fix"].startswith(
+        "choose from the available zones that offer t3.micro: us-east-1a, us-east-1b, us-east-1c, us-east-1d, "
+        "us-east-1f"
+    )
+    assert result["subnets"] == []
+
+
+def test_an_unavailable_named_zone_is_reported_once_as_unavailable():
+    result = offered_plan(availability_zones=["us-east-1a", "us-east-1z"])
+
+    assert [p["problem"] for p in result["problems"]] == ["is not an available availability zone in this region"]
+
+
+def test_a_type_offered_nowhere_refuses_every_zone():
+    result = cidr.validate("10.0.0.0/16", availability_zones=["us-east-1a", "us-east-1b"], available_zones=US_EAST_1,
+                           instance_type="p5e.48xlarge", offered_zones=[])
+
+    assert [p["field"] for p in result["problems"]] == ["availability_zones[0]", "availability_zones[1]"]
+    assert "offer p5e.48xlarge: (none)" in result["problems"][0]["fix"]
+
+
+def test_without_offerings_the_first_available_zones_are_taken_as_before():
+    result = cidr.validate("10.0.0.0/16", az_count=5, available_zones=US_EAST_1)
+
+    assert [s["az"] for s in result["subnets"] if s["tier"] == "public"] == US_EAST_1[:5]

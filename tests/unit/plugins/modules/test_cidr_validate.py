@@ -206,3 +206,33 @@ def test_own_vpc_is_not_a_conflict(run_module, fake_aws):
     assert not failed, result["msg"]
     assert result["conflicts"] == []
     assert len(result["subnets"]) == 4
+
+
+def test_instance_type_offerings_pick_the_zones_and_refuse_a_zone_without_the_type(run_module, fake_aws):
+    """moto's offerings data is AWS's: us-east-1e offers no t3 types."""
+    east = {"region": "us-east-1", "vpc_cidr": "10.0.0.0/16", "instance_type": "t3.micro",
+            "available_zones": ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"]}
+
+    failed, result = run_module({**east, "az_count": 5})
+
+    assert not failed, result.get("msg")
+    assert [s["az"] for s in result["public_subnets"]] == [
+        "us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1f"
+    ]
+    assert result["offered_zones"] and "us-east-1e" not in result["offered_zones"]
+
+    failed, result = run_module({**east, "availability_zones": ["us-east-1d", "us-east-1e"],
+                                 "labels": {**LABELS, "instance_type": "bastion_instance_type"}})
+
+    assert failed
+    assert "network_azs[1]: us-east-1e — does not offer instance type t3.micro (bastion_instance_type" in result["msg"]
+    assert "us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1f" in result["msg"]
+
+
+def test_without_instance_type_no_offerings_are_read(run_module):
+    failed, result = run_module({"vpc_cidr": "10.0.0.0/16", "az_count": 2,
+                                 "available_zones": ["us-east-1e", "us-east-1f"]})
+
+    assert not failed
+    assert "offered_zones" not in result
+    assert [s["az"] for s in result["public_subnets"]] == ["us-east-1e", "us-east-1f"]

@@ -326,7 +326,12 @@ def test_good_options_have_no_problems_and_fill_quota_defaults():
     result = logic.validate_options(params(quota_defaults={"eips_per_region": "10"}))
 
     assert result["problems"] == []
-    assert result["quota_defaults"] == {"vpcs_per_region": 5, "eips_per_region": 10}
+    assert result["quota_defaults"] == {
+        "vpcs_per_region": 5,
+        "eips_per_region": 10,
+        "nat_gateways_per_az": 5,
+        "standard_vcpus": 5,
+    }
 
 
 def test_every_bad_option_is_reported_with_value_and_fix():
@@ -735,3 +740,158 @@ def test_throttling_and_server_errors_are_retried(run_module, aws, url):
     assert [p["name"] for p in result["problems"]] == ["cidr_conflicts"]
     assert [c["vpc_id"] for c in result["report"]["conflicts"]] == [vpc_id]
     assert result["report"]["quotas"]["vpcs"]["source"] == "service_quotas"
+
+
+# NAT gateways per AZ (L-FE5A380F) and the running On-Demand standard vCPUs (L-1216C47A)
+
+
+@pytest.mark.parametrize(
+    "usage, per_az, status, over",
+    [
+        pytest.param({}, 1, "pass", [], id="empty_zones"),
+        pytest.param({"us-west-2a": (4, 0)}, 1, "pass", [], id="room_for_one"),
+        pytest.param({"us-west-2b": (5, 0)}, 1, "fail", ["us-west-2b"], id="one_zone_full"),
+        pytest.param({"us-west-2a": (5, 1), "us-west-2b": (5, 1)}, 1, "pass", [], id="rerun_own_gateways"),
+        pytest.param({"us-west-2c": (5, 0)}, 1, "pass", [], id="full_zone_not_used"),
+        pytest.param({"us-west-2a": (5, 0), "us-west-2b": (6, 0)}, 1, "fail", ["us-west-2a", "us-west-2b"],
+                     id="both_full"),
+    ],
+)
+def test_nat_gateway_quota_is_judged_per_az_of_the_build(usage, per_az, status, over):
+    entry = quota("nat_gateways")
+
+    result = logic.evaluate_nat_gateway_quota(entry, usage, ["us-west-2a", "us-west-2b"], per_az, REGION)
+
+    assert result["status"] == status
+    assert set(entry["per_az"]) == {"us-west-2a", "us-west-2b"}
+    assert "NAT gateways per Availability Zone, L-FE5A380F" in result["detail"]
+    if over:
+        assert f"in {', '.join(over)} would exceed the quota of 5 per AZ" in result["cause"]
+        assert "NatGatewayLimitExceeded" in result["cause"]
+        desired = max(usage[az][0] + 1 for az in over)
+        assert (
+            f"aws service-quotas request-service-quota-increase --region {REGION} --service-code vpc "
+            f"--quota-code L-FE5A380F --desired-value {desired}"
+        ) in result["fix"]
+
+
+@pytest.mark.parametrize(
+    "available, count, required, offered, azs",
+    [
+        pytest.param(["a", "b", "c"], 2, None, None, ["a", "b"], id="first_available"),
+        pytest.param(["1a", "1b", "1c", "1d", "1e", "1f"], 5, None, ["1a", "1b", "1c", "1d", "1f"],
+                     ["1a", "1b", "1c", "1d", "1f"], id="offering_zones_only"),
+        pytest.param(["a", "b", "c"], 2, ["c", "a"], ["a"], ["c", "a"], id="required_as_given"),
+    ],
+)
+def test_planned_azs_are_the_network_roles(available, count, required, offered, azs):
+    assert logic.planned_azs(available, count, required, offered) == azs
+
+
+@pytest.mark.parametrize(
+    "instance_type, standard",
+    [("t3.micro", True), ("m7i.large", True), ("z1d.large", True), ("im4gn.large", True), ("a1.medium", True),
+     ("p5.48xlarge", False), ("g5.xlarge", False), ("inf2.xlarge", False), ("hpc7g.4xlarge", False),
+     ("dl1.24xlarge", False), ("trn1.2xlarge", False), ("x2idn.16xlarge", False), ("mac2.metal", False)],
+)
+def test_standard_families_are_those_of_l_1216c47a(instance_type, standard):
+    assert logic.is_standard_family(instance_type) is standard
+
+
+def test_vcpu_usage_counts_running_on_demand_standard_instances_and_the_stacks_own():
+    own = {"Stack": "nova-production"}
+    instances = [
+        {"type": "t3.micro", "lifecycle": None, "tags": {"Stack": "nova-production", "Name": "nova-production-bastion"}},
+        {"type": "m5.large", "lifecycle": None, "tags": {}},
+        {"type": "m5.large", "lifecycle": "spot", "tags": {}},
+        {"type": "g5.xlarge", "lifecycle": None, "tags": {}},
+    ]
+    vcpus = {"t3.micro": 2, "m5.large": 2, "g5.xlarge": 4}
+
+    assert logic.vcpu_usage(instances, vcpus, own) == (4, 2)
+
+
+# (quota, in use, owned, max instances, status, needed)
+VCPU_CASES = [
+    pytest.param(5, 0, 0, 2, "pass", 4, id="new_account_fits_two_t3_micro"),
+    pytest.param(5, 2, 0, 2, "fail", 4, id="other_instance_running"),
+    pytest.param(5, 2, 2, 2, "pass", 2, id="rerun_own_bastion_running"),
+    pytest.param(5, 4, 2, 2, "fail", 2, id="rerun_with_another_instance_running"),
+    pytest.param(32, 28, 0, 2, "pass", 4, id="raised_quota_exactly_full"),
+    pytest.param(5, 0, 0, 3, "fail", 6, id="max_size_three"),
+]
+
+
+@pytest.mark.parametrize("value, in_use, owned, max_instances, status, needed", VCPU_CASES)
+def test_vcpu_quota_counts_the_group_at_its_maximum_size(value, in_use, owned, max_instances, status, needed):
+    entry = quota("vcpus", value)
+
+    result = logic.evaluate_vcpu_quota(entry, in_use, owned, "t3.micro", max_instances, 2, REGION)
+
+    assert result["status"] == status
+    assert (entry["requested"], entry["needed"]) == (max_instances * 2, needed)
+    assert f"{max_instances} x t3.micro (2 vCPUs each)" in result["detail"]
+    if status == "fail":
+        assert "VcpuLimitExceeded" in result["cause"]
+        assert "bastion_asg_max_size" in result["fix"]
+        assert (
+            f"--service-code ec2 --quota-code L-1216C47A --desired-value {in_use + needed}"
+        ) in result["fix"]
+
+
+def test_a_type_with_its_own_quota_needs_no_standard_vcpus():
+    entry = quota("vcpus")
+
+    assert logic.evaluate_vcpu_quota(entry, 5, 0, "g5.xlarge", 2, 4, REGION)["status"] == "pass"
+    assert entry["needed"] == 0
+
+
+def test_capacity_options_are_checked_before_any_call():
+    result = logic.validate_options(params(nat_gateways_per_az=-1, instance_type="t3 micro", max_instances=-1))
+
+    assert [p["name"] for p in result["problems"]] == [
+        "option nat_gateways_per_az", "option max_instances", "option instance_type"
+    ]
+    assert "instance_type='t3 micro' is not an EC2 instance type" in logic.format_message(result["problems"])
+    assert [p["name"] for p in logic.validate_options(params(max_instances=2))["problems"]] == ["option max_instances"]
+
+
+def test_capacity_checks_against_the_sandbox_name_the_quotas(run_module, aws):
+    """us-east-1e offers no t3 types: the NAT gateway check looks at the zones the network role will use."""
+    failed, result = run_module(
+        {"vpc_cidr": "10.0.0.0/16", "permission_checks": [], "nat_gateways_per_az": 1, "instance_type": "t3.micro",
+         "max_instances": 2, "own_vpc_tags": OWN_TAGS}
+    )
+
+    assert not failed, result["msg"]
+    checks = statuses(result)
+    assert (checks["quota_nat_gateways"], checks["quota_vcpus"]) == ("pass", "pass")
+    quotas = result["report"]["quotas"]
+    assert set(quotas["nat_gateways"]["per_az"]) == {"us-west-2a", "us-west-2b"}
+    assert (quotas["nat_gateways"]["quota_code"], quotas["nat_gateways"]["value"]) == ("L-FE5A380F", 5)
+    assert (quotas["vcpus"]["quota_code"], quotas["vcpus"]["value"]) == ("L-1216C47A", 5)
+    assert (quotas["vcpus"]["in_use"], quotas["vcpus"]["requested"], quotas["vcpus"]["needed"]) == (0, 4, 4)
+
+    # Another team's instance takes 2 of the 5 vCPUs: the bastion group at its maximum no longer fits.
+    ec2 = aws("ec2")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.small")
+    failed, result = run_module(
+        {"vpc_cidr": "10.0.0.0/16", "permission_checks": [], "instance_type": "t3.micro", "max_instances": 2}
+    )
+
+    assert failed
+    assert [p["name"] for p in result["problems"]] == ["quota_vcpus"]
+    assert "--quota-code L-1216C47A --desired-value 6" in result["msg"]
+
+
+def test_capacity_checks_pick_the_offering_zones_in_us_east_1(run_module):
+    failed, result = run_module(
+        {"region": "us-east-1", "vpc_cidr": "10.0.0.0/16", "min_azs": 5, "eips_to_allocate": 5,
+         "permission_checks": [], "nat_gateways_per_az": 1, "instance_type": "t3.micro"}
+    )
+
+    assert not failed, result["msg"]
+    assert list(result["report"]["quotas"]["nat_gateways"]["per_az"]) == [
+        "us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1f"
+    ]
