@@ -70,13 +70,14 @@ def stack_zones(ec2, prefix=PREFIX):
     )
 
 
-def test_the_dr_network_over_two_to_five_azs_never_uses_us_east_1e(empty_sandbox, port, tmp_path):
+def test_the_dr_network_over_two_or_five_azs_never_uses_us_east_1e(empty_sandbox, port, tmp_path):
     ec2 = aws(port, "ec2", "us-east-1")
     available = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
     assert available[:5] == ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e"]  # the premise
 
-    # One stack per count (its own prefix and VPC block): the first zones that offer t3.micro, in order.
-    for count in (2, 3, 4, 5):
+    # One stack per count (its own prefix and VPC block): the first zones that offer t3.micro, in order. Two AZs
+    # (the design's) and five (the first five available would include us-east-1e); three and four choose as two does.
+    for count in (2, 5):
         prefix = PREFIX if count == 5 else f"{PREFIX}{count}"
         run, outputs = network(tmp_path, port, {"network_az_count": count}, prefix=prefix,
                                vpc_cidr=f"10.{60 + count}.0.0/16")
