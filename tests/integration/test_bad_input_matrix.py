@@ -905,6 +905,21 @@ MODULE_CASES = {
             "purge_tags": ({"purge_tags": "sometimes"}, "purge_tags", "bool"),
         },
     },
+    "run_lock": {
+        "base": {"name": "nova.infra", "playbook": "site.yml"},
+        "cases": {
+            "name": ({"name": "nova lock"}, "name", "nova lock", "fix"),
+            "state": ({"state": "locked"}, "state", "locked", "one of"),
+            "table": ({"table": "my locks"}, "table", "my locks", "fix"),
+            "create_table": ({"create_table": "maybe"}, "create_table", "bool"),
+            "ttl": ({"ttl": 0}, "ttl", "0", "fix"),
+            "wait_timeout": ({"wait_timeout": -5}, "wait_timeout", "-5", "fix"),
+            "run_id": ({"state": "released"}, "run_id", "required", "fix"),
+            "run_id (malformed)": ({"run_id": "run 1"}, "run_id", "run 1", "fix"),
+            "playbook": ({"playbook": ""}, "playbook", "fix"),
+            "user": ({"user": " "}, "user", "fix"),
+        },
+    },
     "s3_account_public_access_block": {
         "base": {},
         "cases": {
