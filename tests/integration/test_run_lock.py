@@ -141,3 +141,21 @@ def test_two_site_runs_started_together_build_one_stack(empty_sandbox, port):
     assert_no_duplicates(port)
     assert len(stack_vpcs(aws(port, "ec2"))) == 1
     assert lock_item(port) is None
+
+
+def test_site_and_teardown_started_together_one_refuses_and_nothing_is_half_done(empty_sandbox, port):
+    built = run_playbook(port, "site.yml")
+    assert built.returncode == 0, built.failure_messages()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        site, teardown = pool.map(lambda playbook: run_playbook(port, playbook), ["site.yml", "teardown.yml"])
+
+    assert sorted([site.returncode, teardown.returncode]) == [0, 2], (site.failure_messages(), teardown.failure_messages())
+    refused, other = (site, "teardown.yml") if site.returncode else (teardown, "site.yml")
+    assert f"held by {other}" in "\n".join(refused.failure_messages())
+    vpcs = stack_vpcs(aws(port, "ec2"))
+    if teardown.returncode == 0:
+        assert vpcs == []  # torn down whole; the build never started
+    else:
+        assert len(vpcs) == 1
+        assert_no_duplicates(port)
+    assert lock_item(port) is None
