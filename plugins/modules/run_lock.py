@@ -431,6 +431,8 @@ class RunLock:
             self.exit(changed=False, acquired=False)  # no table, or no lock: nothing to remove
         old = decode(answer["old"])
         if answer["deleted"]:
+            if self.params["state"] == "broken":
+                self.module.warn(f"Broke run lock {self.name} of {self.module.region}, held by {self.describe(old)}.")
             self.exit(changed=True, acquired=False, lock=old)
         self.module.warn(
             f"Run lock {self.name} of {self.module.region} was not this run's ({only_run_id}) and is left in place:"

@@ -374,6 +374,10 @@ PLAYBOOK_CASES = {
         {"nova_audit_fail_on": "urgent"},
         ["nova_audit_fail_on", "urgent", "fix"],
     ),
+    # teardown.yml's first task: the run lock's settings (site.yml checks them after its pre-flight, the same task).
+    "nova_lock_wait negative": ("teardown.yml", {"nova_lock_wait": -5}, ["nova_lock_wait=-5", "fix", "0 to 86400"]),
+    "nova_lock_ttl zero": ("teardown.yml", {"nova_lock_ttl": 0}, ["nova_lock_ttl=0", "fix", "1 to 604800"]),
+    "nova_break_lock not a boolean": ("teardown.yml", {"nova_break_lock": "maybe"}, ["nova_break_lock=maybe", "fix"]),
     "dr_mode unknown": ("dr-failover.yml", {"dr_mode": "panic"}, ["dr_mode=panic", "fix", "drill or failover"]),
     "nova_dr_region same as source for the failover": (
         "dr-failover.yml",

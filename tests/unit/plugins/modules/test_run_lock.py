@@ -194,6 +194,7 @@ def test_break_removes_whoever_holds_it(run_module, dynamodb):
     holder = run_module({"playbook": "site.yml", "user": "alice"})
     broken = run_module({"state": "broken"})
     assert broken["changed"] and broken["lock"]["run_id"] == holder["run_id"] and stored(dynamodb) is None
+    assert f"Broke run lock {NAME}" in warnings(broken) and "alice" in warnings(broken)
     assert not run_module({"state": "broken"})["changed"]
     # With a run ID: only that run's lock.
     holder = run_module({})
