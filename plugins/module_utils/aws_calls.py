@@ -492,3 +492,76 @@ def delete_objects(client, bucket: str, keys: List[str]) -> List[Dict[str, Any]]
     """DeleteObjects (quiet) of up to 1,000 keys: the per-key errors."""
     answer = client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True})
     return answer.get("Errors", [])
+
+
+# ---------------------------------------------------------------- DynamoDB (the run lock: modules/run_lock.py)
+
+# A condition that fails is an answer here, not an error: the wrappers return the item in the way, which DynamoDB
+# sends with the refusal (ReturnValuesOnConditionCheckFailure=ALL_OLD), so no second request reads it.
+
+
+def _conditional(condition: str, names: Dict[str, str], values: Dict[str, Any]) -> Dict[str, Any]:
+    params = {"ConditionExpression": condition, "ExpressionAttributeNames": names}
+    if values:
+        params["ExpressionAttributeValues"] = values
+    return dict(params, ReturnValues="ALL_OLD", ReturnValuesOnConditionCheckFailure="ALL_OLD")
+
+
+@_absent_when("read item {key} of DynamoDB table {table}", "ResourceNotFoundException")
+def get_item(client, table: str, key: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """The item (strongly consistent read), or None when it or the table does not exist."""
+    return client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+
+
+@_absent_when("conditionally write an item to DynamoDB table {table}", "ResourceNotFoundException")
+def put_item_if(
+    client, table: str, item: Dict[str, Any], condition: str, names: Dict[str, str], values: Dict[str, Any]
+) -> Optional[Dict[str, Any]]:
+    """PutItem when ``condition`` holds, atomically: {"written": True, "old": the item replaced, or None}; when it
+    does not: {"written": False, "old": the item that failed it}. None when the table does not exist."""
+    try:
+        answer = client.put_item(TableName=table, Item=item, **_conditional(condition, names, values))
+    except is_boto3_error_code("ConditionalCheckFailedException") as e:
+        return {"written": False, "old": e.response.get("Item")}
+    return {"written": True, "old": answer.get("Attributes")}
+
+
+@_absent_when("conditionally delete item {key} of DynamoDB table {table}", "ResourceNotFoundException")
+def delete_item_if(
+    client,
+    table: str,
+    key: Dict[str, Any],
+    condition: str,
+    names: Dict[str, str],
+    values: Optional[Dict[str, Any]] = None,
+) -> Optional[Dict[str, Any]]:
+    """DeleteItem when ``condition`` holds, atomically: {"deleted": True, "old": the item deleted}; when it does not
+    (also when there is no item): {"deleted": False, "old": the item that failed it, or None}. None when the table
+    does not exist."""
+    try:
+        answer = client.delete_item(TableName=table, Key=key, **_conditional(condition, names, values or {}))
+    except is_boto3_error_code("ConditionalCheckFailedException") as e:
+        return {"deleted": False, "old": e.response.get("Item")}
+    return {"deleted": True, "old": answer.get("Attributes")}
+
+
+@_Handler.common_error_handler("create DynamoDB table {table}")
+def create_table(client, table: str, hash_key: str) -> bool:
+    """An on-demand table keyed by the string attribute ``hash_key``: True when created, False when it exists
+    already (ResourceInUseException: another run created it first)."""
+    try:
+        client.create_table(
+            TableName=table,
+            KeySchema=[{"AttributeName": hash_key, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": hash_key, "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    except is_boto3_error_code("ResourceInUseException"):
+        return False
+    return True
+
+
+@_Handler.common_error_handler("wait for DynamoDB table {table} to be active")
+def wait_table_exists(client, table: str, delay: int = 2, max_attempts: int = 60) -> None:
+    """DescribeTable until the table is ACTIVE (a new table takes some seconds)."""
+    client.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": delay, "MaxAttempts": max_attempts})

@@ -628,6 +628,24 @@ SECTIONS = {
             "fix": ["Wait a few minutes and re-run; do not run two playbooks on the same bucket at once."],
         },
     },
+    "Run lock: one run per account and region": {
+        "RunLockHeld": {
+            "cause": "Another run of site.yml, teardown.yml or dr-failover.yml holds the run lock of this account and "
+            "region (nova.infra.run_lock, an item of the DynamoDB table nova-infra-locks): two runs at once would "
+            "interleave their reads and writes. The message names the holder: playbook, user, host, start time, "
+            "run id and expiry. This run stopped before its first write.",
+            "fix": [
+                "Let the other run finish, then run again; or wait for it: `-e nova_lock_wait=600` (seconds).",
+                "If the holder is dead (killed, its AWX job or CI runner lost), its lock expires by itself "
+                "(`nova_lock_ttl`, default 3600 s) and the next run takes it over. To go on before then, break it: "
+                "`ansible-playbook site.yml -e nova_break_lock=true` (the same for teardown.yml, dr-failover.yml), or "
+                "`ansible localhost -m nova.infra.run_lock -a 'name=nova.infra state=broken region=REGION'`.",
+                "Check the holder is really gone before breaking its lock (the AWX job list, `ps` on its host): "
+                "breaking the lock of a live run lets two runs write at once.",
+                "See the locks and their holders: `aws dynamodb scan --table-name nova-infra-locks --region REGION`.",
+            ],
+        },
+    },
 }
 CATALOGUE = {code: entry for section in SECTIONS.values() for code, entry in section.items()}
 

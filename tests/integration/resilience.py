@@ -148,8 +148,12 @@ def described_stack(port: int) -> dict:
     return described
 
 
-def kill_after(handle, playbook: str, action: str, nth: int = 1, timeout: float = 600) -> None:
-    """Run `playbook` and SIGKILL its process group right after the nth successful `action` (e.g. "ec2:CreateVpc")."""
+def kill_after(
+    handle, playbook: str, action: str, nth: int = 1, timeout: float = 600, args: tuple = (), break_lock: bool = True
+) -> None:
+    """Run `playbook` (with `args`) and SIGKILL its process group right after the nth successful `action` (e.g.
+    "ec2:CreateVpc"). The killed run leaves its run lock (nova.infra.run_lock) until it expires; with `break_lock`
+    it is then broken, as the operator who killed it would (docs/production.md#run-lock), so the next run goes on."""
     log = handle.state_dir / "requests.jsonl"
     offset = log.stat().st_size if log.exists() else 0
     workdir = Path(tempfile.gettempdir()) / f"nova-tests-{handle.port}"
@@ -167,7 +171,7 @@ def kill_after(handle, playbook: str, action: str, nth: int = 1, timeout: float 
     # Own session, so one killpg reaches the forked workers and the module process too, as a kill -9 of the
     # controller's process tree (an OOM kill, a CI runner timing out) would.
     proc = subprocess.Popen(
-        [str(BIN / "ansible-playbook"), playbook],
+        [str(BIN / "ansible-playbook"), playbook, *args],
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -198,6 +202,15 @@ def kill_after(handle, playbook: str, action: str, nth: int = 1, timeout: float 
         if proc.poll() is None:
             _kill_tree(proc.pid)
         proc.wait()
+    if break_lock:
+        break_run_lock(handle.port)
+
+
+def break_run_lock(port: int, region: str = "us-west-2") -> None:
+    """Remove the run lock of the region whoever holds it (nova.infra.run_lock state=broken)."""
+    dynamodb = aws(port, "dynamodb", region)
+    with contextlib.suppress(dynamodb.exceptions.ResourceNotFoundException):
+        dynamodb.delete_item(TableName="nova-infra-locks", Key={"lock": {"S": "nova.infra"}})
 
 
 def _descendants(pid: int) -> list[int]:

@@ -383,6 +383,10 @@ PLAYBOOK_CASES = {
         {"nova_audit_fail_on": "urgent"},
         ["nova_audit_fail_on", "urgent", "fix"],
     ),
+    # teardown.yml's first task: the run lock's settings (site.yml checks them after its pre-flight, the same task).
+    "nova_lock_wait negative": ("teardown.yml", {"nova_lock_wait": -5}, ["nova_lock_wait=-5", "fix", "0 to 86400"]),
+    "nova_lock_ttl zero": ("teardown.yml", {"nova_lock_ttl": 0}, ["nova_lock_ttl=0", "fix", "1 to 604800"]),
+    "nova_break_lock not a boolean": ("teardown.yml", {"nova_break_lock": "maybe"}, ["nova_break_lock=maybe", "fix"]),
     "dr_mode unknown": ("dr-failover.yml", {"dr_mode": "panic"}, ["dr_mode=panic", "fix", "drill or failover"]),
     "nova_dr_region same as source for the failover": (
         "dr-failover.yml",
@@ -947,6 +951,21 @@ MODULE_CASES = {
             "replace": ({"replace": "yes please"}, "replace", "bool"),
             "tags": ({"tags": {"aws:x": "y"}}, "tags", "aws:x", "fix"),
             "purge_tags": ({"purge_tags": "sometimes"}, "purge_tags", "bool"),
+        },
+    },
+    "run_lock": {
+        "base": {"name": "nova.infra", "playbook": "site.yml"},
+        "cases": {
+            "name": ({"name": "nova lock"}, "name", "nova lock", "fix"),
+            "state": ({"state": "locked"}, "state", "locked", "one of"),
+            "table": ({"table": "my locks"}, "table", "my locks", "fix"),
+            "create_table": ({"create_table": "maybe"}, "create_table", "bool"),
+            "ttl": ({"ttl": 0}, "ttl", "0", "fix"),
+            "wait_timeout": ({"wait_timeout": -5}, "wait_timeout", "-5", "fix"),
+            "run_id": ({"state": "released"}, "run_id", "required", "fix"),
+            "run_id (malformed)": ({"run_id": "run 1"}, "run_id", "run 1", "fix"),
+            "playbook": ({"playbook": ""}, "playbook", "fix"),
+            "user": ({"user": " "}, "user", "fix"),
         },
     },
     "s3_account_public_access_block": {
