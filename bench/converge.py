@@ -57,9 +57,15 @@ def _run_playbook(port: int, playbook: str, *extra: str, env: dict | None = None
     return {"seconds": round(elapsed, 2), "recap": recap[-1].split(":", 1)[-1].strip() if recap else ""}
 
 
+# The run lock's own writes (#16: one conditional PutItem to take it, one DeleteItem to release it, on the lock
+# table): a run that changes nothing in the stack still takes and releases its lock.
+RUN_LOCK_WRITES = {"dynamodb:PutItem": 1, "dynamodb:DeleteItem": 1}
+
+
 def _writes(by_action: dict, dry_runs: dict) -> dict:
-    """Calls that may change something: neither a read nor a DryRun permission probe (the pre-flight's)."""
-    writes = {action: n - dry_runs.get(action, 0) for action, n in by_action.items()
+    """Calls that may change something in the stack: neither a read, a DryRun permission probe (the pre-flight's)
+    nor the run lock's take and release."""
+    writes = {action: n - dry_runs.get(action, 0) - RUN_LOCK_WRITES.get(action, 0) for action, n in by_action.items()
               if not action.split(":", 1)[-1].startswith(READ_PREFIXES)}
     return {action: n for action, n in writes.items() if n > 0}
 
