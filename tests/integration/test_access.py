@@ -56,9 +56,11 @@ def _network(ec2, cidr: str) -> tuple[str, str, str]:
     vpc_id = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
     ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": "Name", "Value": f"{PREFIX}-vpc"}])
     base = cidr.rsplit(".", 2)[0]
-    public = ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"{base}.0.0/24")["Subnet"]["SubnetId"]
+    # In the region's first zone: one AWS leaves to chance may not offer t3.micro (us-east-1e does not).
+    zone = f"{ec2.meta.region_name}a"
+    public = ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"{base}.0.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
     ec2.modify_subnet_attribute(SubnetId=public, MapPublicIpOnLaunch={"Value": True})
-    private = ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"{base}.2.0/24")["Subnet"]["SubnetId"]
+    private = ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"{base}.2.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
     return vpc_id, public, private
 
 
