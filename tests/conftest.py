@@ -107,6 +107,21 @@ def start_sandbox(tmp_path_factory):
             sandboxctl.stop(handle)
 
 
+@pytest.fixture
+def clean_sandbox_url(sandbox, monkeypatch):
+    """The test file's ``sandbox`` (module-scoped), emptied, without faults or latency and with its counters at
+    zero, and no AWS settings from the environment that could point elsewhere: its endpoint URL."""
+    from sandbox import sandboxctl
+
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFIG_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    url = sandboxctl.endpoint(sandbox)
+    sandboxctl.configure(url, latency_ms=0, fault_rate=0.0, fault_kinds="throttle,5xx", seed=None)
+    sandboxctl.reset(url)
+    sandboxctl.stats(url, reset=True)
+    return url
+
+
 @pytest.fixture(autouse=True)
 def no_warnings_from_earlier_modules():
     """ansible-core keeps a module's warnings and deprecations in module-level lists until the process ends; a module

@@ -24,14 +24,8 @@ def sandbox(start_sandbox):
 
 
 @pytest.fixture
-def url(sandbox, monkeypatch):
-    """A clean sandbox, and no AWS settings from the environment that could point elsewhere."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONFIG_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    url = sandboxctl.endpoint(sandbox)
-    sandboxctl.configure(url, latency_ms=0, fault_rate=0.0, fault_kinds="throttle,5xx", seed=None)
-    sandboxctl.reset(url)
-    return url
+def url(clean_sandbox_url):
+    return clean_sandbox_url
 
 
 def aws(url, service):
