@@ -327,6 +327,11 @@ def compare(
     if not drift.records:
         result["outputs"] = {
             "vpc_id": vpc_id,
+            "vpc_cidrs": [
+                block["CidrBlock"]
+                for block in vpc.get("CidrBlockAssociationSet") or []
+                if (block.get("CidrBlockState") or {}).get("State") == "associated"
+            ],
             "public_subnet_ids": [subnet_by["public"][az] for az in azs],
             "private_subnet_ids": [subnet_by["private"][az] for az in azs],
             "igw_id": igw_id,

@@ -293,19 +293,41 @@ def evaluate_azs(
     min_azs: int,
     required_azs: Optional[Sequence[str]],
     labels: Optional[Dict[str, str]] = None,
+    instance_type: Optional[str] = None,
+    offered: Optional[Sequence[str]] = None,
 ) -> List[Dict[str, Any]]:
     """zones: ``[{"name", "state"}]`` from DescribeAvailabilityZones.
 
     labels: the caller's variable names for min_azs and required_azs (e.g. network_az_count, network_azs), so the
     messages name what the operator has to edit.
+    offered: the zones that offer instance_type (DescribeInstanceTypeOfferings), or None when not read: only those
+    count, as the network role builds only in them.
     """
     count_name = (labels or {}).get("min_azs") or "min_azs"
     names_name = (labels or {}).get("required_azs") or "required_azs"
+    type_name = (labels or {}).get("instance_type") or "instance_type"
     available = [z["name"] for z in zones if z["state"] == "available"]
     listed = ", ".join(available) or "none"
+    working = cidr.offering_zones(available, offered)
     checks = []
-    if len(available) >= min_azs:
-        checks.append(check("availability_zones", PASS, f"{region} has {len(available)} available AZs: {listed}"))
+    if working is not None and not required_azs and len(available) >= min_azs and len(working) < min_azs:
+        checks.append(
+            check(
+                "availability_zones",
+                FAIL,
+                f"{region} has {len(available)} available AZs ({listed}), {len(working)} of them offer "
+                f"{instance_type} ({', '.join(working) or 'none'}); {count_name} is {min_azs}",
+                cause=f"The bastion's Auto Scaling group launches {instance_type} in each AZ of the stack; AWS "
+                "refuses the launch (Unsupported) in a zone that does not offer the type, after the network is built.",
+                fix=f"lower {count_name}, or set {type_name} (now {instance_type}) to a type offered in {min_azs} or more zones "
+                f"(`aws ec2 describe-instance-type-offerings --location-type availability-zone --region {region}`)",
+            )
+        )
+    elif len(available) >= min_azs:
+        offering = f"; {len(working)} offer {instance_type}" if working is not None else ""
+        checks.append(
+            check("availability_zones", PASS, f"{region} has {len(available)} available AZs: {listed}{offering}")
+        )
     else:
         checks.append(
             check(
@@ -325,6 +347,11 @@ def evaluate_azs(
             for az in required_azs
             if states.get(az) != "available"
         ]
+        not_offering = [az for az in required_azs if states.get(az) == "available" and working is not None and az not in working]
+        bad += [
+            f"{az} does not offer {instance_type} ({type_name}; zones that do: {', '.join(working or []) or 'none'})"
+            for az in not_offering
+        ]
         if bad:
             checks.append(
                 check(
@@ -332,8 +359,14 @@ def evaluate_azs(
                     FAIL,
                     "; ".join(bad),
                     cause="Subnets in an AZ that is not available fail with InvalidParameterValue "
-                    "(availability zone is not supported).",
-                    fix=f"choose {names_name} from the available AZs of {region}: {listed}",
+                    "(availability zone is not supported)"
+                    + (
+                        f"; the bastion's {instance_type} cannot launch in a zone that does not offer it (Unsupported)."
+                        if not_offering
+                        else "."
+                    ),
+                    fix=f"choose {names_name} from the available AZs of {region}"
+                    + (f" that offer {instance_type}: {', '.join(working or []) or 'none'}" if not_offering else f": {listed}"),
                 )
             )
         else:

@@ -69,6 +69,14 @@ options:
         is a problem naming the zone, the type and the zones that offer it.
       - When omitted, instance type offerings are not checked.
     type: str
+  offered_zones:
+    description:
+      - The zones that offer O(instance_type), when a step of the same run has read them already, for example the
+        RV(nova.infra.preflight#module:report.offered_zones) of the pre-flight. They are used as read and
+        C(ec2:DescribeInstanceTypeOfferings) is not called.
+      - Requires O(instance_type).
+    type: list
+    elements: str
   min_azs:
     description:
       - The fewest distinct availability zones accepted.
@@ -401,6 +409,7 @@ def main():
         az_count=dict(type="int"),
         available_zones=dict(type="list", elements="str"),
         instance_type=dict(type="str"),
+        offered_zones=dict(type="list", elements="str"),
         min_azs=dict(type="int", default=2),
         public_subnet_cidrs=dict(type="list", elements="str", default=[]),
         private_subnet_cidrs=dict(type="list", elements="str", default=[]),
@@ -415,17 +424,18 @@ def main():
         argument_spec=argument_spec,
         mutually_exclusive=[("availability_zones", "az_count")],
         required_one_of=[("availability_zones", "az_count")],
+        required_by={"offered_zones": "instance_type"},
         supports_check_mode=True,
     )
     params = module.params
 
-    offered = None
+    offered = params["offered_zones"]
     type_problems = cidr.instance_type_problems(
         params["instance_type"], params["labels"].get("instance_type", "instance_type")
     )
     if type_problems:
         module.fail_json(msg=cidr.format_problems(type_problems), problems=type_problems, conflicts=[])
-    if params["instance_type"]:
+    if params["instance_type"] and offered is None:
         with aws_failures(module, f"Failed to list the availability zones that offer {params['instance_type']}"):
             offered = aws_calls.describe_instance_type_offerings(
                 aws_calls.connect(module, "ec2"), params["instance_type"]

@@ -133,6 +133,10 @@ outputs:
     vpc_id:
       description: The VPC.
       type: str
+    vpc_cidrs:
+      description: The VPC's associated IPv4 blocks, the primary first (the private hosts' address range).
+      type: list
+      elements: str
     public_subnet_ids:
       description: The public subnets, in AZ order.
       type: list

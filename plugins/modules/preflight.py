@@ -15,8 +15,9 @@ description:
   - "The checks, in this order:"
   - C(credentials) - C(sts:GetCallerIdentity) works. Missing, invalid or expired credentials are a problem with the
     ways to configure them; all other checks are then skipped.
-  - C(availability_zones) - the region has at least O(min_azs) availability zones in state C(available);
-    C(required_azs) - every zone of O(required_azs) is available.
+  - C(availability_zones) - the region has at least O(min_azs) availability zones in state C(available), and with
+    O(instance_type) at least O(min_azs) of them offer it (C(ec2:DescribeInstanceTypeOfferings)); C(required_azs) -
+    every zone of O(required_azs) is available, and offers O(instance_type) when it is given.
   - C(quota_vpcs) and C(quota_eips) - the VPCs and Elastic IPs in use plus those still to be created (O(vpcs_to_create),
     O(eips_to_allocate), less those this stack already owns, see O(own_vpc_tags)) fit the quotas C(L-F678F1CE)
     (VPCs per Region) and C(L-0263D0A3) (EC2-VPC Elastic IPs). The quotas are read from Service Quotas
@@ -52,7 +53,7 @@ options:
     description:
       - "Maps option names to the caller's variable names used in messages, for example
         C({vpc_cidr: network_vpc_cidr, min_azs: network_az_count, required_azs: network_azs}), so a problem names
-        the variable the operator has to edit. Used for O(vpc_cidr), O(min_azs) and O(required_azs)."
+        the variable the operator has to edit. Used for O(vpc_cidr), O(min_azs), O(required_azs) and O(instance_type)."
     type: dict
     default: {}
   min_azs:
@@ -88,8 +89,11 @@ options:
   instance_type:
     description:
       - The instance type the build launches, for example V(t3.micro) (the bastion's).
-      - Used by C(quota_vcpus), and to pick the zones of C(quota_nat_gateways) when O(required_azs) is not given
-        (C(ec2:DescribeInstanceTypeOfferings)).
+      - The zones that offer it are read once (C(ec2:DescribeInstanceTypeOfferings)) and used by
+        C(availability_zones), C(required_azs) and to pick the zones of C(quota_nat_gateways); also used by
+        C(quota_vcpus).
+      - They are returned (RV(report.offered_zones)) so that the network role of the same run need not read them
+        again.
     type: str
   max_instances:
     description:
@@ -243,6 +247,10 @@ report:
       description: The region checked.
       type: str
       sample: us-west-2
+    vpc_cidr:
+      description: O(vpc_cidr), the block C(cidr_conflicts) compared the region's VPCs with.
+      type: str
+      sample: 10.0.0.0/16
     checks:
       description: Every check in order, one record each (C(cidr_conflicts) once per overlapping VPC).
       type: list
@@ -341,6 +349,17 @@ report:
                source: service_quotas, lookup_errors: [], in_use: 1, owned: 0, requested: 1, needed: 1, available: 4}
     azs:
       description: The availability zones in state C(available).
+      type: list
+      elements: str
+      sample: [us-west-2a, us-west-2b, us-west-2c, us-west-2d]
+    instance_type:
+      description: O(instance_type), when given and its offerings were read; else V(null).
+      type: str
+      sample: t3.micro
+    offered_zones:
+      description: >-
+        The zones of the region that offer O(instance_type) (C(DescribeInstanceTypeOfferings)); V(null) without
+        O(instance_type) or when they could not be read.
       type: list
       elements: str
       sample: [us-west-2a, us-west-2b, us-west-2c, us-west-2d]
@@ -471,9 +490,12 @@ class PreflightGate:
             "arn": None,
             "user_id": None,
             "region": self.region,
+            "vpc_cidr": self.params["vpc_cidr"],
             "checks": [],
             "quotas": {},
             "azs": [],
+            "instance_type": None,
+            "offered_zones": None,
             "conflicts": [],
             "key_pair": None,
             "permissions": {},
@@ -508,8 +530,22 @@ class PreflightGate:
             return
         zones = [{"name": z["ZoneName"], "state": z["State"]} for z in described]
         self.report["azs"] = [z["name"] for z in zones if z["state"] == "available"]
+        instance_type = self.params["instance_type"]
+        if instance_type:
+            offered, error = attempt(aws_calls.describe_instance_type_offerings, ec2, instance_type)
+            if error is not None:
+                what = f"list the AZs that offer {instance_type}"
+                self.report["checks"].append(preflight.read_failure("availability_zones", what, error))
+                return
+            self.report.update(instance_type=instance_type, offered_zones=offered)
         self.report["checks"] += preflight.evaluate_azs(
-            self.region, zones, self.params["min_azs"], self.params["required_azs"], self.params["labels"]
+            self.region,
+            zones,
+            self.params["min_azs"],
+            self.params["required_azs"],
+            self.params["labels"],
+            instance_type,
+            self.report["offered_zones"],
         )
 
     def lookup_quota(self, client, kind):
@@ -558,19 +594,19 @@ class PreflightGate:
             preflight.evaluate_quota(kind, quota, in_use, owned, requested, self.region, unassociated)
         )
 
-    def zones_to_build_in(self, ec2):
+    def zones_to_build_in(self):
         """(the zones the network role will build in, None) or (None, the failed check)."""
-        offered = None
-        if self.params["instance_type"] and not self.params["required_azs"]:
-            offered, error = attempt(aws_calls.describe_instance_type_offerings, ec2, self.params["instance_type"])
-            if error is not None:
-                what = f"list the AZs that offer {self.params['instance_type']}"
-                return None, preflight.read_failure("quota_nat_gateways", what, error)
-        azs = preflight.planned_azs(self.report["azs"], self.params["min_azs"], self.params["required_azs"], offered)
+        if self.params["instance_type"] and self.report["offered_zones"] is None:
+            what = f"list the AZs that offer {self.params['instance_type']}"
+            error = {"code": "NotRead", "message": "the availability zones check could not read them"}
+            return None, preflight.read_failure("quota_nat_gateways", what, error)
+        azs = preflight.planned_azs(
+            self.report["azs"], self.params["min_azs"], self.params["required_azs"], self.report["offered_zones"]
+        )
         return azs, None
 
     def check_nat_gateways(self, ec2, quotas):
-        azs, failed = self.zones_to_build_in(ec2)
+        azs, failed = self.zones_to_build_in()
         if failed is not None:
             self.report["checks"].append(failed)
             return

@@ -629,6 +629,19 @@ MODULE_CASES = {
                 "bastion_instance_type",
                 "us-west-2c",
             ),
+            # Zones handed over by the pre-flight, without the type they were read for.
+            "offered_zones": ({"offered_zones": ["us-west-2a"]}, "offered_zones", "instance_type"),
+            "offered_zones (named zone not among them)": (
+                {
+                    "az_count": None,
+                    "availability_zones": ["us-west-2a", "us-west-2b"],
+                    "instance_type": "t3.micro",
+                    "offered_zones": ["us-west-2a"],
+                },
+                "network_azs[1]",
+                "us-west-2b",
+                "t3.micro",
+            ),
             "available_zones": ({"available_zones": ["us-west-2a"]}, "az_count", "fix"),
             # Values below 1 (0) count as 1 by design, so the wrong value is of the wrong type.
             "min_azs": ({"min_azs": "two"}, "min_azs", "int"),

@@ -53,7 +53,20 @@ def converged():
             }
         )
     return {
-        "vpcs": [{"VpcId": "vpc-1", "CidrBlock": CIDR, "State": "available", "Tags": tags(Name=f"{PREFIX}-vpc")}],
+        "vpcs": [
+            {
+                "VpcId": "vpc-1",
+                "CidrBlock": CIDR,
+                "State": "available",
+                "Tags": tags(Name=f"{PREFIX}-vpc"),
+                # As EC2 returns them: the primary block, a secondary one, and one being removed.
+                "CidrBlockAssociationSet": [
+                    {"CidrBlock": CIDR, "CidrBlockState": {"State": "associated"}},
+                    {"CidrBlock": "100.64.0.0/16", "CidrBlockState": {"State": "associated"}},
+                    {"CidrBlock": "10.9.0.0/16", "CidrBlockState": {"State": "disassociating"}},
+                ],
+            }
+        ],
         "dns_support": True,
         "dns_hostnames": True,
         "subnets": subnets,
@@ -118,6 +131,7 @@ def test_converged_network_is_in_sync_and_gives_the_role_outputs():
     assert result["drift"] == []
     assert result["outputs"] == {
         "vpc_id": "vpc-1",
+        "vpc_cidrs": [CIDR, "100.64.0.0/16"],
         "public_subnet_ids": ["subnet-0", "subnet-1"],
         "private_subnet_ids": ["subnet-2", "subnet-3"],
         "igw_id": "igw-1",

@@ -236,3 +236,15 @@ def test_without_instance_type_no_offerings_are_read(run_module):
     assert not failed
     assert "offered_zones" not in result
     assert [s["az"] for s in result["public_subnets"]] == ["us-east-1e", "us-east-1f"]
+
+
+def test_offerings_handed_over_are_used_without_reading_them(run_module):
+    """The pre-flight's offered_zones: no AWS call is made (the endpoint below answers nothing)."""
+    failed, result = run_module({"vpc_cidr": "10.0.0.0/16", "region": "us-east-1", "endpoint_url": "http://127.0.0.1:9",
+                                 "az_count": 2, "instance_type": "t3.micro",
+                                 "available_zones": ["us-east-1e", "us-east-1f", "us-east-1a"],
+                                 "offered_zones": ["us-east-1a", "us-east-1f"]})
+
+    assert not failed, result.get("msg")
+    assert [s["az"] for s in result["public_subnets"]] == ["us-east-1f", "us-east-1a"]
+    assert result["offered_zones"] == ["us-east-1a", "us-east-1f"]

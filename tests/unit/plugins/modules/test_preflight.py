@@ -192,6 +192,37 @@ def test_availability_zones(min_azs, required, statuses, fragment):
         assert fixes["required_azs"].endswith("available AZs of us-west-2: us-west-2a, us-west-2b")
 
 
+@pytest.mark.parametrize(
+    "min_azs, required, offered, statuses, fragment",
+    [
+        pytest.param(
+            2, None, ["us-west-2a"], {"availability_zones": "fail"}, "1 of them offer t3.micro (us-west-2a)",
+            id="too_few_offer_it",
+        ),
+        pytest.param(
+            2, None, ["us-west-2a", "us-west-2b"], {"availability_zones": "pass"}, "2 offer t3.micro", id="enough",
+        ),
+        pytest.param(
+            2,
+            ["us-west-2a", "us-west-2b"],
+            ["us-west-2a", "us-west-2c"],
+            {"availability_zones": "pass", "required_azs": "fail"},
+            "us-west-2b does not offer t3.micro (bastion_instance_type; zones that do: us-west-2a)",
+            id="named_zone_without_it",
+        ),
+    ],
+)
+def test_availability_zones_count_only_those_offering_the_instance_type(min_azs, required, offered, statuses, fragment):
+    labels = {"min_azs": "network_az_count", "required_azs": "network_azs", "instance_type": "bastion_instance_type"}
+    checks = logic.evaluate_azs(REGION, ZONES, min_azs, required, labels, "t3.micro", offered)
+
+    assert {c["name"]: c["status"] for c in checks} == statuses
+    assert fragment in " ".join(c["detail"] for c in checks)
+    for failed in logic.problems_of(checks):
+        assert "t3.micro" in failed["cause"] and "t3.micro" in failed["fix"]
+        assert ("bastion_instance_type" in failed["fix"]) == (failed["name"] == "availability_zones")
+
+
 def vpc(vpc_id, cidrs, tags=None):
     return {"vpc_id": vpc_id, "region": REGION, "cidrs": cidrs, "name": (tags or {}).get("Name"), "tags": tags or {}}
 
@@ -522,11 +553,16 @@ def test_clean_account_passes_with_the_full_report_and_writes_nothing(run_module
         "checks",
         "quotas",
         "azs",
+        "instance_type",
+        "offered_zones",
+        "vpc_cidr",
         "conflicts",
         "key_pair",
         "permissions",
         "problems",
     }
+    # Without instance_type no offerings are read; the CIDR the conflicts were judged for is reported.
+    assert (report["instance_type"], report["offered_zones"], report["vpc_cidr"]) == (None, None, "10.0.0.0/16")
     assert report["account"] == "123456789012" and report["arn"].startswith("arn:aws:sts::123456789012:")
     assert report["region"] == REGION
     assert [c["name"] for c in report["checks"]] == [
@@ -895,3 +931,22 @@ def test_capacity_checks_pick_the_offering_zones_in_us_east_1(run_module):
     assert list(result["report"]["quotas"]["nat_gateways"]["per_az"]) == [
         "us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1f"
     ]
+
+
+def test_named_zones_that_do_not_offer_the_type_are_refused_and_offerings_are_read_once(run_module, url):
+    """us-east-1e offers no t3 types (as on AWS): naming it fails the pre-flight before the network role runs, and the
+    offerings read for it are returned for the network role instead of being read again."""
+    sandboxctl.reset(url)
+    failed, result = run_module(
+        {"region": "us-east-1", "vpc_cidr": "10.0.0.0/16", "min_azs": 2, "required_azs": ["us-east-1a", "us-east-1e"],
+         "permission_checks": [], "nat_gateways_per_az": 1, "instance_type": "t3.micro",
+         "labels": {"required_azs": "network_azs", "instance_type": "bastion_instance_type"}}
+    )
+
+    assert failed
+    assert [p["name"] for p in result["problems"]] == ["required_azs"]
+    assert "us-east-1e does not offer t3.micro (bastion_instance_type;" in result["msg"]
+    report = result["report"]
+    assert report["instance_type"] == "t3.micro"
+    assert "us-east-1a" in report["offered_zones"] and "us-east-1e" not in report["offered_zones"]
+    assert sandboxctl.stats(url)["by_action"]["ec2:DescribeInstanceTypeOfferings"] == 1
