@@ -378,6 +378,7 @@ SOURCE_LABELS = {
     "service_quotas": "Service Quotas",
     "aws_default": "Service Quotas' AWS default",
     "default": "quota_defaults, as Service Quotas did not answer",
+    "not_needed": "not read, as the build creates none",
 }
 
 
@@ -390,7 +391,9 @@ def resolve_quota(kind: str, lookup: Dict[str, Any], quota_defaults: Dict[str, i
         "quota_name": spec["quota_name"],
         "lookup_errors": list(lookup.get("errors") or []),
     }
-    if lookup.get("value") is not None:
+    if lookup.get("source") == "not_needed":
+        entry.update(value=None, source="not_needed")
+    elif lookup.get("value") is not None:
         entry.update(value=int(lookup["value"]), source=lookup["source"])
     else:
         entry.update(value=quota_defaults[spec["default_key"]], source="default")
@@ -407,14 +410,17 @@ def evaluate_quota(
     """
     spec = QUOTAS[kind]
     needed = max(requested - owned, 0)
-    quota.update(in_use=in_use, owned=owned, requested=requested, needed=needed, available=quota["value"] - in_use)
+    available = quota["value"] - in_use if quota["value"] is not None else None
+    quota.update(in_use=in_use, owned=owned, requested=requested, needed=needed, available=available)
     source = SOURCE_LABELS[quota["source"]]
     detail = (
         f"{in_use} {spec['what']}(s) in use in {region} ({owned} of them this stack's own) + {needed} to create, "
-        f"quota {quota['value']} ({spec['quota_name']}, {spec['quota_code']}, source: {source})"
+        f"quota {'not read' if quota['value'] is None else quota['value']} ({spec['quota_name']}, "
+        f"{spec['quota_code']}, source: {source})"
     )
     name = f"quota_{kind}"
-    if in_use + needed <= quota["value"]:
+    # Nothing to create (a rerun over the stack's own): nothing can exceed the quota, which was not read.
+    if quota["value"] is None or in_use + needed <= quota["value"]:
         return check(name, PASS, detail)
     increase = increase_command(kind, region, in_use + needed)
     if kind == "eips":
@@ -479,8 +485,10 @@ def evaluate_nat_gateway_quota(
             for az, r in rows.items()
         )
         or "no AZs to build in"
-    ) + f", quota {quota['value']} per AZ ({_quota_label(quota)})"
-    over = [az for az, r in rows.items() if r["in_use"] + r["needed"] > quota["value"]]
+    ) + f", quota {'not read' if quota['value'] is None else quota['value']} per AZ ({_quota_label(quota)})"
+    over = [
+        az for az, r in rows.items() if quota["value"] is not None and r["in_use"] + r["needed"] > quota["value"]
+    ]
     if not over:
         return check("quota_nat_gateways", PASS, detail)
     desired = max(rows[az]["in_use"] + rows[az]["needed"] for az in over)

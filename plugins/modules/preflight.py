@@ -22,6 +22,7 @@ description:
     O(eips_to_allocate), less those this stack already owns, see O(own_vpc_tags)) fit the quotas C(L-F678F1CE)
     (VPCs per Region) and C(L-0263D0A3) (EC2-VPC Elastic IPs). The quotas are read from Service Quotas
     (C(GetServiceQuota), then C(GetAWSDefaultServiceQuota)); when it cannot answer, O(quota_defaults) are used.
+    A quota is not read when the build creates nothing it counts (a rerun over the stack's own resources).
   - C(cidr_conflicts) - no existing VPC in the region overlaps O(vpc_cidr) (one problem per overlapping VPC).
   - C(quota_nat_gateways) - only with O(nat_gateways_per_az) above 0 - in each zone the build uses (O(required_azs),
     else the first O(min_azs) available zones, only those offering O(instance_type) when it is given, as
@@ -302,13 +303,16 @@ report:
           type: str
           sample: VPCs per Region
         value:
-          description: The quota.
+          description: >-
+            The quota; V(null) when it was not read because the build creates nothing it counts (C(source)
+            V(not_needed)).
           type: int
           sample: 5
         source:
           description: >-
-            V(service_quotas) (the account's applied value), V(aws_default) (GetAWSDefaultServiceQuota) or V(default)
-            (O(quota_defaults)).
+            V(service_quotas) (the account's applied value), V(aws_default) (GetAWSDefaultServiceQuota), V(default)
+            (O(quota_defaults)) or V(not_needed) (not read: C(needed) is 0, as on a rerun over the stack's own
+            resources, so nothing can exceed it).
           type: str
           sample: service_quotas
         lookup_errors:
@@ -341,7 +345,7 @@ report:
           type: int
           sample: 0
         available:
-          description: The quota less those in use.
+          description: The quota less those in use; V(null) when the quota was not read.
           type: int
           sample: 3
       sample:
@@ -548,7 +552,11 @@ class PreflightGate:
             self.report["offered_zones"],
         )
 
-    def lookup_quota(self, client, kind):
+    def lookup_quota(self, client, kind, needed=None):
+        """The quota from Service Quotas; not read when the build creates nothing it counts (needed == 0: a rerun
+        over the stack's own resources), as nothing can then exceed it."""
+        if needed == 0:
+            return {"value": None, "source": "not_needed", "errors": []}
         spec, errors = preflight.QUOTAS[kind], []
         for read, operation, source in (
             (aws_calls.get_service_quota, "GetServiceQuota", "service_quotas"),
@@ -588,7 +596,8 @@ class PreflightGate:
             self.report["checks"] += checks
 
     def check_quota(self, client, kind, in_use, owned, requested, unassociated=0):
-        quota = preflight.resolve_quota(kind, self.lookup_quota(client, kind), self.quota_defaults)
+        needed = max(requested - owned, 0)
+        quota = preflight.resolve_quota(kind, self.lookup_quota(client, kind, needed), self.quota_defaults)
         self.report["quotas"][kind] = quota
         self.report["checks"].append(
             preflight.evaluate_quota(kind, quota, in_use, owned, requested, self.region, unassociated)
@@ -630,7 +639,11 @@ class PreflightGate:
                 in_use + 1,
                 owned + preflight.has_tags(self.tags(gateway), own_tags),
             )
-        quota = preflight.resolve_quota("nat_gateways", self.lookup_quota(quotas, "nat_gateways"), self.quota_defaults)
+        per_az = self.params["nat_gateways_per_az"]
+        needed = sum(max(per_az - usage.get(az, (0, 0))[1], 0) for az in azs)
+        quota = preflight.resolve_quota(
+            "nat_gateways", self.lookup_quota(quotas, "nat_gateways", needed), self.quota_defaults
+        )
         self.report["quotas"]["nat_gateways"] = quota
         self.report["checks"].append(
             preflight.evaluate_nat_gateway_quota(quota, usage, azs, self.params["nat_gateways_per_az"], self.region)

@@ -682,6 +682,13 @@ def test_rerun_over_the_built_stack_needs_nothing_new(run_module, aws):
     assert (quotas["vpcs"]["in_use"], quotas["vpcs"]["owned"], quotas["vpcs"]["needed"]) == (5, 1, 0)
     assert (quotas["eips"]["in_use"], quotas["eips"]["owned"], quotas["eips"]["needed"]) == (5, 2, 0)
     assert result["report"]["conflicts"] == []
+    # Nothing to create: nothing can exceed the quotas, so they are not read (a no-op site.yml makes fewer requests).
+    for kind in ("vpcs", "eips"):
+        assert (quotas[kind]["value"], quotas[kind]["source"], quotas[kind]["available"]) == (None, "not_needed", None)
+    assert {c["name"]: c["status"] for c in result["report"]["checks"]}["quota_eips"] == "pass"
+    assert "quota not read (EC2-VPC Elastic IPs, L-0263D0A3, source: not read, as the build creates none)" in next(
+        c["detail"] for c in result["report"]["checks"] if c["name"] == "quota_eips"
+    )
 
 
 def test_every_problem_is_reported_at_once(run_module, aws):
