@@ -47,6 +47,9 @@ def _tagged_resources(snapshot):
         yield f"IAM role {snapshot['replication_role']['name']}", snapshot["replication_role"].get("tags", {})
     if (snapshot.get("alarm_topic") or {}).get("exists"):
         yield f"SNS topic {snapshot['alarm_topic']['name']}", snapshot["alarm_topic"].get("tags", {})
+    for alarm in snapshot.get("alarms") or []:
+        if "tags" in alarm:
+            yield f"CloudWatch alarm {alarm['name']}", alarm["tags"]
 
 
 @check(

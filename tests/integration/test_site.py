@@ -389,6 +389,17 @@ def test_each_replication_alarm_exists_once_in_its_region(converged, port):
     }
 
 
+def test_every_alarm_in_both_regions_carries_the_stack_tags(converged, port):
+    """amazon.aws's alarm module has no tags: the monitoring role tags each alarm it puts (CloudWatch TagResource)."""
+    for region in (PRIMARY, DR):
+        cloudwatch = aws(port, "cloudwatch", region)
+        alarms = cloudwatch.describe_alarms(AlarmNamePrefix="nova-production-")["MetricAlarms"]
+        assert alarms, region
+        for alarm in alarms:
+            tags = tags_of(cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]))
+            assert tags == {**COMMON_TAGS, "Name": alarm["AlarmName"]}, alarm["AlarmName"]
+
+
 def test_second_run_changes_nothing(converged, port, ec2, installed_collection):
     """The installed collection's nova.infra.site again, then the repository's site.yml: neither changes anything."""
     before = inventory_snapshot(ec2)
