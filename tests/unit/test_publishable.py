@@ -1,6 +1,7 @@
 """The collection as Galaxy receives it: the tarball `ansible-galaxy collection build` makes carries no local state,
-passes galaxy-importer (Galaxy's own import check, pinned in requirements-dev.txt), and every role's README lists
-the variables of its argument specs (docs/role_readme.py)."""
+passes galaxy-importer (Galaxy's own import check, pinned in requirements-dev.txt), every role's README lists the
+variables of its argument specs (docs/role_readme.py), and antsibull-docs renders the documentation of every module,
+plugin and role's argument specs without a complaint (the HTML site itself: `make docs`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -71,3 +73,22 @@ def test_galaxy_importer_accepts_the_tarball(tarball, tmp_path):
     assert "Importer processing completed successfully" in output, output[-5000:]
     complaints = [line for line in output.splitlines() if line.startswith(("WARNING", "ERROR"))]
     assert not complaints, complaints
+
+
+def test_antsibull_docs_renders_every_plugin_and_role_without_a_complaint(tmp_path):
+    """`antsibull-docs lint-collection-docs --plugin-docs`: the RST of every module, filter, test, lookup, callback,
+    strategy and role entry point is generated and its markup and references (to this collection and to the
+    collections it depends on) checked, as the HTML build of `make docs` renders them; its Sphinx step is left to
+    `make docs` (README.md, Documentation: it needs the docs.ansible.com inventories for links to other collections' docs)."""
+    site_packages = Path(yaml.__file__).resolve().parents[1]
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", HOME=str(tmp_path),
+               ANSIBLE_NOCOLOR="1",
+               # antsibull-docs copies the dependencies (amazon.aws ...) with `git ls-files` when they sit inside a Git
+               # work tree, as the venv's do in a checkout (.venv/ is ignored: nothing would be copied).
+               GIT_CEILING_DIRECTORIES=str(site_packages))
+    env.pop("ANSIBLE_CONFIG", None)
+    proc = subprocess.run(
+        [str(BIN / "antsibull-docs"), "lint-collection-docs", "--plugin-docs", str(REPO)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert proc.returncode == 0 and not proc.stdout.strip(), (proc.stdout + proc.stderr)[-6000:]
