@@ -68,7 +68,7 @@ def test_purge_removes_the_other_tags(alarm, run_module):
 
 
 def test_a_missing_alarm_fails_with_the_aws_error(alarm, run_module):
-    arn, _ = alarm
+    arn = alarm[0]
     result = run_module({"alarm_arn": arn.replace("bastion-cpu", "gone"), "tags": TAGS})
     assert result.get("failed") is True
     assert "CloudWatch alarm" in result["msg"]
