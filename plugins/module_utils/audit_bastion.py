@@ -56,7 +56,10 @@ def _tagged_resources(snapshot):
     "NOVA-TAG-001",
     "Every resource carries the required tags",
     "low",
-    fix="add the missing tags (the roles tag with nova_common_tags)",
+    fix=(
+        "add the missing tags (the roles tag with nova_common_tags); an alarm's tags are set when the monitoring role"
+        " creates or corrects it: site.yml -e nova_skip_in_sync=false reads and corrects every alarm's tags"
+    ),
     reference=f"{DESIGN} Post-Deployment Validation: 'All resources properly tagged'",
 )
 def rule_required_tags(snapshot, settings):
