@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export NOVA_SANDBOX_PORT ?= 4590
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv sandbox-up sandbox-down sandbox-status site teardown test test-unit test-integration molecule bench troubleshooting-doc clean
+.PHONY: help venv sandbox-up sandbox-down sandbox-status site teardown test test-unit test-integration molecule bench troubleshooting-doc role-readmes collection galaxy-import docs clean
 
 help:
 	@echo "make site          build the stack in the embedded AWS sandbox (sets everything up)"
@@ -16,6 +16,10 @@ help:
 	@echo "make teardown      remove the stack from the sandbox"
 	@echo "make bench         measure converge time and API requests (bench/results/)"
 	@echo "make troubleshooting-doc  regenerate docs/troubleshooting.md from the error catalogue"
+	@echo "make role-readmes  regenerate the Variables section of roles/*/README.md from meta/argument_specs.yml"
+	@echo "make collection    build the collection tarball (build/nova-infra-<version>.tar.gz)"
+	@echo "make galaxy-import run Galaxy's import check (galaxy-importer, ansible-lint included) on that tarball"
+	@echo "make docs          build the HTML documentation: build/docs/html/index.html"
 
 venv: $(STAMP)
 
@@ -68,6 +72,34 @@ bench: $(STAMP)
 troubleshooting-doc: $(STAMP)
 	$(BIN)/python -c "from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import write_reference; \
 	print('updated' if write_reference('docs/troubleshooting.md') else 'up to date')"
+
+# The Variables section of every roles/<role>/README.md (tests/unit/test_publishable.py checks it is in sync).
+role-readmes: $(STAMP)
+	$(BIN)/python docs/role_readme.py
+
+# The tarball Galaxy would receive (galaxy.yml's build_ignore keeps local state out of it).
+collection: $(STAMP)
+	$(BIN)/ansible-galaxy collection build --force --output-path build .
+
+# Galaxy's import check as `make test` runs it (tests/galaxy-importer.cfg: no container, ansible-test sanity left to
+# the quality gates), here with Galaxy's ansible-lint pass as well (~1 min more).
+galaxy-import: collection
+	cd build && PATH="$(CURDIR)/$(BIN):$$PATH" GALAXY_IMPORTER_CONFIG=$(CURDIR)/tests/galaxy-importer.cfg \
+	  GALAXY_IMPORTER_RUN_ANSIBLE_LINT=true $(CURDIR)/$(BIN)/python -m galaxy_importer.main nova-infra-*.tar.gz
+
+# The collection's HTML documentation (modules, plugins, roles' argument specs), as amazon.aws publishes its own:
+# antsibull-docs writes the RST, Sphinx (ansible theme) the HTML, in ~1-2 min. Offline, Sphinx cannot fetch the
+# docs.ansible.com and Python inventories, so links to other collections' pages (amazon.aws ...) stay plain text
+# and it warns about them; `make test` lints the same pages without that step (tests/unit/test_publishable.py).
+DOCS := build/docs
+docs: $(STAMP)
+	rm -rf $(DOCS) && mkdir -p $(DOCS) && chmod 700 $(DOCS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/antsibull-docs sphinx-init --use-current --squash-hierarchy --dest-dir $(DOCS) nova.infra
+	cd $(DOCS) && mkdir -p rst && chmod og-w rst && PATH="$(CURDIR)/$(BIN):$$PATH" \
+	  $(CURDIR)/$(BIN)/antsibull-docs --config-file antsibull-docs.cfg collection --cleanup everything --use-current \
+	  --squash-hierarchy --dest-dir rst nova.infra && \
+	  $(CURDIR)/$(BIN)/sphinx-build -M html rst build -c . --keep-going -q
+	@echo "HTML documentation: $(DOCS)/build/html/index.html"
 
 clean: sandbox-down
 	rm -rf $(VENV) .sandbox .pytest_cache

@@ -422,6 +422,26 @@ def enable_aws_validations() -> None:
     moto_settings.ENABLE_KEYPAIR_VALIDATION = True
 
 
+def patch_delete_alarms_drops_their_tags() -> None:
+    """DeleteAlarms: the alarm's tags go with it.
+
+    AWS deletes an alarm's tags with the alarm, so an alarm created again under the same name starts untagged.
+    moto keeps them in its tagging service by ARN (the same ARN again), and a re-created alarm would show the
+    deleted one's tags: the monitoring role's tagging after a teardown would then never be exercised.
+    """
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    original = CloudWatchBackend.delete_alarms
+
+    def delete_alarms(self: Any, alarm_names: list[str]) -> None:
+        arns = [self.alarms[name].alarm_arn for name in alarm_names if name in self.alarms]
+        original(self, alarm_names)
+        for arn in arns:
+            self.tagger.delete_all_tags_for_resource(arn)
+
+    CloudWatchBackend.delete_alarms = delete_alarms
+
+
 def apply_aws_alignment_patches() -> None:
     """Apply every moto-vs-AWS patch; must run before the first request is served."""
     enable_aws_validations()
@@ -434,3 +454,4 @@ def apply_aws_alignment_patches() -> None:
     patch_bucket_policy_secure_transport()
     patch_instance_network_interfaces_on_termination()
     patch_auto_scaling_launch_activities()
+    patch_delete_alarms_drops_their_tags()

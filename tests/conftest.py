@@ -42,6 +42,7 @@ HEAVY_FIRST = [
     "test_resilience.py",  # 92 s
     "test_dr_outage.py",  # 87 s
     "test_molecule_teardown.py",  # 78 s
+    "test_publishable.py",  # ~60 s: galaxy-importer and antsibull-docs (measured alone, 2026-12-03)
     "test_stack_audit.py",  # 60 s
     "test_capacity_azs.py",  # ~50 s (measured alone, 2026-12-03)
     "test_secrets.py",  # 43 s

@@ -47,13 +47,19 @@ def _tagged_resources(snapshot):
         yield f"IAM role {snapshot['replication_role']['name']}", snapshot["replication_role"].get("tags", {})
     if (snapshot.get("alarm_topic") or {}).get("exists"):
         yield f"SNS topic {snapshot['alarm_topic']['name']}", snapshot["alarm_topic"].get("tags", {})
+    for alarm in snapshot.get("alarms") or []:
+        if "tags" in alarm:
+            yield f"CloudWatch alarm {alarm['name']}", alarm["tags"]
 
 
 @check(
     "NOVA-TAG-001",
     "Every resource carries the required tags",
     "low",
-    fix="add the missing tags (the roles tag with nova_common_tags)",
+    fix=(
+        "add the missing tags (the roles tag with nova_common_tags); an alarm's tags are set when the monitoring role"
+        " creates or corrects it: site.yml -e nova_skip_in_sync=false reads and corrects every alarm's tags"
+    ),
     reference=f"{DESIGN} Post-Deployment Validation: 'All resources properly tagged'",
 )
 def rule_required_tags(snapshot, settings):

@@ -328,6 +328,21 @@ def describe_metric_alarms(client, **params) -> List[Dict[str, Any]]:
     return _all_pages(client, "describe_alarms", "MetricAlarms", **params)
 
 
+@_Handler.common_error_handler("list the tags of CloudWatch alarm {arn}")
+def list_alarm_tags(client, arn: str) -> List[Dict[str, str]]:
+    return client.list_tags_for_resource(ResourceARN=arn).get("Tags", [])
+
+
+@_Handler.common_error_handler("tag CloudWatch alarm {arn}")
+def tag_alarm(client, arn: str, tags: List[Dict[str, str]]) -> None:
+    client.tag_resource(ResourceARN=arn, Tags=tags)
+
+
+@_Handler.common_error_handler("untag CloudWatch alarm {arn}")
+def untag_alarm(client, arn: str, keys: List[str]) -> None:
+    client.untag_resource(ResourceARN=arn, TagKeys=keys)
+
+
 @_Handler.common_error_handler("list the SNS topics")
 def list_topics(client) -> List[Dict[str, str]]:
     return _all_pages(client, "list_topics", "Topics")

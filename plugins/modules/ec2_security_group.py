@@ -46,7 +46,7 @@ options:
   rules:
     description:
       - List of firewall inbound rules to enforce in this group (see example). If none are supplied,
-        no inbound rules will be enabled. Rules list may include its own name in O(rules.group_name).
+        no inbound rules will be enabled. Rules list may include its own name in O(rules[].group_name).
         This allows idempotent loopback additions (e.g. allow group to access itself).
     required: false
     type: list
@@ -57,18 +57,18 @@ options:
           elements: raw
           description:
             - The IPv4 CIDR range traffic is coming from.
-            - You can specify only one of O(rules.cidr_ip), O(rules.cidr_ipv6), O(rules.ip_prefix), O(rules.group_id)
+            - You can specify only one of O(rules[].cidr_ip), O(rules[].cidr_ipv6), O(rules[].ip_prefix), O(rules[].group_id)
               and I(group_name).
-            - Support for passing nested lists of strings to O(rules.cidr_ip) has been deprecated and will
+            - Support for passing nested lists of strings to O(rules[].cidr_ip) has been deprecated and will
               be removed in a release after 2024-12-01.
         cidr_ipv6:
           type: list
           elements: raw
           description:
             - The IPv6 CIDR range traffic is coming from.
-            - You can specify only one of O(rules.cidr_ip), O(rules.cidr_ipv6), O(rules.ip_prefix), O(rules.group_id)
+            - You can specify only one of O(rules[].cidr_ip), O(rules[].cidr_ipv6), O(rules[].ip_prefix), O(rules[].group_id)
               and I(rules.group_name).
-            - Support for passing nested lists of strings to O(rules.cidr_ipv6) has been deprecated and will
+            - Support for passing nested lists of strings to O(rules[].cidr_ipv6) has been deprecated and will
               be removed in a release after 2024-12-01.
         ip_prefix:
           type: list
@@ -76,30 +76,30 @@ options:
           description:
             - The IP Prefix U(https://docs.aws.amazon.com/cli/latest/reference/ec2/describe-prefix-lists.html)
               that traffic is coming from.
-            - You can specify only one of O(rules.cidr_ip), O(rules.cidr_ipv6), O(rules.ip_prefix), O(rules.group_id)
-              and O(rules.group_name).
+            - You can specify only one of O(rules[].cidr_ip), O(rules[].cidr_ipv6), O(rules[].ip_prefix), O(rules[].group_id)
+              and O(rules[].group_name).
         group_id:
           type: list
           elements: str
           description:
             - The ID of the Security Group that traffic is coming from.
-            - You can specify only one of O(rules.cidr_ip), O(rules.cidr_ipv6), O(rules.ip_prefix), O(rules.group_id)
-              and O(rules.group_name).
+            - You can specify only one of O(rules[].cidr_ip), O(rules[].cidr_ipv6), O(rules[].ip_prefix), O(rules[].group_id)
+              and O(rules[].group_name).
         group_name:
           type: list
           elements: str
           description:
             - Name of the Security Group that traffic is coming from.
             - If the Security Group doesn't exist a new Security Group will be
-              created with O(rules.group_desc) as the description.
-            - O(rules.group_name) can accept values of type str and list.
-            - You can specify only one of O(rules.cidr_ip), O(rules.cidr_ipv6), O(rules.ip_prefix), O(rules.group_id)
-              and O(rules.group_name).
+              created with O(rules[].group_desc) as the description.
+            - O(rules[].group_name) can accept values of type str and list.
+            - You can specify only one of O(rules[].cidr_ip), O(rules[].cidr_ipv6), O(rules[].ip_prefix), O(rules[].group_id)
+              and O(rules[].group_name).
         group_desc:
           type: str
           description:
-            - If the O(rules.group_name) is set and the Security Group doesn't exist a new Security Group will be
-              created with O(rules.group_desc) as the description.
+            - If the O(rules[].group_name) is set and the Security Group doesn't exist a new Security Group will be
+              created with O(rules[].group_desc) as the description.
         proto:
           type: str
           description:
@@ -111,15 +111,15 @@ options:
           description:
             - The start of the range of ports that traffic is going to.
             - A value can be between V(0) to V(65535).
-            - When O(rules.proto=icmp) a value of V(-1) indicates all ports.
-            - Mutually exclusive with O(rules.icmp_code), O(rules.icmp_type) and O(rules.ports).
+            - When O(rules[].proto=icmp) a value of V(-1) indicates all ports.
+            - Mutually exclusive with O(rules[].icmp_code), O(rules[].icmp_type) and O(rules[].ports).
         to_port:
           type: int
           description:
             - The end of the range of ports that traffic is going to.
             - A value can be between V(0) to V(65535).
-            - When O(rules.proto=icmp) a value of V(-1) indicates all ports.
-            - Mutually exclusive with O(rules.icmp_code), O(rules.icmp_type) and O(rules.ports).
+            - When O(rules[].proto=icmp) a value of V(-1) indicates all ports.
+            - Mutually exclusive with O(rules[].icmp_code), O(rules[].icmp_type) and O(rules[].ports).
         ports:
           type: list
           elements: str
@@ -127,23 +127,23 @@ options:
             - A list of ports that traffic is going to.
             - Elements of the list can be a single port (for example V(8080)), or a range of ports
               specified as V(<START>-<END>), (for example V(1011-1023)).
-            - Mutually exclusive with O(rules.icmp_code), O(rules.icmp_type), O(rules.from_port) and O(rules.to_port).
+            - Mutually exclusive with O(rules[].icmp_code), O(rules[].icmp_type), O(rules[].from_port) and O(rules[].to_port).
         icmp_type:
           version_added: 3.3.0
           type: int
           description:
             - The ICMP type of the packet.
             - A value of V(-1) indicates all ICMP types.
-            - Requires O(rules.proto=icmp) or O(rules.proto=icmpv6).
-            - Mutually exclusive withot O(rules.ports), O(rules.from_port) and O(rules.to_port).
+            - Requires O(rules[].proto=icmp) or O(rules[].proto=icmpv6).
+            - Mutually exclusive withot O(rules[].ports), O(rules[].from_port) and O(rules[].to_port).
         icmp_code:
           version_added: 3.3.0
           type: int
           description:
             - The ICMP code of the packet.
             - A value of V(-1) indicates all ICMP codes.
-            - Requires O(rules.proto=icmp) or O(rules.proto=icmpv6).
-            - Mutually exclusive with O(rules.ports), O(rules.from_port) and O(rules.to_port).
+            - Requires O(rules[].proto=icmp) or O(rules[].proto=icmpv6).
+            - Mutually exclusive with O(rules[].ports), O(rules[].from_port) and O(rules[].to_port).
         rule_desc:
           type: str
           description: A description for the rule.
@@ -162,18 +162,18 @@ options:
           elements: raw
           description:
             - The IPv4 CIDR range traffic is going to.
-            - You can specify only one of O(rules_egress.cidr_ip), O(rules_egress.cidr_ipv6), O(rules_egress.ip_prefix), O(rules_egress.group_id)
+            - You can specify only one of O(rules_egress[].cidr_ip), O(rules_egress[].cidr_ipv6), O(rules_egress[].ip_prefix), O(rules_egress[].group_id)
               and I(rules_egress.group_name).
-            - Support for passing nested lists of strings to O(rules_egress.cidr_ip) has been deprecated and will
+            - Support for passing nested lists of strings to O(rules_egress[].cidr_ip) has been deprecated and will
               be removed in a release after 2024-12-01.
         cidr_ipv6:
           type: list
           elements: raw
           description:
             - The IPv6 CIDR range traffic is going to.
-            - You can specify only one of O(rules_egress.cidr_ip), O(rules_egress.cidr_ipv6), O(rules_egress.ip_prefix), O(rules_egress.group_id)
-              and O(rules_egress.group_name).
-            - Support for passing nested lists of strings to O(rules_egress.cidr_ipv6) has been deprecated and will
+            - You can specify only one of O(rules_egress[].cidr_ip), O(rules_egress[].cidr_ipv6), O(rules_egress[].ip_prefix), O(rules_egress[].group_id)
+              and O(rules_egress[].group_name).
+            - Support for passing nested lists of strings to O(rules_egress[].cidr_ipv6) has been deprecated and will
               be removed in a release after 2024-12-01.
         ip_prefix:
           type: list
@@ -181,29 +181,29 @@ options:
           description:
             - The IP Prefix U(https://docs.aws.amazon.com/cli/latest/reference/ec2/describe-prefix-lists.html)
               that traffic is going to.
-            - You can specify only one of O(rules_egress.cidr_ip), O(rules_egress.cidr_ipv6), O(rules_egress.ip_prefix), O(rules_egress.group_id)
-              and O(rules_egress.group_name).
+            - You can specify only one of O(rules_egress[].cidr_ip), O(rules_egress[].cidr_ipv6), O(rules_egress[].ip_prefix), O(rules_egress[].group_id)
+              and O(rules_egress[].group_name).
         group_id:
           type: list
           elements: str
           description:
             - The ID of the Security Group that traffic is going to.
-            - You can specify only one of O(rules_egress.cidr_ip), O(rules_egress.cidr_ipv6), O(rules_egress.ip_prefix), O(rules_egress.group_id)
-              and O(rules_egress.group_name).
+            - You can specify only one of O(rules_egress[].cidr_ip), O(rules_egress[].cidr_ipv6), O(rules_egress[].ip_prefix), O(rules_egress[].group_id)
+              and O(rules_egress[].group_name).
         group_name:
           type: list
           elements: str
           description:
             - Name of the Security Group that traffic is going to.
             - If the Security Group doesn't exist a new Security Group will be
-              created with O(rules_egress.group_desc) as the description.
-            - You can specify only one of O(rules_egress.cidr_ip), O(rules_egress.cidr_ipv6), O(rules_egress.ip_prefix), O(rules_egress.group_id)
-              and O(rules_egress.group_name).
+              created with O(rules_egress[].group_desc) as the description.
+            - You can specify only one of O(rules_egress[].cidr_ip), O(rules_egress[].cidr_ipv6), O(rules_egress[].ip_prefix), O(rules_egress[].group_id)
+              and O(rules_egress[].group_name).
         group_desc:
           type: str
           description:
-            - If the O(rules_egress.group_name) is set and the Security Group doesn't exist a new Security Group will be
-              created with O(rules_egress.group_desc) as the description.
+            - If the O(rules_egress[].group_name) is set and the Security Group doesn't exist a new Security Group will be
+              created with O(rules_egress[].group_desc) as the description.
         proto:
           type: str
           description:
@@ -215,15 +215,15 @@ options:
           description:
             - The start of the range of ports that traffic is going to.
             - A value can be between V(0) to V(65535).
-            - When O(rules_egress.proto=icmp) a value of V(-1) indicates all ports.
-            - Mutually exclusive with O(rules_egress.icmp_code), O(rules_egress.icmp_type) and O(rules_egress.ports).
+            - When O(rules_egress[].proto=icmp) a value of V(-1) indicates all ports.
+            - Mutually exclusive with O(rules_egress[].icmp_code), O(rules_egress[].icmp_type) and O(rules_egress[].ports).
         to_port:
           type: int
           description:
             - The end of the range of ports that traffic is going to.
             - A value can be between C(0) to C(65535).
-            - When O(rules_egress.proto=icmp) a value of V(-1) indicates all ports.
-            - Mutually exclusive with O(rules_egress.icmp_code), O(rules_egress.icmp_type) and O(rules_egress.ports).
+            - When O(rules_egress[].proto=icmp) a value of V(-1) indicates all ports.
+            - Mutually exclusive with O(rules_egress[].icmp_code), O(rules_egress[].icmp_type) and O(rules_egress[].ports).
         ports:
           type: list
           elements: str
@@ -231,23 +231,23 @@ options:
             - A list of ports that traffic is going to.
             - Elements of the list can be a single port (for example V(8080)), or a range of ports
               specified as V(<START>-<END>), (for example V(1011-1023)).
-            - Mutually exclusive with O(rules_egress.icmp_code), O(rules_egress.icmp_type), O(rules_egress.from_port) and O(rules_egress.to_port).
+            - Mutually exclusive with O(rules_egress[].icmp_code), O(rules_egress[].icmp_type), O(rules_egress[].from_port) and O(rules_egress[].to_port).
         icmp_type:
           version_added: 3.3.0
           type: int
           description:
             - The ICMP type of the packet.
             - A value of CV(-1) indicates all ICMP types.
-            - Requires O(rules_egress.proto=icmp) or O(rules_egress.proto=icmpv6).
-            - Mutually exclusive with O(rules_egress.ports), O(rules_egress.from_port) and O(rules_egress.to_port).
+            - Requires O(rules_egress[].proto=icmp) or O(rules_egress[].proto=icmpv6).
+            - Mutually exclusive with O(rules_egress[].ports), O(rules_egress[].from_port) and O(rules_egress[].to_port).
         icmp_code:
           version_added: 3.3.0
           type: int
           description:
             - The ICMP code of the packet.
             - A value of V(-1) indicates all ICMP codes.
-            - Requires O(rules_egress.proto=icmp) or O(rules_egress.proto=icmpv6).
-            - Mutually exclusive with O(rules_egress.ports), O(rules_egress.from_port) and O(rules_egress.to_port).
+            - Requires O(rules_egress[].proto=icmp) or O(rules_egress[].proto=icmpv6).
+            - Mutually exclusive with O(rules_egress[].ports), O(rules_egress[].from_port) and O(rules_egress[].to_port).
         rule_desc:
             type: str
             description: A description for the rule.

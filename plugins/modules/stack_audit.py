@@ -51,7 +51,8 @@ description:
     threshold, comparison), the one dimension naming what it watches, and no other action than the topic."
   - "Tags: C(NOVA-TAG-001) every resource found carries O(required_tags): VPC, subnets, internet gateways, NAT gateways
     and their Elastic IPs, route tables, security groups, flow logs, bastion instances, launch template, Auto Scaling
-    group, key pair, buckets, the replication role (when O(replicated_buckets) is given) and the alarm topic."
+    group, key pair, buckets, the replication role (when O(replicated_buckets) is given), the alarm topic and the
+    alarms named from O(alarm_prefix) (their tags read with C(ListTagsForResource), as C(DescribeAlarms) returns none)."
   - "Bastion: C(NOVA-EC2-001) the Auto Scaling group has at least its minimum number of healthy running instances;
     C(NOVA-EC2-002) IMDSv2 required on its launch template's default version and its instances (CIS v3.0.0 5.6);
     C(NOVA-EC2-003) it launches only into public subnets, and its running instances have a public IP address;
@@ -304,6 +305,7 @@ notes:
     sts:GetCallerIdentity when O(account_id) is omitted (also for C(NOVA-LOG-002) when O(flow_log_bucket) is
     omitted); for C(NOVA-MON-001), C(NOVA-MON-002) and C(NOVA-MON-003)
     cloudwatch:DescribeAlarms, sns:GetTopicAttributes, sns:ListSubscriptionsByTopic and sns:ListTagsForResource;
+    for C(NOVA-TAG-001) cloudwatch:ListTagsForResource per alarm;
     ec2:DescribeKeyPairs; iam:GetRole when O(replicated_buckets) is given."
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -571,9 +573,15 @@ class StackAuditor:
                 "comparison": a.get("ComparisonOperator"),
                 "actions_enabled": a.get("ActionsEnabled", False),
                 "actions": a.get("AlarmActions", []),
+                "arn": a.get("AlarmArn"),
             }
             for a in alarms
         ]
+        # DescribeAlarms returns no tags: one ListTagsForResource per alarm, for NOVA-TAG-001.
+        if "NOVA-TAG-001" not in self.params["skip_checks"]:
+            for alarm in snap["alarms"]:
+                if alarm["arn"]:
+                    alarm["tags"] = boto3_tag_list_to_ansible_dict(aws_calls.list_alarm_tags(cloudwatch, alarm["arn"]))
         name = self.params["alarm_topic"] or f"{self.prefix}-alarms"
         sns = aws_calls.connect(self.module, "sns")
         arn = f"arn:{self.partition()}:sns:{self.module.region}:{self.account()}:{name}"

@@ -8,6 +8,8 @@ import pytest
 
 from sandbox import sandboxctl
 
+from helpers import install_collection
+
 
 @contextlib.contextmanager
 def strict_sandbox(state_dir):
@@ -44,3 +46,9 @@ def stack_sandbox(tmp_path_factory):
     """A strict sandbox of the test module's own, so faults or kills it leaves behind never reach another file."""
     with strict_sandbox(tmp_path_factory.mktemp("sandbox-module")) as handle:
         yield handle
+
+
+@pytest.fixture(scope="session")
+def installed_collection(tmp_path_factory):
+    """nova.infra built into a tarball and installed from it into an empty collections path (helpers.py)."""
+    return install_collection(tmp_path_factory.mktemp("installed-collection"))

@@ -58,17 +58,25 @@ class PlaybookRun:
         return names
 
 
-def run_playbook(
-    port: int, playbook: str = "site.yml", *args: str, timeout: int = 900, env_overrides: dict | None = None
-) -> PlaybookRun:
-    """Run a playbook from the repository root against the sandbox on `port`.
-
-    The key pair, ssh_config and reports default to $PWD/.secrets and $PWD/reports; PWD is pointed at a
-    directory of this sandbox's own, so test sessions running side by side never share them.
-    env_overrides: variables to set (a value of None removes the variable).
-    """
+def workdir_of(port: int) -> Path:
+    """$PWD of the playbooks run against the sandbox on `port`: a directory of this sandbox's own, outside the
+    repository, holding the key pair, ssh_config and reports (.secrets/, reports/)."""
     workdir = Path(tempfile.gettempdir()) / f"nova-tests-{port}"
     workdir.mkdir(exist_ok=True)
+    return workdir
+
+
+def run_playbook(
+    port: int, playbook: str = "site.yml", *args: str, timeout: int = 900, env_overrides: dict | None = None,
+    cwd: Path = REPO,
+) -> PlaybookRun:
+    """Run a playbook from the repository root (or `cwd`) against the sandbox on `port`.
+
+    The key pair, ssh_config and reports default to $PWD/.secrets and $PWD/reports; PWD is pointed at a
+    directory of this sandbox's own (workdir_of), so test sessions running side by side never share them.
+    env_overrides: variables to set (a value of None removes the variable).
+    """
+    workdir = workdir_of(port)
     env = dict(os.environ)
     env.update(
         PWD=str(workdir),
@@ -86,7 +94,7 @@ def run_playbook(
             env[name] = value
     proc = subprocess.run(
         [str(BIN / "ansible-playbook"), playbook, *args],
-        cwd=REPO,
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
@@ -102,6 +110,83 @@ def run_playbook(
         except json.JSONDecodeError:
             pass
     return run
+
+
+@dataclass
+class InstalledCollection:
+    """nova.infra installed from the tarball `ansible-galaxy collection build` makes, as a user receives it."""
+
+    tarball: Path
+    path: Path  # the collections path it was installed into (empty before)
+    dependencies: Path  # a collections path holding only its dependencies, linked from the venv
+
+    @property
+    def root(self) -> Path:
+        return self.path / "ansible_collections" / "nova" / "infra"
+
+    def env(self) -> dict:
+        """Ansible sees the installed copy and its dependencies only: no repository ansible.cfg, not the venv's
+        ansible_collections (where the Makefile links the repository as nova.infra). The collection's own fast
+        strategy is chosen as the repository's ansible.cfg does (a user sets ANSIBLE_STRATEGY or ansible.cfg)."""
+        return {
+            "ANSIBLE_CONFIG": None,
+            "ANSIBLE_COLLECTIONS_PATH": f"{self.path}{os.pathsep}{self.dependencies}",
+            "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+            "ANSIBLE_STRATEGY": "nova.infra.fast",
+        }
+
+
+def install_collection(root: Path) -> InstalledCollection:
+    """Build the tarball and install it into an empty collections path, offline.
+
+    Galaxy is not reachable from the test machines: the dependencies galaxy.yml names (and theirs, from their
+    MANIFEST.json) are linked from the venv's ansible_collections (the pinned `ansible` package) into a collections
+    path of their own, and `ansible-galaxy collection install --offline` resolves galaxy.yml's version ranges
+    against them instead of downloading. ansible.posix is added for the json callback these helpers read.
+    """
+    import yaml
+
+    build = root / "build"
+    proc = subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "build", "--force", "--output-path", str(build), str(REPO)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (tarball,) = build.glob("nova-infra-*.tar.gz")
+    venv_collections = Path(yaml.__file__).resolve().parents[1] / "ansible_collections"
+    dependencies = root / "dependencies"
+    wanted = sorted(yaml.safe_load((REPO / "galaxy.yml").read_text())["dependencies"]) + ["ansible.posix"]
+    linked: set[str] = set()
+    while wanted:
+        fqcn = wanted.pop()
+        if fqcn in linked:
+            continue
+        namespace, name = fqcn.split(".")
+        source = venv_collections / namespace / name
+        link = dependencies / "ansible_collections" / namespace / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(source)
+        linked.add(fqcn)
+        manifest = json.loads((source / "MANIFEST.json").read_text())
+        wanted += sorted(manifest["collection_info"].get("dependencies") or {})
+    installed = InstalledCollection(tarball, root / "collections", dependencies)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(dependencies), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false")
+    env.pop("ANSIBLE_CONFIG", None)
+    proc = subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "install", "--offline", str(tarball), "-p", str(installed.path)],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (installed.root / "MANIFEST.json").is_file(), proc.stdout
+    return installed
+
+
+def run_installed(port: int, installed: InstalledCollection, playbook: str, *args: str, **kwargs) -> PlaybookRun:
+    """`ansible-playbook nova.infra.<playbook>` of the installed collection, run from the sandbox's work directory
+    (outside the repository) with the sandbox inventory the collection ships."""
+    inventory = installed.root / "inventories" / "sandbox" / "hosts.yml"
+    return run_playbook(port, f"nova.infra.{playbook}", "-i", str(inventory), *args, cwd=workdir_of(port),
+                        env_overrides={**installed.env(), **kwargs.pop("env_overrides", {})}, **kwargs)
 
 
 def _lockstep(results: dict) -> dict:

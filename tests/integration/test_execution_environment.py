@@ -50,7 +50,13 @@ def context(tmp_path_factory):
 
 def test_context_holds_a_multi_stage_containerfile_from_the_pinned_base(context):
     containerfile = (context / "Containerfile").read_text()
-    assert 'ARG EE_BASE_IMAGE="quay.io/centos/centos:stream9"' in containerfile
+    ee = yaml.safe_load((REPO / "execution-environment.yml").read_text())
+    base = ee["images"]["base_image"]["name"]
+    # A maintained Ansible EE base (docs/awx.md), its tag the ansible-core series the project pins.
+    assert base.startswith("ghcr.io/ansible-community/community-ee-minimal:")
+    core_series = ".".join(project_pins()["ansible-core"].split(".")[:2])
+    assert base.split(":")[1].startswith(core_series + "."), (base, core_series)
+    assert f'ARG EE_BASE_IMAGE="{base}"' in containerfile
     pins = project_pins()
     assert f'ARG ANSIBLE_INSTALL_REFS="ansible-core=={pins["ansible-core"]} ansible-runner==' in containerfile
     for stage in ("AS base", "AS galaxy", "AS builder", "AS final"):

@@ -1,4 +1,10 @@
-"""The whole stack of the design, built by site.yml in the sandbox and read back independently with boto3."""
+"""The whole stack of the design, built by site.yml in the sandbox and read back independently with boto3.
+
+The stack is built the way most users receive the collection: the tarball `ansible-galaxy collection build` makes,
+installed into an empty collections path, its playbooks run as `ansible-playbook nova.infra.site` (then
+nova.infra.preflight, nova.infra.validate, nova.infra.teardown) from a directory outside the repository
+(helpers.install_collection, run_installed). The other runs are the repository's own (site.yml, validate.yml,
+teardown.yml from its root) on the same stack, so each path is checked against the other: same stack, changed=0."""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import pytest
 
 from helpers import aws
 from helpers import inventory_snapshot
+from helpers import run_installed
 from helpers import run_playbook
 from helpers import stack_vpcs
 from helpers import tags_of
@@ -20,12 +27,12 @@ COMMON_TAGS = {"Project": "nova", "Environment": "production", "ManagedBy": "ans
 
 
 @pytest.fixture(scope="module")
-def converged(sandbox, port):
-    """site.yml run once on an empty sandbox."""
+def converged(sandbox, port, installed_collection):
+    """nova.infra.site of the installed collection run once on an empty sandbox, from outside the repository."""
     from conftest import sandboxctl
 
     sandboxctl.reset(sandboxctl.endpoint(sandbox))
-    run = run_playbook(port)
+    run = run_installed(port, installed_collection, "site")
     assert run.returncode == 0, run.failure_messages() or run.stderr[-3000:] or run.stdout[-3000:]
     return run
 
@@ -382,12 +389,31 @@ def test_each_replication_alarm_exists_once_in_its_region(converged, port):
     }
 
 
-def test_second_run_changes_nothing(converged, port, ec2):
+def test_every_alarm_in_both_regions_carries_the_stack_tags(converged, port):
+    """amazon.aws's alarm module has no tags: the monitoring role tags each alarm it puts (CloudWatch TagResource)."""
+    for region in (PRIMARY, DR):
+        cloudwatch = aws(port, "cloudwatch", region)
+        alarms = cloudwatch.describe_alarms(AlarmNamePrefix="nova-production-")["MetricAlarms"]
+        assert alarms, region
+        for alarm in alarms:
+            tags = tags_of(cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]))
+            assert tags == {**COMMON_TAGS, "Name": alarm["AlarmName"]}, alarm["AlarmName"]
+
+
+def test_second_run_changes_nothing(converged, port, ec2, installed_collection):
+    """The installed collection's nova.infra.site again (the repository's site.yml re-runs the stack below: with
+    every task run, in check mode, after a repair)."""
     before = inventory_snapshot(ec2)
-    run = run_playbook(port)
+    run = run_installed(port, installed_collection, "site")
     assert run.returncode == 0, run.failure_messages()
     assert run.changed == 0, run.changed_tasks()
     assert inventory_snapshot(ec2) == before
+
+
+def test_the_installed_preflight_passes_on_the_built_stack(converged, port, installed_collection):
+    run = run_installed(port, installed_collection, "preflight")
+    assert run.returncode == 0, run.failure_messages() or run.stderr[-3000:]
+    assert run.changed == 0, run.changed_tasks()
 
 
 def test_with_every_task_run_the_second_run_also_changes_nothing(converged, port, ec2):
@@ -406,10 +432,10 @@ def test_check_mode_on_a_converged_stack_reports_no_change(converged, port):
 
 
 @pytest.fixture(scope="module")
-def fresh_reports(converged, port, tmp_path_factory):
-    """validate.yml's report directory on the fresh stack."""
+def fresh_reports(converged, port, tmp_path_factory, installed_collection):
+    """The report directory of the installed collection's nova.infra.validate on the fresh stack."""
     reports = tmp_path_factory.mktemp("fresh-reports")
-    run = run_playbook(port, "validate.yml", "-e", f"nova_report_dir={reports}")
+    run = run_installed(port, installed_collection, "validate", "-e", f"nova_report_dir={reports}")
     assert run.returncode == 0, run.failure_messages()
     return reports
 
@@ -606,8 +632,11 @@ def test_site_repairs_the_drift_and_validate_passes_again(converged, port, tmp_p
     assert json.loads((tmp_path / "drift-us-west-2.json").read_text())["drift"] == []
 
 
-def test_teardown_removes_everything_in_both_regions_and_a_second_teardown_is_a_noop(converged, port, ec2):
-    run = run_playbook(port, "teardown.yml")
+def test_teardown_removes_everything_in_both_regions_and_a_second_teardown_is_a_noop(
+    converged, port, ec2, installed_collection
+):
+    """The installed collection's nova.infra.teardown, then the repository's teardown.yml, which finds nothing."""
+    run = run_installed(port, installed_collection, "teardown")
     assert run.returncode == 0, run.failure_messages()
     assert stack_vpcs(ec2) == []
     assert ec2.describe_addresses()["Addresses"] == []

@@ -509,3 +509,18 @@ def test_down_region_answers_service_unavailable(url):
         east.describe_vpcs()
     finally:
         sandboxctl.configure(url, down_regions="")
+
+
+def test_a_deleted_alarm_takes_its_tags_with_it(url):
+    """As on AWS: an alarm created again under the same name (the same ARN) starts untagged (docs/sandbox.md)."""
+    cloudwatch = client(url, "cloudwatch")
+    alarm = dict(AlarmName="nova-test-cpu", Namespace="AWS/EC2", MetricName="CPUUtilization", Statistic="Average",
+                 Period=300, EvaluationPeriods=1, Threshold=80.0, ComparisonOperator="GreaterThanThreshold")
+    cloudwatch.put_metric_alarm(**alarm, Tags=[{"Key": "Project", "Value": "nova"}])
+    (arn,) = [a["AlarmArn"] for a in cloudwatch.describe_alarms()["MetricAlarms"]]
+    assert cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "Project", "Value": "nova"}]
+    cloudwatch.put_metric_alarm(**alarm)  # an update keeps the tags
+    assert cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "Project", "Value": "nova"}]
+    cloudwatch.delete_alarms(AlarmNames=["nova-test-cpu"])
+    cloudwatch.put_metric_alarm(**alarm)
+    assert cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"] == []

@@ -194,6 +194,7 @@ def good_snapshot():
             "comparison": "GreaterThanThreshold",
             "actions_enabled": True,
             "actions": [topic],
+            "tags": tagged(f"{P}-nat-bytes-out-{az}"),
         }
         for az in AZS
     ] + [
@@ -209,6 +210,7 @@ def good_snapshot():
             "comparison": "GreaterThanThreshold",
             "actions_enabled": True,
             "actions": [topic],
+            "tags": tagged(f"{P}-bastion-cpu"),
         }
     ]
     snap["alarm_topic"] = {
@@ -575,6 +577,14 @@ MUTATIONS = [
         "missing Environment, ManagedBy, Project, Stack",
     ),
     ("alarm_topic_untagged", lambda s: s["alarm_topic"]["tags"].pop("Stack"), ["NOVA-TAG-001"], "missing Stack"),
+    ("alarm_untagged", lambda s: s["alarms"][2].update(tags={}), ["NOVA-TAG-001"],
+     "missing Environment, ManagedBy, Project, Stack"),
+    (
+        "alarm_wrong_stack_tag",
+        lambda s: s["alarms"][0]["tags"].update(Stack="other"),
+        ["NOVA-TAG-001"],
+        "wrong Stack=other (expected nova-production)",
+    ),
     ("nat_untagged", lambda s: s["nat_gateways"][0]["tags"].pop("Stack"), ["NOVA-TAG-001"], "missing Stack"),
     (
         "bucket_wrong_environment_tag",

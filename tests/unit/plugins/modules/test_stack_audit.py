@@ -203,7 +203,7 @@ def build_stack(url):
         RoleName=f"{P}-s3-replication", AssumeRolePolicyDocument="{}", Tags=tag_list(f"{P}-s3-replication")
     )
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")
-    # The alarms as the monitoring role puts them with the design's settings (stack.DESIGN).
+    # The alarms as the monitoring role puts them with the design's settings (stack.DESIGN) and tags.
     alarms = [
         (f"{P}-nat-bytes-out-{az}", "AWS/NATGateway", "BytesOutToDestination", "NatGatewayId", nat[az], "Sum", 1e9)
         for az in AZS
@@ -215,7 +215,7 @@ def build_stack(url):
         client(url, "cloudwatch").put_metric_alarm(
             AlarmName=name, Namespace=namespace, MetricName=metric, Dimensions=[{"Name": dimension, "Value": value}],
             Statistic=statistic, Period=300, EvaluationPeriods=1, Threshold=threshold,
-            ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic],
+            ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic], Tags=tag_list(name),
         )
     return {
         "account": account, "vpc": vpc, "private_rt": private_rt, "igw": igw, "public_rt": public_rt,
@@ -646,3 +646,20 @@ def test_throttling_is_ridden_out(url, stack, run_module):
     assert faults > 0
     assert not failed, result.get("msg")
     assert result["findings"] == []
+
+
+def test_alarms_are_read_for_their_tags(url, stack, run_module):
+    """DescribeAlarms returns no tags: each alarm's are read (ListTagsForResource) and NOVA-TAG-001 names the alarm."""
+    cloudwatch = client(url, "cloudwatch")
+    (alarm,) = cloudwatch.describe_alarms(AlarmNames=[f"{P}-bastion-cpu"])["MetricAlarms"]
+    cloudwatch.untag_resource(ResourceARN=alarm["AlarmArn"], TagKeys=["Stack"])
+
+    failed, result = run_module(audit_args(url, stack, fail_on="none"))
+
+    assert not failed
+    tags = {a["name"]: a["tags"] for a in result["snapshot"]["alarms"]}
+    assert tags[f"{P}-nat-bytes-out-us-west-2a"]["Name"] == f"{P}-nat-bytes-out-us-west-2a"
+    (finding,) = result["findings"]
+    assert (finding["id"], finding["resource"], finding["detail"]) == (
+        "NOVA-TAG-001", f"CloudWatch alarm {P}-bastion-cpu", "missing Stack"
+    )
