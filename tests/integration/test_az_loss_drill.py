@@ -56,7 +56,8 @@ def drill(stack_sandbox, tmp_path_factory):
 
     run = run_playbook(port, "az-loss-drill.yml", "-e", f"nova_report_dir={reports}")
     assert run.returncode == 0, run.failure_messages()
-    rerun = run_playbook(port)
+    # The no-op run also shows the run lock's heartbeat: with a 2 s lock, it is renewed at the role boundaries.
+    rerun = run_playbook(port, "site.yml", "-e", "nova_lock_ttl=2")
     return {"port": port, "before": before, "after_template": after_template, "run": run, "rerun": rerun,
             "report": json.loads((reports / "az-drill-us-west-2.json").read_text()),
             "markdown": (reports / "az-drill-us-west-2.md").read_text()}
@@ -145,3 +146,19 @@ def test_after_the_restore_every_zone_routes_through_its_own_new_or_kept_nat_gat
 def test_site_yml_changes_nothing_after_the_drill(drill):
     assert drill["rerun"].returncode == 0, drill["rerun"].failure_messages()
     assert drill["rerun"].changed == 0, drill["rerun"].changed_tasks()
+
+
+def test_a_run_renews_its_lock_at_the_role_boundaries_once_half_of_it_is_used(drill):
+    """The heartbeat (playbooks/tasks/run_lock_renew.yml): the rerun's 2 s lock is renewed, and released at the end."""
+    renewals = [
+        result
+        for play in drill["rerun"].results["plays"]
+        for task in play["tasks"]
+        if task["task"]["name"].startswith("Renew the run lock once half of its time is used")
+        for result in task["hosts"].values()
+        if not result.get("skipped")
+    ]
+    assert renewals and all(r["acquired"] and not r.get("taken_over") for r in renewals)
+    assert len({r["run_id"] for r in renewals}) == 1
+    item = aws(drill["port"], "dynamodb").get_item(TableName="nova-infra-locks", Key={"lock": {"S": "nova.infra"}})
+    assert "Item" not in item
