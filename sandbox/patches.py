@@ -309,6 +309,28 @@ def _activity_time(moment: Any) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def record_activity(group: Any, description: str, status: str, zone: tuple[str | None, str],
+                    capacity: tuple[int, int], message: str | None = None, cause: str | None = None) -> None:
+    """Record one scaling activity of ``group`` as AWS shows it in DescribeScalingActivities (newest first)."""
+    import json as json_module
+
+    from moto.autoscaling.models import Activity
+    from moto.core.utils import utcnow
+
+    now = utcnow()
+    cause = cause or (f"At {_activity_time(now)} an instance was started in response to a difference between desired"
+                      f" and actual capacity, increasing the capacity from {capacity[0]} to {capacity[1]}.")
+    activity = Activity(description, cause, group, start_time=now, end_time=now, status_code=status)
+    activity.progress = 100
+    activity.status_message = message
+    details = {"Subnet ID": zone[0], "Availability Zone": zone[1]} if zone[0] else {"Availability Zone": zone[1]}
+    activity.details = json_module.dumps(details, separators=(",", ":"))
+    activity.auto_scaling_group_arn = group.arn
+    if not hasattr(group, "_nova_activities"):
+        group._nova_activities = []
+    group._nova_activities.append(activity)
+
+
 def patch_auto_scaling_launch_activities() -> None:
     """Auto Scaling: record launches as scaling activities, and refuse an instance type the zone does not offer.
 
@@ -325,30 +347,15 @@ def patch_auto_scaling_launch_activities() -> None:
     for each zone tried before it; with no such zone nothing is launched. Types moto does not know in the region
     at all, and mixed-instances groups, launch as before.
     """
-    import json as json_module
-
-    from moto.autoscaling.models import Activity
     from moto.autoscaling.models import FakeAutoScalingGroup
     from moto.autoscaling.responses import AutoScalingResponse
     from moto.core.responses import ActionResult
-    from moto.core.utils import utcnow
+
+    from sandbox.zones import impaired_zone_names
+
+    record = record_activity
 
     original_replace = FakeAutoScalingGroup.replace_autoscaling_group_instances
-
-    def record(group: Any, description: str, status: str, zone: tuple[str | None, str],
-               capacity: tuple[int, int], message: str | None = None) -> None:
-        now = utcnow()
-        cause = (f"At {_activity_time(now)} an instance was started in response to a difference between desired and"
-                 f" actual capacity, increasing the capacity from {capacity[0]} to {capacity[1]}.")
-        activity = Activity(description, cause, group, start_time=now, end_time=now, status_code=status)
-        activity.progress = 100
-        activity.status_message = message
-        details = {"Subnet ID": zone[0], "Availability Zone": zone[1]} if zone[0] else {"Availability Zone": zone[1]}
-        activity.details = json_module.dumps(details, separators=(",", ":"))
-        activity.auto_scaling_group_arn = group.arn
-        if not hasattr(group, "_nova_activities"):
-            group._nova_activities = []
-        group._nova_activities.append(activity)
 
     def zones_of(group: Any) -> list[tuple[str | None, str]]:
         if group.vpc_zone_identifier:
@@ -361,6 +368,16 @@ def patch_auto_scaling_launch_activities() -> None:
         zones = zones_of(self)
         current = len(self.active_instances())
         capacity = (current, current + count_needed)
+        # An impaired zone (sandbox/zones.py) has no capacity: AWS's launch there fails and the group tries the others.
+        impaired = impaired_zone_names()
+        for zone in [z for z in zones if z[1] in impaired]:
+            message = (f"Could not launch On-Demand Instances. InsufficientInstanceCapacity - We currently do not have"
+                       f" sufficient capacity in the Availability Zone you requested ({zone[1]}). Launching EC2"
+                       " instance failed.")
+            record(self, f"Launching a new EC2 instance.  Status Reason: {message}", "Failed", zone, capacity, message)
+        zones = [z for z in zones if z[1] not in impaired]
+        if not zones:
+            return
         instance_type = None if self.mixed_instances_policy else self.instance_type
         offered = offered_zones(self.region, instance_type)
         if offered:

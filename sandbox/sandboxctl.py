@@ -100,6 +100,11 @@ def configure(url: str, **settings: object) -> dict:
     return _request(f"{url}/_nova/config", "POST", settings)
 
 
+def zone(url: str, name: str, state: str) -> dict:
+    """Impair an Availability Zone (``state="impaired"``) or restore it (``"available"``): sandbox/zones.py."""
+    return _request(f"{url}/_nova/zones", "POST", {"zone": name, "state": state})
+
+
 def stats(url: str, reset: bool = False) -> dict:
     """Request counters ``{"requests", "faults_injected", "by_action"}``; ``reset`` zeroes them after reading."""
     current = _request(f"{url}/_nova/stats")

@@ -16,7 +16,7 @@ Why a middleware instead of plain ``moto_server``:
   waiting are tested.
 
 The parts: ``patches.py`` (AWS alignment), ``strict.py`` (strict mode), ``traffic.py`` (request naming, faults,
-latency, settings); this file is the WSGI app in front of moto and the server's entry point.
+latency, settings), ``zones.py`` (AZ impairment for the AZ-loss drill); this file is the WSGI app in front of moto and the server's entry point.
 
 Run: ``python sandbox/server.py --port N [--host 127.0.0.1] [--request-log FILE]``.
 Fault/latency/strict settings come from ``NOVA_SANDBOX_*`` environment variables and can
@@ -43,6 +43,7 @@ from werkzeug.serving import make_server
 if __package__ in (None, ""):  # run as a script (python sandbox/server.py): import the package from the repository
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sandbox import zones  # noqa: E402
 from sandbox.patches import apply_aws_alignment_patches  # noqa: E402
 from sandbox.strict import install_strict_mode  # noqa: E402
 from sandbox.strict import settle_all  # noqa: E402
@@ -74,6 +75,8 @@ class SandboxApp:
         if path.startswith(CONTROL_PREFIX):
             return self.control(environ, start_response)
         if path.startswith(MOTO_API_PREFIX):
+            if path.rstrip("/") == MOTO_API_PREFIX + "/reset":
+                zones.clear()  # the zones' states live outside moto's backends
             return self.moto_app(environ, start_response)
 
         call = identify(environ)
@@ -153,7 +156,7 @@ class SandboxApp:
             self.dry_runs = {}
 
     def control(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
-        """Serve ``/_nova/*``: health, config, stats. Never faulted, never counted."""
+        """Serve ``/_nova/*``: health, config, zones, stats. Never faulted, never counted."""
         method = environ.get("REQUEST_METHOD", "GET").upper()
         route = environ.get("PATH_INFO", "")[len(CONTROL_PREFIX):].rstrip("/")
         status, payload = 200, None
@@ -173,6 +176,16 @@ class SandboxApp:
             if payload is None:
                 with self.lock:
                     payload = self.settings.public()
+        elif route == "zones" and method in ("GET", "POST"):
+            # The AZ-loss drill's fault injector (sandbox/zones.py): impair a zone, or restore it.
+            if method == "POST":
+                try:
+                    length = int(environ.get("CONTENT_LENGTH") or 0)
+                    payload = zones.change(json.loads(environ["wsgi.input"].read(length) or b"{}"))
+                except (ValueError, TypeError, AttributeError) as exc:
+                    status, payload = 400, {"error": str(exc)}
+            else:
+                payload = zones.public()
         elif route == "stats" and method == "GET":
             payload = self.stats()
         elif route == "stats/reset" and method == "POST":

@@ -27,7 +27,8 @@ def _ec2_error(code: str, message: str) -> Exception:
 
 
 def _live_nat_gateways(backend: Any) -> list[Any]:
-    return [nat for nat in list(backend.nat_gateways.values()) if nat.state != "deleted"]
+    # A failed NAT gateway has no interface left (AWS): it keeps no subnet or address in use.
+    return [nat for nat in list(backend.nat_gateways.values()) if nat.state not in ("deleted", "failed")]
 
 
 def _is_terminated(instance: Any) -> bool:

@@ -4,9 +4,11 @@ latency, and holds the run-time settings (``Settings``, changed through ``POST /
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import random
+import re
 import uuid
 from dataclasses import dataclass
 from dataclasses import field
@@ -163,8 +165,36 @@ def identify(environ: dict[str, Any]) -> AwsCall:
     action = query.get("Action") or _form_body(environ).get("Action")
     if action:
         return AwsCall(service, action[0], region, "ec2" if service == "ec2" else "query")
-    # REST-JSON services (lambda, ...): no operation name on the wire; keep it recognisable.
-    return AwsCall(service, f"{method} {path}", region, "rest-json")
+    # REST-JSON services (lambda, fis, ...): no operation name on the wire; the service model's routes name it.
+    return AwsCall(service, rest_json_action(service, method, path) or f"{method} {path}", region, "rest-json")
+
+
+@functools.cache
+def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], str]]:
+    """(method, path pattern, operation) of every operation of a REST service, from botocore's service model."""
+    import botocore.session
+
+    try:
+        model = botocore.session.get_session().get_service_model(service)
+    except Exception:  # noqa: BLE001 - an unknown service name: no routes
+        return []
+    routes = []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        segments = http.get("requestUri", "/").split("?")[0].rstrip("/").split("/")
+        # A label matches one segment; the last one also an ARN with slashes (/tags/{resourceArn}).
+        parts = [("[^/]+" if i < len(segments) - 1 else ".+") if seg.startswith("{") else re.escape(seg)
+                 for i, seg in enumerate(segments)]
+        routes.append((http.get("method", "POST").upper(), re.compile(f"^{'/'.join(parts)}/?$"), name))
+    # Literal paths before templated ones: /experiments/{id} must not take /experimentTemplates.
+    return sorted(routes, key=lambda route: route[1].pattern.count("[^/]+") + route[1].pattern.count(".+"))
+
+
+def rest_json_action(service: str, method: str, path: str) -> str | None:
+    for route_method, pattern, name in _rest_routes(service):
+        if route_method == method and pattern.match(path):
+            return name
+    return None
 
 
 # --------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-PLAYBOOKS = ("preflight", "site", "validate", "dr-failover", "teardown")
+PLAYBOOKS = ("preflight", "site", "validate", "az-loss-drill", "dr-failover", "teardown")
 ACCOUNT = "123456789012"
 
 # The order of a recording: each step is (playbook policy, playbook file, extra arguments).
@@ -37,6 +37,10 @@ SEQUENCE = (
     ("preflight", "preflight.yml", ()),
     ("site", "site.yml", ()),
     ("validate", "validate.yml", ()),
+    # The AZ-loss drill twice: with the fis injector and no az_drill_run_fis (the FIS role and template only), then
+    # on the sandbox's zone control (the drill, its report, site.yml's re-converge, the audits).
+    ("az-loss-drill", "az-loss-drill.yml", ("-e", "az_drill_fault_injector=fis")),
+    ("az-loss-drill", "az-loss-drill.yml", ()),
     ("dr-failover", "dr-failover.yml", ()),
     ("teardown", "teardown.yml", FORCE),
     ("teardown", "teardown.yml", (*FORCE, "-e", "nova_region=us-east-1", "-e", "nova_dr_region=us-west-2")),
@@ -76,13 +80,16 @@ def extras_of(playbook: str, mapping: dict) -> set[str]:
     return {e["action"] for e in mapping["extras"] if playbook in e["playbooks"]}
 
 
-def policy_document(actions: set[str], mapping: dict) -> dict:
+def policy_document(actions: set[str], mapping: dict, playbook: str | None = None) -> dict:
     """The stack's own buckets, objects and roles by name prefix (mapping "statements"), the rest on "*";
-    every statement only in the stack's regions."""
+    every statement only in the stack's regions. A statement naming "playbooks" is only in theirs; an action in
+    two statements (iam:PassRole of two roles to two services) is granted by each that applies."""
     region = {"StringEquals": {"aws:RequestedRegion": mapping["regions"]}}
     statements, left = [], set(actions)
     for scoped in mapping["statements"]:
-        granted = sorted(left & set(scoped["actions"]))
+        if playbook and "playbooks" in scoped and playbook not in scoped["playbooks"]:
+            continue
+        granted = sorted(set(actions) & set(scoped["actions"]))
         if granted:
             condition = {**scoped.get("Condition", {})}
             condition["StringEquals"] = {**region["StringEquals"], **condition.get("StringEquals", {})}
@@ -142,7 +149,7 @@ def write(recording: Path, policy_dir: Path = HERE) -> None:
     if missing:
         sys.exit(f"map these operations in docs/iam/actions.json first: {', '.join(missing)}")
     for playbook in PLAYBOOKS:
-        document = policy_document(wanted[playbook], mapping)
+        document = policy_document(wanted[playbook], mapping, playbook)
         (policy_dir / f"{playbook}.json").write_text(json.dumps(document, indent=2) + "\n")
 
 

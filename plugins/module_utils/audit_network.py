@@ -138,6 +138,10 @@ def rule_nat_gateways(snapshot, settings):
     found = []
     for az in sorted({s["az"] for s in public}):
         nats = by_az.get(az, [])
+        # A failed NAT gateway beside an available one is the one the network role replaced (after a zone loss, say);
+        # it carries nothing and AWS removes it after about an hour. Alone in its AZ, it is the finding below.
+        if any(n.get("state") == "available" for n in nats):
+            nats = [n for n in nats if n.get("state") != "failed"]
         if not nats:
             found.append((f"AZ {az}", f"no NAT gateway in {az}; its private subnet has no zonal egress"))
             continue

@@ -580,3 +580,47 @@ def create_table(client, table: str, hash_key: str) -> bool:
 def wait_table_exists(client, table: str, delay: int = 2, max_attempts: int = 60) -> None:
     """DescribeTable until the table is ACTIVE (a new table takes some seconds)."""
     client.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": delay, "MaxAttempts": max_attempts})
+
+
+# ---------------------------------------------------------------- Fault Injection Service
+
+
+@_Handler.common_error_handler("list the FIS experiment templates")
+def list_experiment_templates(client) -> List[Dict[str, Any]]:
+    return _all_pages(client, "list_experiment_templates", "experimentTemplates")
+
+
+@_Handler.common_error_handler("read FIS experiment template {template_id}")
+def get_experiment_template(client, template_id: str) -> Dict[str, Any]:
+    return client.get_experiment_template(id=template_id)["experimentTemplate"]
+
+
+@_Handler.common_error_handler("create a FIS experiment template")
+def create_experiment_template(client, token: str, **params) -> Dict[str, Any]:
+    return client.create_experiment_template(clientToken=token, **params)["experimentTemplate"]
+
+
+@_Handler.common_error_handler("update FIS experiment template {template_id}")
+def update_experiment_template(client, template_id: str, **params) -> Dict[str, Any]:
+    return client.update_experiment_template(id=template_id, **params)["experimentTemplate"]
+
+
+@_gone_when("delete FIS experiment template {template_id}", "ResourceNotFoundException")
+def delete_experiment_template(client, template_id: str) -> bool:
+    client.delete_experiment_template(id=template_id)
+    return True
+
+
+@_Handler.common_error_handler("tag FIS resource {arn}")
+def tag_fis_resource(client, arn: str, tags: Dict[str, str]) -> None:
+    client.tag_resource(resourceArn=arn, tags=tags)
+
+
+@_Handler.common_error_handler("start an experiment from FIS experiment template {template_id}")
+def start_experiment(client, template_id: str, token: str, tags: Dict[str, str]) -> Dict[str, Any]:
+    return client.start_experiment(clientToken=token, experimentTemplateId=template_id, tags=tags)["experiment"]
+
+
+@_Handler.common_error_handler("stop FIS experiment {experiment_id}")
+def stop_experiment(client, experiment_id: str) -> Dict[str, Any]:
+    return client.stop_experiment(id=experiment_id)["experiment"]

@@ -234,7 +234,9 @@ def compare(
 
     # The Elastic IPs with the stack's NAT names, and the NAT gateway of each AZ's public subnet.
     eips = found.get("eips", [])
-    nats = [n for n in found.get("nats", []) if n.get("State") != "deleted"]
+    # A failed NAT gateway (one that could not start, or whose AZ was lost) carries no traffic and holds no address:
+    # AWS removes it after about an hour. Like a deleted one it is not the AZ's NAT gateway; the role makes another.
+    nats = [n for n in found.get("nats", []) if n.get("State") not in ("deleted", "failed")]
     nat_by_az: dict[str, dict[str, Any]] = {}
     eip_by_az: dict[str, dict[str, Any]] = {}
     for az in azs:

@@ -966,6 +966,31 @@ MODULE_CASES = {
             "purge_tags": ({"purge_tags": "sometimes"}, "purge_tags", "bool"),
         },
     },
+    "fis_experiment_template": {
+        "base": {
+            "name": "nova-production-az-loss-us-west-2a",
+            "role_arn": "arn:aws:iam::123456789012:role/nova-production-az-drill-fis",
+            "targets": {"zone-instances": {"resourceType": "aws:ec2:instance", "resourceTags": {"Stack": "nova"},
+                                           "selectionMode": "ALL"}},
+            "actions": {"stop": {"actionId": "aws:ec2:stop-instances", "targets": {"Instances": "zone-instances"}}},
+        },
+        "cases": {
+            "name": ({"name": "n" * 129}, "name", "fix"),
+            "state": ({"state": "running"}, "state", "running", "one of"),
+            "description": ({"description": ""}, "description", "fix"),
+            "role_arn": ({"role_arn": "fis-role"}, "role_arn", "fis-role", "fix"),
+            "role_arn (missing)": ({"role_arn": None}, "role_arn", "required", "fix"),
+            "targets": ({"targets": {"zone-instances": {"resourceType": "aws:ec2:instance"}}}, "targets.zone-instances",
+                        "selects nothing", "fix"),
+            "actions": ({"actions": {"stop": {"actionId": "aws:ec2:stop-instances", "targets": {"Instances": "x"}}}},
+                        "actions.stop.targets.Instances", "x", "fix"),
+            "actions (missing)": ({"actions": {}}, "actions", "required", "fix"),
+            "stop_conditions": ({"stop_conditions": [{"alarm": "x"}]}, "stop_conditions[0]", "fix"),
+            "experiment_id": ({"state": "stopped"}, "experiment_id", "required", "fix"),
+            "experiment_id (malformed)": ({"state": "stopped", "experiment_id": "EXP 1"}, "experiment_id", "EXP 1", "fix"),
+            "tags": ({"tags": {"aws:x": "y"}}, "tags", "aws:x", "fix"),
+        },
+    },
     "run_lock": {
         "base": {"name": "nova.infra", "playbook": "site.yml"},
         "cases": {

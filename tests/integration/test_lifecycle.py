@@ -1,7 +1,7 @@
 """One lifecycle of the stack in one sandbox, checked twice over (it used to be built twice, by two files):
 
-preflight -> site -> validate -> dr-failover (drill, stack kept) -> teardown of both regions, as docs/iam/generate.py
-records it.
+preflight -> site -> validate -> az-loss-drill (the FIS template only, then the sandbox drill) -> dr-failover (drill,
+stack kept) -> teardown of both regions, as docs/iam/generate.py records it.
 
 1. The DR drill (before the teardown): the stack rebuilt in us-east-1, every object copied intact, the replication
    alarms left as they were, a consistent report, and a second drill that changes nothing.

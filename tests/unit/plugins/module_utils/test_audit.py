@@ -996,3 +996,12 @@ def test_snapshot_is_not_modified():
     audit.evaluate(snap, {"skip_checks": ["NOVA-NET-001"]})
 
     assert snap == before
+
+
+def test_a_failed_nat_gateway_beside_its_replacement_is_not_a_finding():
+    """After a zone loss the network role replaces the failed NAT gateway; AWS removes the failed one later."""
+    snap = good_snapshot()
+    replaced = copy.deepcopy(snap["nat_gateways"][0])
+    replaced.update(id="nat-failed-1", state="failed")
+    snap["nat_gateways"].append(replaced)
+    assert findings_of(snap) == []

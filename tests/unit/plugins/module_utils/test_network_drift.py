@@ -276,3 +276,15 @@ def test_summary_names_resource_setting_and_both_values():
     found["dns_hostnames"] = False
     (record,) = compare(found)["drift"]
     assert network_drift.summary(record) == "vpc (vpc-1): dns_hostnames is False, the plan says True"
+
+
+def test_a_failed_nat_gateway_beside_its_replacement_is_not_drift_and_alone_it_is_missing():
+    """A failed NAT gateway (its AZ was lost) carries no traffic; AWS removes it later. The replacement is the AZ's."""
+    found = converged()
+    failed = {"NatGatewayId": "nat-failed", "SubnetId": "subnet-0", "State": "failed",
+              "NatGatewayAddresses": [{"AllocationId": "eipalloc-us-west-2a"}]}
+    found["nats"].append(failed)
+    assert compare(found)["drift"] == []
+    found["nats"] = [n for n in found["nats"] if n["NatGatewayId"] != "nat-us-west-2a"]
+    records = compare(found)["drift"]
+    assert ("NAT gateway in us-west-2a", "count") in [(r["resource"], r["setting"]) for r in records]
