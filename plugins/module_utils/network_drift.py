@@ -165,7 +165,10 @@ def _camel_endpoint(endpoint: dict[str, Any]) -> dict[str, Any]:
     camel = {keys[k]: v for k, v in endpoint.items() if k in keys}
     camel["Groups"] = [{"GroupId": g.get("group_id")} for g in endpoint.get("groups") or []]
     tags = endpoint.get("tags") or {}
-    camel["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()] if isinstance(tags, dict) else tags
+    if isinstance(tags, dict):
+        camel["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    else:  # ec2_vpc_endpoint_info: [{key, value}]
+        camel["Tags"] = [{"Key": t.get("key", t.get("Key")), "Value": t.get("value", t.get("Value"))} for t in tags]
     return camel
 
 
