@@ -331,6 +331,8 @@ def test_good_options_have_no_problems_and_fill_quota_defaults():
         "eips_per_region": 10,
         "nat_gateways_per_az": 5,
         "standard_vcpus": 5,
+        "gateway_endpoints_per_region": 20,
+        "interface_endpoints_per_vpc": 50,
     }
 
 
@@ -895,3 +897,56 @@ def test_capacity_checks_pick_the_offering_zones_in_us_east_1(run_module):
     assert list(result["report"]["quotas"]["nat_gateways"]["per_az"]) == [
         "us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1f"
     ]
+
+
+def test_endpoints_are_counted_against_their_quotas_and_the_quota_read_only_when_some_are_to_create(run_module, aws):
+    ec2 = aws("ec2")
+    own_vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    tag(ec2, own_vpc, OWN_TAGS)
+    table = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [own_vpc]}])["RouteTables"][0]
+    subnet = ec2.create_subnet(VpcId=own_vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    other_vpc = ec2.create_vpc(CidrBlock="10.90.0.0/16")["Vpc"]["VpcId"]
+    # Another VPC's interface endpoint does not count against the stack VPC's quota; a gateway endpoint anywhere in
+    # the region counts against the regional one.
+    other_subnet = ec2.create_subnet(VpcId=other_vpc, CidrBlock="10.90.1.0/24")["Subnet"]["SubnetId"]
+    ec2.create_vpc_endpoint(VpcId=other_vpc, ServiceName=f"com.amazonaws.{REGION}.ssm", VpcEndpointType="Interface",
+                            SubnetIds=[other_subnet])
+    ec2.create_vpc_endpoint(VpcId=other_vpc, ServiceName=f"com.amazonaws.{REGION}.dynamodb", VpcEndpointType="Gateway")
+    ec2.create_vpc_endpoint(VpcId=own_vpc, ServiceName=f"com.amazonaws.{REGION}.logs", VpcEndpointType="Interface",
+                            SubnetIds=[subnet])
+    args = {"own_vpc_tags": OWN_TAGS, "permission_checks": [], "check_cidr_conflicts": False,
+            "gateway_endpoints": 1, "interface_endpoints": 3,
+            "quota_defaults": {"gateway_endpoints_per_region": 1}}
+
+    failed, result = run_module(args)
+
+    checks = {c["name"]: c for c in result["report"]["checks"]}
+    assert checks["quota_interface_endpoints"]["status"] == "pass"
+    assert "1 interface VPC endpoint(s) in use" in checks["quota_interface_endpoints"]["detail"]
+    assert "+ 3 to create, quota 50 (Interface VPC endpoints per VPC, L-29B6F2EB" in (
+        checks["quota_interface_endpoints"]["detail"])
+    gateway = checks["quota_gateway_endpoints"]
+    assert "1 gateway VPC endpoint(s) in use" in gateway["detail"] and "L-1B52E74A" in gateway["detail"]
+    assert result["report"]["quotas"]["gateway_endpoints"]["value"] == 20, "read from Service Quotas"
+
+    # The stack's own S3 endpoint built: nothing to create, and the gateway quota is not read.
+    ec2.create_vpc_endpoint(
+        VpcId=own_vpc, ServiceName=f"com.amazonaws.{REGION}.s3", VpcEndpointType="Gateway",
+        RouteTableIds=[table["RouteTableId"]],
+        TagSpecifications=[{"ResourceType": "vpc-endpoint",
+                            "Tags": [{"Key": k, "Value": v} for k, v in {**OWN_TAGS, "Name": "x-vpce-s3"}.items()]}],
+    )
+    failed, result = run_module({**args, "interface_endpoints": 0})
+    assert not failed, result["msg"]
+    checks = {c["name"]: c for c in result["report"]["checks"]}
+    assert "nothing to create" in checks["quota_gateway_endpoints"]["detail"]
+    assert "quota_interface_endpoints" not in checks and "gateway_endpoints" not in result["report"]["quotas"]
+
+
+def test_endpoints_over_the_quota_are_a_problem_with_the_increase_command():
+    quota = logic.resolve_quota("gateway_endpoints", {"value": 20, "source": "service_quotas"}, logic.DEFAULT_QUOTAS)
+    found = logic.evaluate_quota("gateway_endpoints", quota, 20, 0, 1, "us-west-2")
+    assert found["status"] == "fail"
+    assert "VpcEndpointLimitExceeded" in found["cause"]
+    assert "--service-code vpc --quota-code L-1B52E74A --desired-value 21" in found["fix"]
+    assert "describe-vpc-endpoints" in found["fix"]
