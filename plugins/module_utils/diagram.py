@@ -565,7 +565,7 @@ def _endpoints(snap):
 
 def _endpoint_lines(endpoint, width):
     """An endpoint card: its service, ID, where it is (route tables or subnets) and state."""
-    short = str(endpoint.get("service") or "?").split(".")[-1]
+    short = str(endpoint.get("service") or "?").rsplit(".", maxsplit=1)[-1]
     lines = [(f"{short} {endpoint.get('type')} endpoint", "title"), (endpoint["id"], "id")]
     if endpoint.get("type") == "gateway":
         where = "route tables " + (", ".join(endpoint.get("route_table_ids") or []) or "none")
