@@ -428,6 +428,31 @@ def patch_auto_scaling_launch_activities() -> None:
     AutoScalingResponse.describe_scaling_activities = describe_scaling_activities
 
 
+def patch_deleted_vpc_endpoints() -> None:
+    """DeleteVpcEndpoints: a deleted endpoint keeps no route tables, subnets or interfaces.
+
+    AWS takes a gateway endpoint's routes and an interface endpoint's interfaces with it, and a ``deleted`` endpoint
+    (listed for a while) is associated with nothing. moto removes the routes and interfaces but keeps listing the
+    route table and subnet IDs, so amazon.aws.ec2_vpc_endpoint, which finds an endpoint by service, VPC and route
+    tables and does not look at its state, took a deleted endpoint for the one it was asked to create.
+    """
+    from moto.ec2.models.vpcs import VPCBackend
+
+    original = VPCBackend.delete_vpc_endpoints
+
+    def delete_vpc_endpoints(self: Any, vpce_ids: list[str] | None = None) -> Any:
+        answer = original(self, vpce_ids)
+        for vpce_id in vpce_ids or []:
+            endpoint = self.vpc_end_points.get(vpce_id)
+            if endpoint is not None and endpoint.state == "deleted":
+                endpoint.route_table_ids = []
+                endpoint.subnet_ids = []
+                endpoint.network_interface_ids = []
+        return answer
+
+    VPCBackend.delete_vpc_endpoints = delete_vpc_endpoints
+
+
 def enable_aws_validations() -> None:
     """Refuse unknown AMIs and key pairs (InvalidAMIID.NotFound, InvalidKeyPair.NotFound) as AWS does.
 
@@ -472,3 +497,4 @@ def apply_aws_alignment_patches() -> None:
     patch_instance_network_interfaces_on_termination()
     patch_auto_scaling_launch_activities()
     patch_delete_alarms_drops_their_tags()
+    patch_deleted_vpc_endpoints()

@@ -1,5 +1,5 @@
 """Strict mode of the sandbox: moto lets through deletions AWS refuses (a security group, subnet or Elastic IP
-still in use, an internet gateway with public IPs mapped) and has NAT gateways available/deleted at once; with
+still in use, an internet gateway with public IPs mapped, a VPC with endpoints) and has NAT gateways available/deleted at once; with
 ``strict`` on the sandbox refuses them with AWS's errors and gives NAT gateways their pending/deleting phases."""
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def install_strict_mode(settings: Settings) -> None:
                 _nat_state(nat)  # a zero-second phase ends here
         return nat
 
-    # DeleteSecurityGroup: AWS refuses while an interface or a live instance uses the group, or
+    # DeleteSecurityGroup: AWS refuses while an interface (an interface endpoint's too) or a live instance uses the group, or
     # another group's rule references it (a group's rules referencing itself do not count).
     original_delete_sg = EC2Backend.delete_security_group
 
@@ -112,6 +112,10 @@ def install_strict_mode(settings: Settings) -> None:
             in_use = in_use or any(
                 group.id in {getattr(g, "id", g) for g in instance.security_groups} and not _is_terminated(instance)
                 for instance in self.all_instances())
+            # An interface endpoint's interfaces carry its groups on AWS; moto's carry none.
+            in_use = in_use or any(
+                group.id in (endpoint.security_group_ids or []) and endpoint.state != "deleted"
+                for endpoint in list(self.vpc_end_points.values()))
             for other in [g for groups in list(self.groups.values()) for g in list(groups.values())]:
                 if other.id == group.id:
                     continue
@@ -179,7 +183,8 @@ def install_strict_mode(settings: Settings) -> None:
         return original_detach(self, internet_gateway_id, vpc_id)
 
     # DeleteVpc: moto checks subnets, VPN gateways and route tables; AWS also refuses while an
-    # internet gateway is attached or a non-default security group or an interface remains.
+    # internet gateway is attached, a non-default security group or an interface remains, or a VPC endpoint
+    # (gateway endpoints have no interface) is not yet deleted.
     original_delete_vpc = EC2Backend.delete_vpc
 
     def delete_vpc(self: Any, vpc_id: str) -> Any:
@@ -189,6 +194,8 @@ def install_strict_mode(settings: Settings) -> None:
                 any(igw.vpc is not None and igw.vpc.id == vpc_id for igw in list(self.internet_gateways.values()))
                 or any(not sg.is_default and sg.name != "default" for sg in self.groups.get(vpc_id, {}).values())
                 or any(eni.subnet.vpc_id == vpc_id for eni in list(self.enis.values()))
+                or any(endpoint.vpc_id == vpc_id and endpoint.state != "deleted"
+                       for endpoint in list(self.vpc_end_points.values()))
             )
             if in_use:
                 raise _ec2_error("DependencyViolation", f"The vpc '{vpc_id}' has dependencies and cannot be deleted.")

@@ -79,6 +79,10 @@ def default_settings() -> Dict[str, Any]:
         "bastion_cpu_alarm": stack.design("bastion_cpu_alarm"),
         "bastion_asg": stack.design("bastion_asg"),
         "expect_bastion": True,
+        "nat_mode": "per_az",
+        "nat_single_accepted": False,
+        "s3_endpoint": True,
+        "interface_endpoints": [],
         "skip_checks": [],
     }
 

@@ -28,9 +28,10 @@ def _tagged_resources(snapshot):
         ("route table", "route_tables", "id"),
         ("security group", "security_groups", "id"),
         ("flow log", "flow_logs", "id"),
+        ("VPC endpoint", "vpc_endpoints", "id"),
         ("instance", "instances", "id"),
     ):
-        for item in snapshot[key]:
+        for item in snapshot.get(key, []):
             yield f"{kind} {label(item[id_key], item.get('tags'))}", item.get("tags", {})
     if snapshot["launch_template"] is not None:
         lt = snapshot["launch_template"]

@@ -73,6 +73,8 @@ def empty_snapshot(region: str = stack.DESIGN["region"], name_prefix: str = stac
         "security_groups": [],
         # {id, status, traffic_type, deliver_status, destination, tags}
         "flow_logs": [],
+        # {id, type (gateway|interface), service, state, route_table_ids, subnet_ids, group_ids, private_dns, tags}
+        "vpc_endpoints": [],
         # {name, subnet_ids, min_size, max_size, desired, instances: [{id, lifecycle_state, health}], tags} or None
         "asg": None,
         # {id, state, subnet_id, az, http_tokens, public_ip, tags}: instances of the ASG

@@ -121,7 +121,7 @@ def rule_free_ips(snapshot, settings):
 
 @check(
     "NOVA-NET-005",
-    "One available NAT gateway runs in each AZ's public subnet",
+    "One available NAT gateway runs in each AZ's public subnet (nat_mode single: in the first AZ's only)",
     "high",
     fix="run the network role; it replaces failed NAT gateways and creates one per AZ",
     reference=f"{DESIGN} Post-Deployment Validation: 'Internet Gateway and NAT Gateways operational'; "
@@ -136,12 +136,25 @@ def rule_nat_gateways(snapshot, settings):
     for nat in snapshot["nat_gateways"]:
         by_az.setdefault(_nat_az(snapshot, nat), []).append(nat)
     found = []
-    for az in sorted({s["az"] for s in public}):
+    zones = sorted({s["az"] for s in public})
+    single = settings.get("nat_mode") == "single"
+    for az in zones:
         nats = by_az.get(az, [])
         # A failed NAT gateway beside an available one is the one the network role replaced (after a zone loss, say);
         # it carries nothing and AWS removes it after about an hour. Alone in its AZ, it is the finding below.
         if any(n.get("state") == "available" for n in nats):
             nats = [n for n in nats if n.get("state") != "failed"]
+        if single and az != zones[0]:
+            # nat_mode single: one NAT gateway, in the first AZ (NOVA-NET-012 weighs the risk).
+            for nat in nats:
+                found.append(
+                    (
+                        label(nat["id"], nat.get("tags")),
+                        f"NAT gateway in {az}, but nat_mode single wants one only, in {zones[0]}",
+                        "run the network role (it deletes it and releases its Elastic IP), or set nat_mode per_az",
+                    )
+                )
+            continue
         if not nats:
             found.append((f"AZ {az}", f"no NAT gateway in {az}; its private subnet has no zonal egress"))
             continue
@@ -194,7 +207,7 @@ def rule_private_no_igw(snapshot, settings):
 
 @check(
     "NOVA-NET-007",
-    "Each private subnet sends 0.0.0.0/0 to the NAT gateway in its own AZ",
+    "Each private subnet sends 0.0.0.0/0 to the NAT gateway in its own AZ (nat_mode single: to the one NAT gateway)",
     "high",
     fix="run the network role; it routes each private subnet to its AZ's NAT gateway",
     reference=f"{DESIGN} Disaster Recovery, Single AZ failure: 'Automatic failover through multi-AZ design'",
@@ -219,7 +232,7 @@ def rule_private_default_via_nat(snapshot, settings):
             nat_az = _nat_az(snapshot, nat) if nat else None
             if nat is None:
                 found.append((where, f"0.0.0.0/0 goes to NAT gateway {default.get('target')}, which does not exist"))
-            elif nat_az != subnet["az"]:
+            elif nat_az != subnet["az"] and settings.get("nat_mode") != "single":
                 found.append(
                     (
                         where,
@@ -227,6 +240,139 @@ def rule_private_default_via_nat(snapshot, settings):
                         f"losing {nat_az} cuts this AZ's egress",
                     )
                 )
+    return found
+
+
+@check(
+    "NOVA-NET-012",
+    "Losing one AZ cuts no other AZ's egress (a NAT gateway per AZ), unless a single NAT gateway is accepted",
+    "high",
+    fix="set network_nat_mode: per_az and run site.yml (a NAT gateway per AZ), or, for a non-production copy, accept "
+    "the risk with network_nat_single_accepted: true",
+    reference=f"{DESIGN} Single NAT Gateway Bottleneck: 'one NAT Gateway per AZ'; Disaster Recovery, Single AZ "
+    "failure: 'Automatic failover through multi-AZ design'",
+)
+def rule_single_nat(snapshot, settings):
+    _require_vpc(snapshot)
+    if settings.get("nat_mode") != "single":
+        # per_az: NOVA-NET-005 and NOVA-NET-007 check a NAT gateway in each AZ and each subnet's route to its own.
+        return []
+    if settings.get("nat_single_accepted"):
+        raise NotApplicable("nat_mode single and nat_single_accepted: the AZ-failure risk of one NAT gateway is accepted")
+    nats = {n["id"]: n for n in snapshot["nat_gateways"]}
+    found = []
+    for subnet in _typed_subnets(snapshot, "private"):
+        _table, default = _default_route(snapshot, subnet["id"])
+        nat = nats.get((default or {}).get("target"))
+        nat_az = _nat_az(snapshot, nat) if nat else None
+        if nat_az and nat_az != subnet["az"]:
+            found.append(
+                (
+                    label(subnet["id"], subnet.get("tags")),
+                    f"egress of {subnet['az']} goes through the single NAT gateway {nat['id']} in {nat_az} "
+                    f"(nat_mode single): losing {nat_az} cuts it, and the risk is not accepted",
+                )
+            )
+    return found
+
+
+def _live_endpoints(snapshot, kind):
+    return [
+        e
+        for e in snapshot.get("vpc_endpoints", [])
+        if str(e.get("type", "")).lower() == kind and str(e.get("state", "")).lower() not in ("deleted", "deleting")
+    ]
+
+
+@check(
+    "NOVA-NET-013",
+    "An S3 gateway endpoint is associated with every private route table",
+    "medium",
+    fix="run site.yml (the network role creates the S3 gateway endpoint on the private route tables; "
+    "network_s3_endpoint)",
+    reference=f"{DESIGN} Single NAT Gateway Bottleneck (NAT gateway load, BytesOutToDestination): S3 traffic of the "
+    "private subnets, to the stack's own buckets too, goes through a free gateway endpoint instead",
+)
+def rule_s3_endpoint(snapshot, settings):
+    _require_vpc(snapshot)
+    if not settings.get("s3_endpoint", True):
+        raise NotApplicable("s3_endpoint is false: no S3 gateway endpoint is expected")
+    tables = [t for t in snapshot["route_tables"] if t.get("tags", {}).get("Type", "").lower() == "private"]
+    if not tables:
+        raise NotApplicable("the VPC has no private route tables (Type=Private)")
+    service = f"com.amazonaws.{snapshot['region']}.s3"
+    endpoints = [e for e in _live_endpoints(snapshot, "gateway") if e.get("service") == service]
+    if not endpoints:
+        return [(label(snapshot["vpc"]["id"], snapshot["vpc"].get("tags")), f"no {service} gateway endpoint in the VPC")]
+    found = []
+    for endpoint in endpoints:
+        if str(endpoint.get("state", "")).lower() != "available":
+            found.append((label(endpoint["id"], endpoint.get("tags")), f"S3 endpoint is {endpoint.get('state')}"))
+    ids = {e["id"] for e in endpoints}
+    for table in tables:
+        associated = any(table["id"] in e.get("route_table_ids", []) for e in endpoints)
+        routed = any(r.get("target") in ids and r.get("state") != "blackhole" for r in table.get("routes", []))
+        if not (associated and routed):
+            found.append(
+                (
+                    label(table["id"], table.get("tags")),
+                    "private route table has no route to the S3 gateway endpoint: its S3 traffic pays NAT data "
+                    "processing",
+                )
+            )
+    return found
+
+
+@check(
+    "NOVA-NET-014",
+    "Each expected interface endpoint is in every private subnet, with private DNS and HTTPS from the VPC only",
+    "medium",
+    fix="run site.yml (the network role creates network_interface_endpoints with the security group "
+    "<prefix>-endpoints-sg)",
+    reference=f"{DESIGN} Security Validation: 'No public access to private subnets' (hosts reach AWS APIs without "
+    "the NAT path)",
+)
+def rule_interface_endpoints(snapshot, settings):
+    _require_vpc(snapshot)
+    wanted = settings.get("interface_endpoints") or []
+    if not wanted:
+        raise NotApplicable("no interface endpoints expected (interface_endpoints is empty)")
+    private = sorted(s["id"] for s in _typed_subnets(snapshot, "private"))
+    groups = {g["id"]: g for g in snapshot["security_groups"]}
+    vpc_cidr = settings.get("vpc_cidr") or snapshot["vpc"].get("cidr")
+    endpoints = _live_endpoints(snapshot, "interface")
+    found = []
+    for name in wanted:
+        service = f"com.amazonaws.{snapshot['region']}.{name}"
+        mine = [e for e in endpoints if e.get("service") == service]
+        if not mine:
+            found.append((label(snapshot["vpc"]["id"], snapshot["vpc"].get("tags")), f"no {service} interface endpoint"))
+            continue
+        for endpoint in mine:
+            where = label(endpoint["id"], endpoint.get("tags"))
+            if str(endpoint.get("state", "")).lower() != "available":
+                found.append((where, f"{name} endpoint is {endpoint.get('state')}"))
+            missing = sorted(set(private) - set(endpoint.get("subnet_ids", [])))
+            if missing:
+                found.append((where, f"{name} endpoint is not in private subnet(s) {', '.join(missing)}"))
+            if not endpoint.get("private_dns"):
+                found.append((where, f"{name} endpoint has private DNS off: the SDKs' default host names miss it"))
+            for group_id in endpoint.get("group_ids", []):
+                group = groups.get(group_id, {})
+                rules = [
+                    (p.get("IpProtocol"), p.get("FromPort"), p.get("ToPort"), r.get("CidrIp"))
+                    for p in group.get("ingress", [])
+                    for r in p.get("IpRanges", [])
+                ]
+                others = [p for p in group.get("ingress", []) if p.get("UserIdGroupPairs") or p.get("Ipv6Ranges")]
+                if others or any(rule != ("tcp", 443, 443, vpc_cidr) for rule in rules):
+                    found.append(
+                        (
+                            where,
+                            f"{name} endpoint's security group {group_id} allows more than HTTPS from {vpc_cidr}: "
+                            f"{rules}",
+                        )
+                    )
     return found
 
 
@@ -324,12 +470,12 @@ def rule_az_spread(snapshot, settings):
     _require_vpc(snapshot)
     expected = settings["expected_az_count"]
     subnets = _subnets_by_id(snapshot)
-    spread = {
-        "subnets": {s["az"] for s in snapshot["subnets"] if s.get("type")},
-        "available NAT gateways": {
+    spread = {"subnets": {s["az"] for s in snapshot["subnets"] if s.get("type")}}
+    # nat_mode single puts the NAT gateway in one AZ on purpose; NOVA-NET-012 reports that risk.
+    if settings.get("nat_mode") != "single":
+        spread["available NAT gateways"] = {
             _nat_az(snapshot, n) for n in snapshot["nat_gateways"] if n.get("state") == "available"
-        },
-    }
+        }
     if snapshot["asg"] is not None:
         spread["bastion Auto Scaling group subnets"] = {
             subnets[i]["az"] if i in subnets else None for i in snapshot["asg"]["subnet_ids"]

@@ -263,6 +263,11 @@ def describe_route_tables(client, **params) -> List[Dict[str, Any]]:
     return _all_pages(client, "describe_route_tables", "RouteTables", **params)
 
 
+@_Handler.common_error_handler("describe VPC endpoints")
+def describe_vpc_endpoints(client, **params) -> List[Dict[str, Any]]:
+    return _all_pages(client, "describe_vpc_endpoints", "VpcEndpoints", **params)
+
+
 @_Handler.common_error_handler("describe security groups")
 def describe_security_groups(client, **params) -> List[Dict[str, Any]]:
     return _all_pages(client, "describe_security_groups", "SecurityGroups", **params)

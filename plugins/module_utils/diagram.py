@@ -80,6 +80,7 @@ FILLS = {
     "igw": "#ebfbee",
     "instance": "#ffffff",
     "sg": "#ffffff",
+    "endpoint": "#e3fafc",
     "bucket": "#ffffff",
 }
 ROW_TITLES = {"public": "public", "private": "private", "other": "untyped"}
@@ -456,9 +457,11 @@ def _measure(lay):
         y += row_h[r] + ROW_GAP
     az_h = (y - ROW_GAP + PAD) - az_y if rows else 3 * LINE
 
-    # Security groups: cards in a grid under the AZs, inside the VPC.
+    # Security groups, then VPC endpoints: cards in a grid under the AZs, inside the VPC.
     groups = sorted(snap["security_groups"], key=lambda g: (g.get("is_default", False), g.get("name") or "", g["id"]))
-    sg_cols = max(min(len(groups), 3), 1)
+    endpoints = _endpoints(snap)
+    cards = len(groups) + len(endpoints)
+    sg_cols = max(min(cards, 3), 1)
     sg_w = (vpc_w - 2 * PAD - (sg_cols - 1) * SG_GAP) / sg_cols
     sg_top = az_y + az_h + 2 * LINE + 4
     sg_cards = []
@@ -466,6 +469,8 @@ def _measure(lay):
         lines = [(f"SG {group.get('name')}", "title"), (group["id"], "id")]
         lines += [(text, "rule") for text in _rule_lines(group)]
         sg_cards.append((n, group, lines))
+    for n, endpoint in enumerate(endpoints, start=len(groups)):
+        sg_cards.append((n, endpoint, _endpoint_lines(endpoint, sg_w - 16)))
     sg_row_h = {}
     for n, _unused, lines in sg_cards:
         sg_row_h[n // sg_cols] = max(sg_row_h.get(n // sg_cols, 0), len(lines) * LINE + 10)
@@ -473,7 +478,7 @@ def _measure(lay):
     for row_n in sorted(sg_row_h):
         sg_rows_y[row_n] = yy
         yy += sg_row_h[row_n] + SG_GAP
-    vpc_h = (yy - vpc_y + PAD) if groups else (az_y + az_h + PAD - vpc_y)
+    vpc_h = (yy - vpc_y + PAD) if cards else (az_y + az_h + PAD - vpc_y)
     if vpc is None:
         vpc_h = 3 * LINE + 20
     lay.keep(
@@ -552,22 +557,56 @@ def _place_internet_gateways(lay):
     lay.keep(igw_boxes=igw_boxes)
 
 
+def _endpoints(snap):
+    """The VPC's endpoints that are not deleted, gateway endpoints first."""
+    live = [e for e in snap.get("vpc_endpoints") or [] if str(e.get("state", "")).lower() not in ("deleted", "deleting")]
+    return sorted(live, key=lambda e: (e.get("type") != "gateway", e.get("service") or "", e["id"]))
+
+
+def _endpoint_lines(endpoint, width):
+    """An endpoint card: its service, ID, where it is (route tables or subnets) and state."""
+    short = str(endpoint.get("service") or "?").rsplit(".", maxsplit=1)[-1]
+    lines = [(f"{short} {endpoint.get('type')} endpoint", "title"), (endpoint["id"], "id")]
+    if endpoint.get("type") == "gateway":
+        where = "route tables " + (", ".join(endpoint.get("route_table_ids") or []) or "none")
+    else:
+        where = "subnets " + (", ".join(endpoint.get("subnet_ids") or []) or "none")
+        where += "; private DNS " + ("on" if endpoint.get("private_dns") else "OFF")
+    lines += [(part, "rule") for part in wrap(where, width, limit=4)]
+    lines.append((endpoint.get("state") or "?", "muted"))
+    return lines
+
+
 def _place_security_groups(lay):
-    """The security groups: cards in a grid under the AZs, inside the VPC."""
+    """The security groups and VPC endpoints: cards in a grid under the AZs, inside the VPC."""
     groups, reg, scene, sg_cards, sg_cols, sg_row_h, sg_rows_y, sg_top, sg_w, vpc_w, vpc_x = lay.take(
         "groups reg scene sg_cards sg_cols sg_row_h sg_rows_y sg_top sg_w vpc_w vpc_x"
     )
-    if groups:
+    if sg_cards:
+        with_endpoints = len(sg_cards) > len(groups)
         scene.element(
             "security-groups-label",
             "label",
             "security-groups",
             (vpc_x + PAD, sg_top - 2 * LINE, vpc_w - 2 * PAD, LINE + 6),
-            [("Security groups (ingress rules)", "title")],
+            [("Security groups (ingress rules)" + (" and VPC endpoints" if with_endpoints else ""), "title")],
             "label",
         )
     for n, group, lines in sg_cards:
         x = vpc_x + PAD + (n % sg_cols) * (sg_w + SG_GAP)
+        if "service" in group:
+            dom = f"vpce-{group['id']}"
+            scene.element(
+                dom,
+                "endpoint",
+                group["id"],
+                (x, sg_rows_y[n // sg_cols], sg_w, sg_row_h[n // sg_cols]),
+                lines,
+                "endpoint",
+                {"data-service": group.get("service") or "", "data-type": group.get("type") or ""},
+            )
+            reg.register(dom, [group["id"]], [_name(group)])
+            continue
         dom = f"sg-{group['id']}"
         scene.element(
             dom,
@@ -944,6 +983,7 @@ svg text{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:11px;
 .asg>rect{fill:none;stroke:#343a40}
 .label>rect{fill:none;stroke:none}
 .sg>rect{stroke:#c2255c}
+.endpoint>rect{stroke:#0c8599;stroke-width:1.6}
 .bucket>rect{stroke:#5c940d}
 g.text text{paint-order:stroke;stroke-width:3px;stroke-linejoin:round}
 text.title{font-weight:bold}

@@ -18,6 +18,7 @@ whose modules then change nothing; a false "in sync" would hide a change, so dou
 from __future__ import annotations
 
 import ipaddress
+import json
 from typing import Any
 from typing import Sequence
 
@@ -45,6 +46,185 @@ ROUTE_TARGET_KEYS = (
 
 
 TIERS = ("public", "private")
+
+NAT_MODES = ("per_az", "single")
+
+# Endpoint states that still hold the endpoint's routes, interfaces and quota (AWS lists deleted ones for a while).
+ENDPOINT_GONE_STATES = ("deleted", "deleting", "rejected", "failed", "expired")
+
+# AWS's own policy of an endpoint created without one (full access to the service).
+FULL_ACCESS_POLICY = {
+    "Version": "2008-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+}
+
+
+def nat_azs(azs: Sequence[str], nat_mode: str) -> list[str]:
+    """The AZs that get a NAT gateway: every AZ (per_az), or the first one (single)."""
+    return list(azs) if nat_mode != "single" else list(azs)[:1]
+
+
+def nat_az_for(az: str, azs: Sequence[str], nat_mode: str) -> str:
+    """The AZ whose NAT gateway the private subnet of ``az`` routes through."""
+    return az if nat_mode != "single" else list(azs)[0]
+
+
+def s3_endpoint_policy(buckets: Sequence[str], partition: str = "aws") -> dict[str, Any]:
+    """The S3 gateway endpoint's policy: full access, or only these buckets (names; * wildcards allowed) and their
+    objects. A narrowed policy also stops instances reaching any other bucket in the region through the endpoint."""
+    if not buckets:
+        return FULL_ACCESS_POLICY
+    resources = []
+    for bucket in sorted(set(buckets)):
+        resources += [f"arn:{partition}:s3:::{bucket}", f"arn:{partition}:s3:::{bucket}/*"]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "StackBucketsOnly", "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": resources}
+        ],
+    }
+
+
+def _normal(value: Any) -> Any:
+    """A policy as AWS may hand it back: one-element lists as their element, lists in any order."""
+    if isinstance(value, dict):
+        return {k: _normal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_normal(v) for v in value]
+        if len(items) == 1:
+            return items[0]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    return value
+
+
+def same_policy(wanted: dict[str, Any], actual: Any) -> bool:
+    if isinstance(actual, str):
+        try:
+            actual = json.loads(actual)
+        except ValueError:
+            return False
+    return _normal(wanted) == _normal(actual)
+
+
+def endpoint_plan(
+    region: str, s3_gateway: bool, s3_policy: dict[str, Any] | None, interface_services: Sequence[str]
+) -> dict[str, Any]:
+    """What the network role builds of VPC endpoints: ``{"gateway": {service: policy}, "interface": [service]}``
+    with AWS service names (com.amazonaws.<region>.<short name>)."""
+    return {
+        "gateway": {f"com.amazonaws.{region}.s3": s3_policy or FULL_ACCESS_POLICY} if s3_gateway else {},
+        "interface": [f"com.amazonaws.{region}.{name}" for name in dict.fromkeys(interface_services)],
+    }
+
+
+def endpoint_name(prefix: str, service: str) -> str:
+    """The Name tag of the stack's endpoint of ``service`` (com.amazonaws.us-west-2.s3 -> <prefix>-vpce-s3)."""
+    return f"{prefix}-vpce-{service.split('.', 3)[-1]}"
+
+
+def live_endpoints(endpoints: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for e in endpoints if str(e.get("State", "")).lower() not in ENDPOINT_GONE_STATES]
+
+
+def stale_endpoints(
+    endpoints: Sequence[dict[str, Any]],
+    prefix: str,
+    plan: dict[str, Any],
+    private_route_table_ids: Sequence[str],
+    private_subnet_ids: Sequence[str],
+    security_group_id: str | None,
+) -> list[str]:
+    """IDs of the stack's endpoints (Name <prefix>-vpce-*) that the role must delete: no longer planned, or planned
+    with other settings (amazon.aws.ec2_vpc_endpoint cannot modify an endpoint, so it is deleted and created again).
+    ``endpoints`` as DescribeVpcEndpoints returns them (CamelCase) or as ec2_vpc_endpoint_info does (snake_case)."""
+    stale = []
+    for endpoint in live_endpoints([_camel_endpoint(e) for e in endpoints]):
+        if not tag_dict(endpoint).get("Name", "").startswith(f"{prefix}-vpce-"):
+            continue
+        service = endpoint.get("ServiceName")
+        if not _endpoint_problems(endpoint, service, plan, private_route_table_ids, private_subnet_ids,
+                                  security_group_id):
+            continue
+        stale.append(endpoint["VpcEndpointId"])
+    return stale
+
+
+def _camel_endpoint(endpoint: dict[str, Any]) -> dict[str, Any]:
+    if "VpcEndpointId" in endpoint:
+        return endpoint
+    keys = {
+        "vpc_endpoint_id": "VpcEndpointId",
+        "vpc_endpoint_type": "VpcEndpointType",
+        "service_name": "ServiceName",
+        "state": "State",
+        "policy_document": "PolicyDocument",
+        "route_table_ids": "RouteTableIds",
+        "subnet_ids": "SubnetIds",
+        "private_dns_enabled": "PrivateDnsEnabled",
+    }
+    camel = {keys[k]: v for k, v in endpoint.items() if k in keys}
+    camel["Groups"] = [{"GroupId": g.get("group_id")} for g in endpoint.get("groups") or []]
+    tags = endpoint.get("tags") or {}
+    if isinstance(tags, dict):
+        camel["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    else:  # ec2_vpc_endpoint_info: [{key, value}]
+        camel["Tags"] = [{"Key": t.get("key", t.get("Key")), "Value": t.get("value", t.get("Value"))} for t in tags]
+    return camel
+
+
+def _endpoint_problems(
+    endpoint: dict[str, Any],
+    service: str,
+    plan: dict[str, Any],
+    private_route_table_ids: Sequence[str],
+    private_subnet_ids: Sequence[str],
+    security_group_id: str | None,
+) -> list[tuple[str, Any, Any]]:
+    """(setting, desired, actual) for each way ``endpoint`` differs from the plan of ``service``."""
+    kind = str(endpoint.get("VpcEndpointType", "")).lower()
+    if service in plan["gateway"]:
+        found = []
+        if kind != "gateway":
+            found.append(("type", "Gateway", endpoint.get("VpcEndpointType")))
+        routes = sorted(endpoint.get("RouteTableIds") or [])
+        if routes != sorted(private_route_table_ids):
+            found.append(("route_table_ids", sorted(private_route_table_ids), routes))
+        if not same_policy(plan["gateway"][service], endpoint.get("PolicyDocument")):
+            found.append(("policy", plan["gateway"][service], endpoint.get("PolicyDocument")))
+        return found
+    if service in plan["interface"]:
+        found = []
+        if kind != "interface":
+            found.append(("type", "Interface", endpoint.get("VpcEndpointType")))
+        subnets = sorted(endpoint.get("SubnetIds") or [])
+        if subnets != sorted(private_subnet_ids):
+            found.append(("subnet_ids", sorted(private_subnet_ids), subnets))
+        groups = sorted(g.get("GroupId") for g in endpoint.get("Groups") or [])
+        if groups != ([security_group_id] if security_group_id else ["(the endpoints' security group)"]):
+            found.append(("security_groups", [security_group_id], groups))
+        if endpoint.get("PrivateDnsEnabled") is not True:
+            found.append(("private_dns_enabled", True, endpoint.get("PrivateDnsEnabled")))
+        return found
+    return [("planned", False, True)]
+
+
+def endpoint_sg_rules_ok(group: dict[str, Any], vpc_cidr: str) -> bool:
+    """The interface endpoints' security group allows HTTPS from the VPC's CIDR and nothing else, in or out."""
+    wanted = [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "cidrs": [vpc_cidr]}]
+    ingress = [
+        {
+            "IpProtocol": p.get("IpProtocol"),
+            "FromPort": p.get("FromPort"),
+            "ToPort": p.get("ToPort"),
+            "cidrs": sorted(r.get("CidrIp") for r in p.get("IpRanges", [])),
+        }
+        for p in group.get("IpPermissions", [])
+    ]
+    others = [
+        p for p in group.get("IpPermissions", []) if p.get("Ipv6Ranges") or p.get("UserIdGroupPairs") or p.get(
+            "PrefixListIds")
+    ]
+    return ingress == wanted and not others and not group.get("IpPermissionsEgress")
 
 
 def problems(name_prefix: str, vpc_cidr: str, subnets: Sequence[Any], tags: dict[str, Any]) -> list[str]:
@@ -104,6 +284,7 @@ def desired_names(prefix: str, azs: Sequence[str]) -> dict[str, Any]:
         "eip": {az: eip_name(prefix, az) for az in azs},
         "default_sg": f"{prefix}-default-sg",
         "main_rt": f"{prefix}-main-rt",
+        "endpoints_sg": f"{prefix}-endpoints-sg",
     }
 
 
@@ -173,12 +354,24 @@ def _route_table_drift(
 
 
 def compare(
-    found: dict[str, Any], prefix: str, vpc_cidr: str, subnets: Sequence[dict[str, str]], tags: dict[str, str]
+    found: dict[str, Any],
+    prefix: str,
+    vpc_cidr: str,
+    subnets: Sequence[dict[str, str]],
+    tags: dict[str, str],
+    nat_mode: str = "per_az",
+    endpoints: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Drift records and, when there are none, the IDs the network role publishes (network_outputs)."""
+    """Drift records and, when there are none, the IDs the network role publishes (network_outputs).
+
+    ``nat_mode``: per_az (a NAT gateway in each AZ) or single (one, in the first AZ, for every private subnet).
+    ``endpoints``: the VPC endpoints planned (``endpoint_plan``); None or empty plans none, and then any endpoint of
+    the stack found is drift."""
     drift = _Drift()
     azs = list(dict.fromkeys(s["az"] for s in subnets))
     names = desired_names(prefix, azs)
+    with_nat = nat_azs(azs, nat_mode)
+    plan = endpoints or {"gateway": {}, "interface": []}
     result: dict[str, Any] = {"drift": drift.records, "outputs": {}, "vpc_id": None}
 
     vpcs = found.get("vpcs", [])
@@ -240,16 +433,19 @@ def compare(
     nat_by_az: dict[str, dict[str, Any]] = {}
     eip_by_az: dict[str, dict[str, Any]] = {}
     for az in azs:
+        wanted = 1 if az in with_nat else 0
         named = [e for e in eips if tag_dict(e).get("Name") == names["eip"][az]]
-        if len(named) != 1:
-            drift.add(f"Elastic IP {names['eip'][az]}", None, "count", 1, len(named))
-        else:
+        if len(named) != wanted:
+            drift.add(f"Elastic IP {names['eip'][az]}", None, "count", wanted, len(named))
+        elif wanted:
             eip_by_az[az] = named[0]
         public_id = subnet_by["public"].get(az)
         in_subnet = [n for n in nats if public_id and n.get("SubnetId") == public_id]
         label = f"NAT gateway in {az}"
-        if len(in_subnet) != 1:
-            drift.add(label, None, "count", 1, len(in_subnet))
+        if len(in_subnet) != wanted:
+            drift.add(label, None, "count", wanted, len(in_subnet))
+            continue
+        if not wanted:
             continue
         nat = in_subnet[0]
         nat_by_az[az] = nat
@@ -296,13 +492,14 @@ def compare(
             drift.add("route table " + names["private_rt"][az], None, "count", 1, len(private_tables))
             continue
         private_rt_ids.append(private_tables[0]["RouteTableId"])
-        if az in nat_by_az:
+        via = nat_az_for(az, azs, nat_mode)
+        if via in nat_by_az:
             _route_table_drift(
                 drift,
                 names["private_rt"][az],
                 private_tables[0],
                 vpc_cidr,
-                nat_by_az[az]["NatGatewayId"],
+                nat_by_az[via]["NatGatewayId"],
                 [subnet_by["private"].get(az)],
                 private_tags,
             )
@@ -314,7 +511,7 @@ def compare(
         )
 
     # The default security group: no rules at all, the stack's tags.
-    default_sgs = found.get("default_sgs", [])
+    default_sgs = [g for g in found.get("default_sgs", []) if g.get("GroupName") == "default"]
     default_sg_id = None
     if len(default_sgs) != 1:
         drift.add("default security group", None, "count", 1, len(default_sgs))
@@ -325,6 +522,10 @@ def compare(
             if group.get(key):
                 drift.add("default security group", default_sg_id, setting, [], group[key])
         drift.tags("default security group", default_sg_id, dict(tags, Name=names["default_sg"]), tag_dict(group))
+
+    endpoint_ids = _endpoints_drift(
+        drift, found, names, tags, vpc_cidr, plan, private_rt_ids, [subnet_by["private"].get(az) for az in azs]
+    )
 
     if not drift.records:
         result["outputs"] = {
@@ -337,10 +538,69 @@ def compare(
             "public_subnet_ids": [subnet_by["public"][az] for az in azs],
             "private_subnet_ids": [subnet_by["private"][az] for az in azs],
             "igw_id": igw_id,
-            "nat_gateway_ids": [nat_by_az[az]["NatGatewayId"] for az in azs],
-            "nat_public_ips": [eip_by_az[az].get("PublicIp") for az in azs],
+            "nat_gateway_ids": [nat_by_az[az]["NatGatewayId"] for az in with_nat],
+            "nat_public_ips": [eip_by_az[az].get("PublicIp") for az in with_nat],
             "public_route_table_id": public_rt_id,
             "private_route_table_ids": private_rt_ids,
             "default_security_group_id": default_sg_id,
+            "endpoint_ids": endpoint_ids,
         }
     return result
+
+
+def _endpoints_drift(
+    drift: _Drift,
+    found: dict[str, Any],
+    names: dict[str, Any],
+    tags: dict[str, str],
+    vpc_cidr: str,
+    plan: dict[str, Any],
+    private_rt_ids: Sequence[str],
+    private_subnet_ids: Sequence[Any],
+) -> dict[str, str]:
+    """The VPC endpoints (and the interface endpoints' security group) against the plan; their IDs by service."""
+    prefix = names["vpc"][: -len("-vpc")]
+    groups = [g for g in found.get("default_sgs", []) if g.get("GroupName") == names["endpoints_sg"]]
+    sg_id = None
+    if plan["interface"]:
+        if len(groups) != 1:
+            drift.add("security group " + names["endpoints_sg"], None, "count", 1, len(groups))
+        else:
+            sg_id = groups[0]["GroupId"]
+            if not endpoint_sg_rules_ok(groups[0], vpc_cidr):
+                drift.add(
+                    "security group " + names["endpoints_sg"],
+                    sg_id,
+                    "rules",
+                    f"tcp/443 from {vpc_cidr} only, no egress",
+                    {"ingress": groups[0].get("IpPermissions"), "egress": groups[0].get("IpPermissionsEgress")},
+                )
+            drift.tags("security group " + names["endpoints_sg"], sg_id, dict(tags, Name=names["endpoints_sg"]),
+                       tag_dict(groups[0]))
+    elif groups:
+        drift.add("security group " + names["endpoints_sg"], groups[0]["GroupId"], "count", 0, len(groups))
+    endpoints = live_endpoints(found.get("endpoints", []))
+    ids = {}
+    for service in list(plan["gateway"]) + list(plan["interface"]):
+        label = f"VPC endpoint {service}"
+        mine = [e for e in endpoints if e.get("ServiceName") == service]
+        if len(mine) != 1:
+            drift.add(label, None, "count", 1, len(mine))
+            continue
+        endpoint = mine[0]
+        endpoint_id = endpoint["VpcEndpointId"]
+        ids[service] = endpoint_id
+        if str(endpoint.get("State", "")).lower() != "available":
+            drift.add(label, endpoint_id, "state", "available", endpoint.get("State"))
+        for setting, desired, actual in _endpoint_problems(
+            endpoint, service, plan, private_rt_ids, private_subnet_ids, sg_id
+        ):
+            drift.add(label, endpoint_id, setting, desired, actual)
+        drift.tags(label, endpoint_id, dict(tags, Name=endpoint_name(prefix, service)), tag_dict(endpoint))
+    planned = set(plan["gateway"]) | set(plan["interface"])
+    for endpoint in endpoints:
+        if endpoint.get("ServiceName") not in planned and tag_dict(endpoint).get("Name", "").startswith(
+            f"{prefix}-vpce-"
+        ):
+            drift.add(f"VPC endpoint {endpoint.get('ServiceName')}", endpoint["VpcEndpointId"], "planned", False, True)
+    return ids

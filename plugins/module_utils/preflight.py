@@ -26,7 +26,15 @@ PASS, FAIL, WARN, SKIP = "pass", "fail", "warn", "skip"
 
 # AWS's documented default values, for when Service Quotas cannot answer.
 # standard_vcpus: AWS's default for new accounts (Service Quotas' GetAWSDefaultServiceQuota for L-1216C47A).
-DEFAULT_QUOTAS = {"vpcs_per_region": 5, "eips_per_region": 5, "nat_gateways_per_az": 5, "standard_vcpus": 5}
+# gateway_endpoints_per_region, interface_endpoints_per_vpc: Service Quotas' "vpc" L-1B52E74A and L-29B6F2EB.
+DEFAULT_QUOTAS = {
+    "vpcs_per_region": 5,
+    "eips_per_region": 5,
+    "nat_gateways_per_az": 5,
+    "standard_vcpus": 5,
+    "gateway_endpoints_per_region": 20,
+    "interface_endpoints_per_vpc": 50,
+}
 
 QUOTAS = {
     "vpcs": {
@@ -52,6 +60,22 @@ QUOTAS = {
         "default_key": "nat_gateways_per_az",
         "error": "NatGatewayLimitExceeded",
         "what": "NAT gateway",
+    },
+    "gateway_endpoints": {
+        "service_code": "vpc",
+        "quota_code": "L-1B52E74A",
+        "quota_name": "Gateway VPC endpoints per Region",
+        "default_key": "gateway_endpoints_per_region",
+        "error": "VpcEndpointLimitExceeded",
+        "what": "gateway VPC endpoint",
+    },
+    "interface_endpoints": {
+        "service_code": "vpc",
+        "quota_code": "L-29B6F2EB",
+        "quota_name": "Interface VPC endpoints per VPC",
+        "default_key": "interface_endpoints_per_vpc",
+        "error": "VpcEndpointLimitExceeded",
+        "what": "interface VPC endpoint",
     },
     "vcpus": {
         "service_code": "ec2",
@@ -378,7 +402,7 @@ SOURCE_LABELS = {
     "service_quotas": "Service Quotas",
     "aws_default": "Service Quotas' AWS default",
     "default": "quota_defaults, as Service Quotas did not answer",
-    "not_needed": "not read, as the build creates none",
+    "not_needed": "not read, as there is nothing to create",
 }
 
 
@@ -423,7 +447,13 @@ def evaluate_quota(
     if quota["value"] is None or in_use + needed <= quota["value"]:
         return check(name, PASS, detail)
     increase = increase_command(kind, region, in_use + needed)
-    if kind == "eips":
+    if kind in ("gateway_endpoints", "interface_endpoints"):
+        fix = (
+            f"delete VPC endpoints that are not needed (`aws ec2 describe-vpc-endpoints --region {region} --query "
+            "'VpcEndpoints[*].[VpcEndpointId,VpcEndpointType,ServiceName,VpcId,State]' --output table`), plan fewer "
+            f"(network_interface_endpoints, network_s3_endpoint), or request more: `{increase}`"
+        )
+    elif kind == "eips":
         fix = (
             f"release Elastic IPs that are not in use ({unassociated} of them are not associated; list them with "
             f"`aws ec2 describe-addresses --region {region} --query "
@@ -443,6 +473,25 @@ def evaluate_quota(
         cause=f"Creating {needed} more {spec['what']}(s) would exceed the quota and fail with {spec['error']}.",
         fix=fix,
     )
+
+
+# Endpoints in these states count against the quotas (a deleted one is history).
+ENDPOINT_STATES_NOT_COUNTED = ("deleted", "rejected", "failed", "expired")
+
+
+def endpoint_usage(endpoints: List[Dict[str, Any]], own_vpc_ids: List[str], own_tags: Dict[str, str]) -> Dict[str, Any]:
+    """From DescribeVpcEndpoints of the whole region: ``{kind: (in_use, owned)}`` for gateway endpoints (per region)
+    and interface endpoints (per VPC: those in the stack's own VPC, none before it exists); ``own_tags`` are the
+    stack's tags without Name, and ``tags`` of each endpoint a plain dict under ``"tags"``."""
+    live = [e for e in endpoints if str(e.get("State", "")).lower() not in ENDPOINT_STATES_NOT_COUNTED]
+    gateway = [e for e in live if str(e.get("VpcEndpointType", "")).lower() == "gateway"]
+    interface = [
+        e for e in live if str(e.get("VpcEndpointType", "")).lower() == "interface" and e.get("VpcId") in own_vpc_ids
+    ]
+    return {
+        "gateway_endpoints": (len(gateway), sum(has_tags(e.get("tags") or {}, own_tags) for e in gateway)),
+        "interface_endpoints": (len(interface), sum(has_tags(e.get("tags") or {}, own_tags) for e in interface)),
+    }
 
 
 def increase_command(kind: str, region: str, desired: int) -> str:

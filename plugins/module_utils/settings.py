@@ -86,13 +86,48 @@ def region(field: str, value: Any, source: str, example: str = "us-west-2") -> R
 # ---------------------------------------------------------------- network
 
 
+ENDPOINT_SERVICE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+
+
 def network(s: Dict[str, Any]) -> Records:
-    """The CIDRs, the subnet plan and the AZs need the region's AZs: nova.infra.cidr_validate checks them."""
+    """The CIDRs, the subnet plan and the AZs need the region's AZs: nova.infra.cidr_validate checks them.
+    The NAT mode and the VPC endpoints are optional here (they have defaults), so older callers need not give them."""
     return (
         name_prefix("network_name_prefix", s["network_name_prefix"], "network")
         + positive_seconds("network_wait_timeout", s["network_wait_timeout"], 900)
         + tags("network_tags", s.get("network_tags"))
+        + endpoints(s)
     )
+
+
+def endpoints(s: Dict[str, Any]) -> Records:
+    records = []
+    mode = s.get("network_nat_mode", "per_az")
+    if mode not in ("per_az", "single"):
+        records.append(problem("network_nat_mode", mode, "is not per_az or single", "per_az (production) or single"))
+    services = s.get("network_interface_endpoints") or []
+    for index, name in enumerate(services):
+        field = f"network_interface_endpoints[{index}]"
+        if not isinstance(name, str) or not ENDPOINT_SERVICE.match(name) or name.startswith("com.amazonaws."):
+            records.append(
+                problem(field, name, "is not the short name of an AWS service (the part after com.amazonaws.<region>.)",
+                        "e.g. ssm, ssmmessages, ec2messages or logs")
+            )
+        elif name == "s3" and as_bool(s.get("network_s3_endpoint", True)):
+            records.append(
+                problem(field, name, "would be a second S3 endpoint beside the gateway endpoint network_s3_endpoint",
+                        "drop s3 from the list (the gateway endpoint is free), or set network_s3_endpoint to false")
+            )
+    duplicates = sorted({n for n in services if isinstance(n, str) and services.count(n) > 1})
+    if duplicates:
+        records.append(problem("network_interface_endpoints", duplicates, "lists a service twice", "list each once"))
+    for index, name in enumerate(s.get("network_s3_endpoint_buckets") or []):
+        if not isinstance(name, str) or not re.match(r"^[a-z0-9*?][a-z0-9.*?-]{0,62}$", name):
+            records.append(
+                problem(f"network_s3_endpoint_buckets[{index}]", name, "is not a bucket name (wildcards * allowed)",
+                        "e.g. nova-production-backup-* or the names in storage_bucket_plan")
+            )
+    return records
 
 
 # ---------------------------------------------------------------- bastion

@@ -9,10 +9,10 @@ module: network_drift
 version_added: 0.2.0
 short_description: Compare the nova network with its plan in one read, and say what drifted
 description:
-  - Reads the whole network of the nova stack in ten read-only EC2 calls (the VPC with the C(Name) tag
-    C(<name_prefix>-vpc), its DNS attributes, subnets, attached internet gateway, NAT gateways, route tables and
-    default security group, and the Elastic IPs named C(<name_prefix>-nat-eip-<az>)), and compares it with the plan
-    the network role builds.
+  - Reads the whole network of the nova stack in eleven read-only EC2 calls (the VPC with the C(Name) tag
+    C(<name_prefix>-vpc), its DNS attributes, subnets, attached internet gateway, NAT gateways, route tables, VPC
+    endpoints, default security group and interface endpoints' security group C(<name_prefix>-endpoints-sg), and the
+    Elastic IPs named C(<name_prefix>-nat-eip-<az>)), and compares it with the plan the network role builds.
   - Returns every difference as a drift record (resource, ID, setting, desired and actual value). None means that
     every task of the network role would change nothing; the role then skips them and publishes the IDs this
     module returns (RV(outputs)), which saves about 25 module runs and 95 AWS requests on a converged stack.
@@ -47,11 +47,34 @@ options:
       - The tags every resource carries besides C(Name) (and C(Type) on subnets and route tables).
     type: dict
     default: {}
+  nat_mode:
+    description:
+      - V(per_az) plans a NAT gateway (and its Elastic IP) in each AZ's public subnet, each private subnet routing
+        through its own AZ's; V(single) plans one, in the first AZ, that every private subnet routes through.
+    type: str
+    choices: [per_az, single]
+    default: per_az
+  s3_endpoint:
+    description:
+      - Whether an S3 gateway endpoint associated with every private route table is planned.
+    type: bool
+    default: false
+  s3_endpoint_policy:
+    description:
+      - The policy the S3 gateway endpoint must have (compared as JSON); unset means AWS's full-access policy.
+    type: dict
+  interface_endpoints:
+    description:
+      - Short service names (V(ssm), V(logs), ...) of the interface endpoints planned in the private subnets, with
+        the security group C(<name_prefix>-endpoints-sg) (HTTPS from O(vpc_cidr) only) and private DNS.
+    type: list
+    elements: str
+    default: []
 notes:
   - Supports check mode; it only reads, so it does the same in check mode.
   - "IAM permissions: C(ec2:DescribeVpcs), C(ec2:DescribeVpcAttribute), C(ec2:DescribeSubnets),
     C(ec2:DescribeInternetGateways), C(ec2:DescribeNatGateways), C(ec2:DescribeAddresses),
-    C(ec2:DescribeRouteTables), C(ec2:DescribeSecurityGroups)."
+    C(ec2:DescribeRouteTables), C(ec2:DescribeSecurityGroups), C(ec2:DescribeVpcEndpoints)."
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -166,6 +189,9 @@ outputs:
     default_security_group_id:
       description: The VPC's default security group.
       type: str
+    endpoint_ids:
+      description: The planned VPC endpoints' IDs by service name (com.amazonaws.<region>.s3, ...).
+      type: dict
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -203,8 +229,10 @@ class NetworkReader:
         )
         found["nats"] = aws_calls.describe_nat_gateways(self.ec2, Filter=in_vpc)
         found["route_tables"] = aws_calls.describe_route_tables(self.ec2, Filters=in_vpc)
+        found["endpoints"] = aws_calls.describe_vpc_endpoints(self.ec2, Filters=in_vpc)
+        # The default group and the interface endpoints' group, in one call.
         found["default_sgs"] = aws_calls.describe_security_groups(
-            self.ec2, Filters=in_vpc + [{"Name": "group-name", "Values": ["default"]}]
+            self.ec2, Filters=in_vpc + [{"Name": "group-name", "Values": ["default", names["endpoints_sg"]]}]
         )
         return found
 
@@ -215,6 +243,10 @@ def main():
         vpc_cidr=dict(type="str", required=True),
         subnets=dict(type="list", elements="dict", required=True),
         tags=dict(type="dict", default={}),
+        nat_mode=dict(type="str", default="per_az", choices=list(network_drift.NAT_MODES)),
+        s3_endpoint=dict(type="bool", default=False),
+        s3_endpoint_policy=dict(type="dict"),
+        interface_endpoints=dict(type="list", elements="str", default=[]),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -225,7 +257,12 @@ def main():
     azs = list(dict.fromkeys(s["az"] for s in params["subnets"]))
     with aws_failures(module, f"Failed to read the {params['name_prefix']} network"):
         found = NetworkReader(module).read(params["name_prefix"], azs)
-    result = network_drift.compare(found, params["name_prefix"], params["vpc_cidr"], params["subnets"], tags)
+    plan = network_drift.endpoint_plan(
+        module.region, params["s3_endpoint"], params["s3_endpoint_policy"], params["interface_endpoints"]
+    )
+    result = network_drift.compare(
+        found, params["name_prefix"], params["vpc_cidr"], params["subnets"], tags, params["nat_mode"], plan
+    )
     module.exit_json(**drift.report(result["drift"], outputs=result["outputs"], vpc_id=result["vpc_id"]))
 
 

@@ -28,6 +28,11 @@ description:
     else the first O(min_azs) available zones, only those offering O(instance_type) when it is given, as
     M(nova.infra.cidr_validate) picks them), the NAT gateways there (pending, available or deleting) plus those still
     to create fit the quota C(L-FE5A380F) (NAT gateways per Availability Zone, service C(vpc)).
+  - C(quota_gateway_endpoints) and C(quota_interface_endpoints) - only with O(gateway_endpoints) or
+    O(interface_endpoints) above 0 - the gateway endpoints of the region, and the interface endpoints of the stack's
+    VPC, plus those still to create fit C(L-1B52E74A) (Gateway VPC endpoints per Region) and C(L-29B6F2EB) (Interface
+    VPC endpoints per VPC), both service C(vpc); one C(DescribeVpcEndpoints), and the quota read only when something
+    is still to be created.
   - C(quota_vcpus) - only with O(max_instances) above 0 - the vCPUs of the running On-Demand instances of the
     standard families plus those of O(max_instances) instances of O(instance_type) (C(DescribeInstanceTypes)) fit the
     quota C(L-1216C47A) (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances, service C(ec2)).
@@ -85,6 +90,22 @@ options:
       - How many NAT gateways the build creates in each zone it uses (the network role creates one per zone).
       - NAT gateways carrying all of O(own_vpc_tags) except C(Name) are this stack's own and are not counted again.
       - V(0) skips C(quota_nat_gateways).
+    type: int
+    default: 0
+  gateway_endpoints:
+    description:
+      - How many gateway VPC endpoints the build creates (the network role's S3 endpoint), checked against
+        C(L-1B52E74A) Gateway VPC endpoints per Region as C(quota_gateway_endpoints).
+      - Endpoints carrying all of O(own_vpc_tags) except C(Name) are this stack's own and are not counted again;
+        when the stack has them all, the quota is not read. V(0) skips the check.
+    type: int
+    default: 0
+  interface_endpoints:
+    description:
+      - How many interface VPC endpoints the build creates in the stack's VPC (C(network_interface_endpoints)),
+        checked against C(L-29B6F2EB) Interface VPC endpoints per VPC as C(quota_interface_endpoints); those of the
+        stack's own VPC (found by O(own_vpc_tags)) count as in use, the stack's own are not counted again.
+      - V(0) skips the check.
     type: int
     default: 0
   instance_type:
@@ -153,10 +174,17 @@ options:
     description:
       - The quotas to assume when Service Quotas cannot answer (access denied, or the quota not known there);
         the quota's C(source) is then V(default).
-      - Keys C(vpcs_per_region), C(eips_per_region), C(nat_gateways_per_az) and C(standard_vcpus) (the vCPUs of
-        C(L-1216C47A)); missing keys take AWS's documented defaults.
+      - Keys C(vpcs_per_region), C(eips_per_region), C(nat_gateways_per_az), C(standard_vcpus) (the vCPUs of
+        C(L-1216C47A)), C(gateway_endpoints_per_region) (C(L-1B52E74A)) and C(interface_endpoints_per_vpc)
+        (C(L-29B6F2EB)); missing keys take AWS's documented defaults.
     type: dict
-    default: {vpcs_per_region: 5, eips_per_region: 5, nat_gateways_per_az: 5, standard_vcpus: 5}
+    default:
+      vpcs_per_region: 5
+      eips_per_region: 5
+      nat_gateways_per_az: 5
+      standard_vcpus: 5
+      gateway_endpoints_per_region: 20
+      interface_endpoints_per_vpc: 50
   fail_on_problems:
     description:
       - Whether the module fails when any check fails.
@@ -170,7 +198,8 @@ notes:
   - "IAM permissions used: C(sts:GetCallerIdentity), C(ec2:DescribeAvailabilityZones), C(ec2:DescribeVpcs),
     C(ec2:DescribeAddresses), C(ec2:DescribeKeyPairs), C(ec2:DescribeNatGateways) and C(ec2:DescribeSubnets) (with
     O(nat_gateways_per_az)), C(ec2:DescribeInstanceTypeOfferings) (with O(instance_type)), C(ec2:DescribeInstances)
-    and C(ec2:DescribeInstanceTypes) (with O(max_instances)), C(servicequotas:GetServiceQuota),
+    and C(ec2:DescribeInstanceTypes) (with O(max_instances)), C(ec2:DescribeVpcEndpoints) (with
+    O(gateway_endpoints) or O(interface_endpoints)), C(servicequotas:GetServiceQuota),
     C(servicequotas:GetAWSDefaultServiceQuota), C(iam:SimulatePrincipalPolicy) (with O(iam_policy)) and the
     actions probed with C(DryRun)."
 extends_documentation_fragment:
@@ -463,6 +492,10 @@ def optional_checks(params):
         names.append("quota_nat_gateways")
     if params["max_instances"] > 0:
         names.append("quota_vcpus")
+    if params["gateway_endpoints"] > 0:
+        names.append("quota_gateway_endpoints")
+    if params["interface_endpoints"] > 0:
+        names.append("quota_interface_endpoints")
     if params["iam_policy"] is not None:
         names.append("iam_permissions")
     return tuple(names)
@@ -489,6 +522,8 @@ class PreflightGate:
         self.params = module.params
         self.region = module.region
         self.quota_defaults = quota_defaults
+        # The VPCs carrying own_vpc_tags (check_vpcs_and_eips): the stack's, whose interface endpoints count.
+        self.own_vpc_ids = []
         self.report = {
             "account": None,
             "arn": None,
@@ -520,6 +555,8 @@ class PreflightGate:
                 self.check_nat_gateways(ec2, quotas)
             if self.params["max_instances"] > 0:
                 self.check_vcpus(ec2, quotas)
+            if self.params["gateway_endpoints"] > 0 or self.params["interface_endpoints"] > 0:
+                self.check_endpoints(ec2, quotas)
             self.check_key_pair(ec2)
             self.check_permissions(ec2)
             if self.params["iam_policy"] is not None:
@@ -576,6 +613,7 @@ class PreflightGate:
         else:
             vpcs = [preflight.vpc_record(v, self.region, self.tags(v)) for v in described_vpcs]
             owned = sum(preflight.has_tags(v["tags"], own_tags) for v in vpcs)
+            self.own_vpc_ids = [v["VpcId"] for v in described_vpcs if preflight.has_tags(self.tags(v), own_tags)]
             self.check_quota(quotas, "vpcs", len(vpcs), owned, self.params["vpcs_to_create"])
         addresses, error = attempt(aws_calls.describe_addresses, ec2)
         if error is not None:
@@ -648,6 +686,26 @@ class PreflightGate:
         self.report["checks"].append(
             preflight.evaluate_nat_gateway_quota(quota, usage, azs, self.params["nat_gateways_per_az"], self.region)
         )
+
+    def check_endpoints(self, ec2, quotas):
+        """One DescribeVpcEndpoints of the region; each quota is read only when endpoints are still to be created."""
+        wanted = [
+            (kind, self.params[kind]) for kind in ("gateway_endpoints", "interface_endpoints") if self.params[kind] > 0
+        ]
+        endpoints, error = attempt(aws_calls.describe_vpc_endpoints, ec2)
+        if error is not None:
+            for kind, _unused in wanted:
+                self.report["checks"].append(
+                    preflight.read_failure(f"quota_{kind}", "count the VPC endpoints", error)
+                )
+            return
+        for endpoint in endpoints:
+            endpoint["tags"] = self.tags(endpoint)
+        own_tags = preflight.own_eip_tags(self.params["own_vpc_tags"])
+        usage = preflight.endpoint_usage(endpoints, self.own_vpc_ids, own_tags)
+        for kind, requested in wanted:
+            in_use, owned = usage[kind]
+            self.check_quota(quotas, kind, in_use, owned, requested)
 
     def check_vcpus(self, ec2, quotas):
         instance_type = self.params["instance_type"]
@@ -741,6 +799,8 @@ def main():
         nat_gateways_per_az=dict(type="int", default=0),
         instance_type=dict(type="str"),
         max_instances=dict(type="int", default=0),
+        gateway_endpoints=dict(type="int", default=0),
+        interface_endpoints=dict(type="int", default=0),
         check_cidr_conflicts=dict(type="bool", default=True),
         own_vpc_tags=dict(type="dict", default={}),
         key_name=dict(type="str"),

@@ -26,7 +26,12 @@ description:
     C(Type=Private) routes to an internet gateway; C(NOVA-NET-007) each private subnet sends V(0.0.0.0/0) to the NAT
     gateway of its own AZ; C(NOVA-NET-008) no blackhole routes; C(NOVA-NET-009) subnets, available NAT gateways and
     the bastion Auto Scaling group span O(expected_az_count) AZs; C(NOVA-NET-011) no private subnet maps public IP
-    addresses (C(MapPublicIpOnLaunch) false)."
+    addresses (C(MapPublicIpOnLaunch) false); C(NOVA-NET-012) with O(nat_mode=single), each private subnet whose
+    egress goes through the one NAT gateway in another AZ, unless O(nat_single_accepted) (C(NOVA-NET-005),
+    C(NOVA-NET-007) and C(NOVA-NET-009) then expect that one NAT gateway); C(NOVA-NET-013) an available S3 gateway
+    endpoint associated with, and routed from, every private route table (O(s3_endpoint)); C(NOVA-NET-014) each of
+    O(interface_endpoints) available in every private subnet, with private DNS and security groups allowing only
+    HTTPS from the VPC's CIDR."
   - "Logging: C(NOVA-LOG-001) an C(ACTIVE) flow log with traffic type O(flow_log_traffic_type) (C(ALL)) on the VPC
     (CIS v3.0.0 3.7); C(NOVA-LOG-002) it delivers to the S3 bucket O(flow_log_bucket) under the key prefix
     O(flow_log_prefix)."
@@ -256,6 +261,32 @@ options:
         the bastion checks are skipped; when it exists it is audited either way.
     type: bool
     default: true
+  nat_mode:
+    description:
+      - The network role's C(network_nat_mode). V(single) expects one NAT gateway, in the first AZ, for every private
+        subnet; C(NOVA-NET-012) then reports the AZ-failure risk unless O(nat_single_accepted).
+    type: str
+    choices: [per_az, single]
+    default: per_az
+  nat_single_accepted:
+    description:
+      - The single NAT gateway's AZ-failure risk is accepted (C(network_nat_single_accepted)); C(NOVA-NET-012) is
+        then skipped with that reason.
+    type: bool
+    default: false
+  s3_endpoint:
+    description:
+      - Whether an S3 gateway endpoint on every private route table is expected (C(network_s3_endpoint));
+        V(false) skips C(NOVA-NET-013).
+    type: bool
+    default: true
+  interface_endpoints:
+    description:
+      - Short names of the interface endpoints expected in the private subnets (C(network_interface_endpoints));
+        empty skips C(NOVA-NET-014).
+    type: list
+    elements: str
+    default: []
   fail_on:
     description:
       - The module fails when any finding has this severity or a higher one, listing them all in C(msg); the
@@ -299,7 +330,7 @@ notes:
   - Read-only; C(changed) is always V(false) and check mode behaves the same.
   - Bad options fail before any AWS call, naming the option, the value and the fix.
   - "The AWS calls are ec2:Describe* (VPCs, subnets, internet gateways, NAT gateways, addresses, route tables, security
-    groups, flow logs, instances, launch templates and versions), autoscaling:DescribeAutoScalingGroups and, per
+    groups, flow logs, VPC endpoints, instances, launch templates and versions), autoscaling:DescribeAutoScalingGroups and, per
     bucket, s3:GetBucketLocation, GetBucketPublicAccessBlock, GetEncryptionConfiguration, GetBucketVersioning,
     GetBucketTagging and GetReplicationConfiguration; for C(NOVA-S3-006) s3:GetAccountPublicAccessBlock, and
     sts:GetCallerIdentity when O(account_id) is omitted (also for C(NOVA-LOG-002) when O(flow_log_bucket) is
@@ -701,6 +732,22 @@ class StackAuditor:
             }
             for f in self.in_vpc(aws_calls.describe_flow_logs, "resource-id")
         ]
+        # AWS lists deleted endpoints for a while; they are history.
+        snap["vpc_endpoints"] = [
+            {
+                "id": e["VpcEndpointId"],
+                "type": str(e.get("VpcEndpointType", "")).lower(),
+                "service": e.get("ServiceName"),
+                "state": e.get("State"),
+                "route_table_ids": e.get("RouteTableIds") or [],
+                "subnet_ids": e.get("SubnetIds") or [],
+                "group_ids": [g["GroupId"] for g in e.get("Groups") or []],
+                "private_dns": bool(e.get("PrivateDnsEnabled")),
+                "tags": tags_of(e),
+            }
+            for e in self.in_vpc(aws_calls.describe_vpc_endpoints)
+            if str(e.get("State", "")).lower() != "deleted"
+        ]
 
     def read_bastion(self, snap):
         name = f"{self.prefix}-bastion-key"
@@ -946,6 +993,10 @@ def main():
             options={key: dict(type="int", default=value) for key, value in stack.design("bastion_asg").items()},
         ),
         expect_bastion=dict(type="bool", default=True),
+        nat_mode=dict(type="str", default="per_az", choices=["per_az", "single"]),
+        nat_single_accepted=dict(type="bool", default=False),
+        s3_endpoint=dict(type="bool", default=True),
+        interface_endpoints=dict(type="list", elements="str", default=[]),
         fail_on=dict(type="str", default="high", choices=list(audit.FAIL_ON_CHOICES)),
         skip_checks=dict(type="list", elements="str", default=[]),
         account_id=dict(type="str"),

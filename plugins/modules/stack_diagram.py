@@ -17,7 +17,8 @@ description:
     its public and private subnets (Name, id, CIDR, free IP addresses, route table and the routes leaving the VPC);
     the NAT gateways in their subnets with their Elastic IPs; route arrows from each subnet to the NAT gateway or
     internet gateway its C(0.0.0.0/0) route goes to (private subnet -> NAT gateway -> internet gateway); the bastion
-    instances and the Auto Scaling group spanning its subnets; the security groups with their ingress rules; the
+    instances and the Auto Scaling group spanning its subnets; the security groups with their ingress rules; the VPC
+    endpoints (service, route tables or subnets, private DNS, state); the
     buckets with Block Public Access, versioning and encryption, and replication arrows to the replicas in the DR
     region."
   - Each finding gets a number; a badge with the number and the colour of its severity sits on every element the
@@ -26,7 +27,7 @@ description:
     security group) are in the table only.
   - The page has no scripts and loads nothing (inline CSS and SVG), so it opens offline. Every element is an SVG
     group with a unique C(id) and C(data-kind) (V(region), V(vpc), V(az), V(subnet), V(igw), V(nat), V(bastion),
-    V(instance), V(asg), V(sg), V(bucket)), C(data-id) (the AWS id or name) and, where they apply, C(data-az),
+    V(instance), V(asg), V(sg), V(endpoint), V(bucket)), C(data-id) (the AWS id or name) and, where they apply, C(data-az),
     C(data-type) (V(public)/V(private)), C(data-region) and C(data-findings).
   - The output depends only on the input (no clock, sorted by AWS id), so the file changes only when the stack or
     the findings do.

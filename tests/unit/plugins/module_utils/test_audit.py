@@ -16,7 +16,7 @@ TAGS = dict(audit.DEFAULT_REQUIRED_TAGS)
 AZS = ("us-west-2a", "us-west-2b")
 # The flow log destination the module works out from flow_log_bucket and flow_log_prefix (the good snapshot's).
 FLOW_LOG_DESTINATION = "arn:aws:s3:::logs/vpc-flow-logs/"
-SETTINGS = {"flow_log_destination": FLOW_LOG_DESTINATION}
+SETTINGS = {"flow_log_destination": FLOW_LOG_DESTINATION, "interface_endpoints": ["ssm"]}
 
 
 def tagged(name, **extra):
@@ -69,6 +69,7 @@ def good_snapshot():
                 "routes": [
                     {"destination": "10.0.0.0/16", "target": "local", "target_type": "gateway", "state": "active"},
                     {"destination": "0.0.0.0/0", "target": f"nat-{az}", "target_type": "nat_gateway", "state": "active"},
+                    {"destination": "pl-68a54001", "target": "vpce-s3", "target_type": "gateway", "state": "active"},
                 ],
                 "tags": tagged(f"{P}-private-rt-{az}", Type="Private"),
             }
@@ -111,6 +112,40 @@ def good_snapshot():
             "ingress": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "UserIdGroupPairs": [{"GroupId": "sg-bastion"}]}],
             "egress": egress_all,
             "tags": tagged(f"{P}-private-sg"),
+        },
+    ]
+    snap["security_groups"].append(
+        {
+            "id": "sg-endpoints",
+            "name": f"{P}-endpoints-sg",
+            "is_default": False,
+            "ingress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}],
+            "egress": [],
+            "tags": tagged(f"{P}-endpoints-sg"),
+        }
+    )
+    snap["vpc_endpoints"] = [
+        {
+            "id": "vpce-s3",
+            "type": "gateway",
+            "service": "com.amazonaws.us-west-2.s3",
+            "state": "available",
+            "route_table_ids": [f"rtb-priv-{az}" for az in AZS],
+            "subnet_ids": [],
+            "group_ids": [],
+            "private_dns": False,
+            "tags": tagged(f"{P}-vpce-s3"),
+        },
+        {
+            "id": "vpce-ssm",
+            "type": "interface",
+            "service": "com.amazonaws.us-west-2.ssm",
+            "state": "available",
+            "route_table_ids": [],
+            "subnet_ids": [f"subnet-priv-{az}" for az in AZS],
+            "group_ids": ["sg-endpoints"],
+            "private_dns": True,
+            "tags": tagged(f"{P}-vpce-ssm"),
         },
     ]
     snap["flow_logs"] = [
@@ -244,6 +279,15 @@ def rt(snap, table_id):
     return next(t for t in snap["route_tables"] if t["id"] == table_id)
 
 
+def single_nat(snap):
+    """nat_mode single as built: the first AZ's NAT gateway for both private subnets, the second one gone."""
+    snap["nat_gateways"].pop(1)
+    snap["eips"].pop(1)
+    snap["alarms"].pop(1)
+    route = next(r for r in rt(snap, "rtb-priv-us-west-2b")["routes"] if r["destination"] == "0.0.0.0/0")
+    route["target"] = "nat-us-west-2a"
+
+
 def set_default_route(snap, table_id, target, target_type, state="active"):
     route = next(r for r in rt(snap, table_id)["routes"] if r["destination"] == "0.0.0.0/0")
     route.update(target=target, target_type=target_type, state=state)
@@ -310,6 +354,32 @@ MUTATIONS = [
     ),
     ("subnet_nearly_full", lambda s: s["subnets"][1].update(available_ips=40), ["NOVA-NET-004"], "40 of 251"),
     ("nat_failed", lambda s: s["nat_gateways"][1].update(state="failed"), ["NOVA-NET-005", "NOVA-NET-009"], "is failed"),
+    (
+        "s3_endpoint_off_one_private_table",
+        lambda s: (s["vpc_endpoints"][0].update(route_table_ids=["rtb-priv-us-west-2a"]),
+                   rt(s, "rtb-priv-us-west-2b")["routes"].pop()),
+        ["NOVA-NET-013"],
+        "no route to the S3 gateway endpoint",
+    ),
+    ("s3_endpoint_deleted", lambda s: s["vpc_endpoints"].pop(0), ["NOVA-NET-013"], "no com.amazonaws.us-west-2.s3"),
+    (
+        "interface_endpoint_without_private_dns",
+        lambda s: s["vpc_endpoints"][1].update(private_dns=False),
+        ["NOVA-NET-014"],
+        "private DNS off",
+    ),
+    (
+        "interface_endpoint_group_open_to_the_world",
+        lambda s: sg(s, "sg-endpoints")["ingress"][0]["IpRanges"].append({"CidrIp": "0.0.0.0/0"}),
+        ["NOVA-NET-014"],
+        "allows more than HTTPS from 10.0.0.0/16",
+    ),
+    (
+        "interface_endpoint_untagged",
+        lambda s: s["vpc_endpoints"][1]["tags"].pop("Stack"),
+        ["NOVA-TAG-001"],
+        "missing Stack",
+    ),
     (
         "igw_route_in_private_table",
         lambda s: rt(s, "rtb-priv-us-west-2a")["routes"].append(
@@ -610,6 +680,30 @@ MUTATIONS = [
 ]
 
 
+def test_single_nat_is_one_finding_with_nat_mode_single_and_none_once_accepted():
+    snap = good_snapshot()
+    single_nat(snap)
+    assert sorted({f["id"] for f in findings_of(snap)}) == ["NOVA-NET-005", "NOVA-NET-007", "NOVA-NET-009"]
+    (finding,) = findings_of(snap, nat_mode="single")
+    assert finding["id"] == "NOVA-NET-012" and "losing us-west-2a cuts it, and the risk is not accepted" in finding["detail"]
+    report = audit.evaluate(snap, {**SETTINGS, "nat_mode": "single", "nat_single_accepted": True})
+    assert report["findings"] == []
+    (check,) = [c for c in report["checks"] if c["id"] == "NOVA-NET-012"]
+    assert check["status"] == "skip" and "accepted" in check["reason"]
+    # A second NAT gateway left behind in single mode is named.
+    extra = good_snapshot()
+    assert "nat_mode single wants one only" in str(findings_of(extra, nat_mode="single", nat_single_accepted=True))
+
+
+def test_endpoint_checks_skip_when_none_is_expected():
+    snap = good_snapshot()
+    snap["vpc_endpoints"] = []
+    report = audit.evaluate(snap, {**SETTINGS, "s3_endpoint": False, "interface_endpoints": []})
+    assert report["findings"] == []
+    skipped = {c["id"] for c in report["checks"] if c["status"] == "skip"}
+    assert skipped == {"NOVA-NET-013", "NOVA-NET-014"}
+
+
 def findings_of(snapshot, **settings):
     return audit.evaluate(snapshot, {**SETTINGS, **settings})["findings"]
 
@@ -638,7 +732,8 @@ def test_each_mutation_gives_exactly_its_findings(name, mutate, expected, fragme
 
 
 def test_every_check_is_covered_by_a_mutation():
-    covered = {m[2][0] for m in MUTATIONS}
+    # NOVA-NET-012 depends on the settings (nat_mode), not on the snapshot alone: test_single_nat_is_one_finding...
+    covered = {m[2][0] for m in MUTATIONS} | {"NOVA-NET-012"}
 
     assert covered == set(audit.CHECK_IDS)
 

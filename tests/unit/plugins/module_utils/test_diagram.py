@@ -455,3 +455,59 @@ def test_valid_input_has_no_problems():
 )
 def test_fit_cuts_long_labels(text, width, expected):
     assert diagram.fit(text, width) == expected
+
+
+def with_endpoints():
+    """The design's stack with the S3 gateway endpoint on both private route tables and an ssm interface endpoint."""
+    snap = stack()
+    snap["vpc_endpoints"] = [
+        {
+            "id": "vpce-0s3",
+            "type": "gateway",
+            "service": "com.amazonaws.us-west-2.s3",
+            "state": "available",
+            "route_table_ids": ["rtb-private-a", "rtb-private-b"],
+            "subnet_ids": [],
+            "group_ids": [],
+            "private_dns": False,
+            "tags": named("nova-production-vpce-s3"),
+        },
+        {
+            "id": "vpce-0ssm",
+            "type": "interface",
+            "service": "com.amazonaws.us-west-2.ssm",
+            "state": "available",
+            "route_table_ids": [],
+            "subnet_ids": ["subnet-private-a", "subnet-private-b"],
+            "group_ids": ["sg-0endpoints"],
+            "private_dns": True,
+            "tags": named("nova-production-vpce-ssm"),
+        },
+        {"id": "vpce-0old", "type": "gateway", "service": "com.amazonaws.us-west-2.s3", "state": "deleted"},
+    ]
+    for table in snap["route_tables"]:
+        if table["id"].startswith("rtb-private"):
+            table["routes"].append(
+                {"destination": "pl-68a54001", "target": "vpce-0s3", "target_type": "gateway", "state": "active"}
+            )
+    return snap
+
+
+def test_vpc_endpoints_are_drawn_inside_the_vpc_with_where_they_are():
+    page = diagram.render_html(with_endpoints(), [finding("VPC endpoint vpce-0ssm (nova-production-vpce-ssm)")])
+    _unused, groups = svg_of(page["html"])
+    drawn = {g.get("data-id"): (g.get("data-type"), g.get("data-service")) for g in kinds(groups, "endpoint")}
+    assert drawn == {
+        "vpce-0s3": ("gateway", "com.amazonaws.us-west-2.s3"),
+        "vpce-0ssm": ("interface", "com.amazonaws.us-west-2.ssm"),
+    }
+    assert page["elements"]["endpoint"] == 2
+    assert page["findings"][0]["drawn_on"] == ["vpce-vpce-0ssm"]
+    for text in ("s3 gateway endpoint", "route tables rtb-private-a,", "private DNS on",
+                 "pl-68a54001 \u2192 vpce-0s3", "and VPC endpoints"):
+        assert text in page["html"], text
+    scene, _unused, width, height = diagram.build_scene(with_endpoints(), [])
+    vpc, card = scene.boxes["vpc-box-vpc-0a"], scene.boxes["vpce-vpce-0ssm"]
+    assert vpc["x"] <= card["x"] and card["x"] + card["w"] <= vpc["x"] + vpc["w"]
+    assert vpc["y"] <= card["y"] and card["y"] + card["h"] <= vpc["y"] + vpc["h"]
+    assert width <= 1400

@@ -4,6 +4,7 @@
 """network_drift.compare: an exact network is in sync; every change the network role's modules would repair is drift."""
 
 import copy
+import json
 
 import pytest
 
@@ -114,6 +115,7 @@ def converged():
         "default_sgs": [
             {
                 "GroupId": "sg-default",
+                "GroupName": "default",
                 "IpPermissions": [],
                 "IpPermissionsEgress": [],
                 "Tags": tags(Name=f"{PREFIX}-default-sg"),
@@ -140,6 +142,7 @@ def test_converged_network_is_in_sync_and_gives_the_role_outputs():
         "public_route_table_id": "rtb-public",
         "private_route_table_ids": ["rtb-a", "rtb-b"],
         "default_security_group_id": "sg-default",
+        "endpoint_ids": {},
     }
 
 
@@ -288,3 +291,136 @@ def test_a_failed_nat_gateway_beside_its_replacement_is_not_drift_and_alone_it_i
     found["nats"] = [n for n in found["nats"] if n["NatGatewayId"] != "nat-us-west-2a"]
     records = compare(found)["drift"]
     assert ("NAT gateway in us-west-2a", "count") in [(r["resource"], r["setting"]) for r in records]
+# ---------------------------------------------------------------- NAT mode single, VPC endpoints
+
+REGION = "us-west-2"
+S3 = f"com.amazonaws.{REGION}.s3"
+SSM = f"com.amazonaws.{REGION}.ssm"
+
+
+def single_nat(found):
+    """The converged network of nat_mode=single: one NAT gateway (in the first AZ) for both private subnets."""
+    found["eips"] = [e for e in found["eips"] if e["AllocationId"] == "eipalloc-us-west-2a"]
+    found["nats"] = [n for n in found["nats"] if n["NatGatewayId"] != "nat-us-west-2b"]
+    route = next(r for r in rt(found, "rtb-b")["Routes"] if r["DestinationCidrBlock"] == "0.0.0.0/0")
+    route["NatGatewayId"] = "nat-us-west-2a"
+    return found
+
+
+def with_endpoints(found, interface=()):
+    found["endpoints"] = [
+        {
+            "VpcEndpointId": "vpce-s3",
+            "VpcEndpointType": "Gateway",
+            "ServiceName": S3,
+            "State": "available",
+            "RouteTableIds": ["rtb-b", "rtb-a"],
+            "PolicyDocument": '{"Version": "2008-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", '
+            '"Action": "*", "Resource": "*"}]}',
+            "Tags": tags(Name=f"{PREFIX}-vpce-s3"),
+        }
+    ]
+    for name in interface:
+        found["endpoints"].append(
+            {
+                "VpcEndpointId": f"vpce-{name}",
+                "VpcEndpointType": "Interface",
+                "ServiceName": f"com.amazonaws.{REGION}.{name}",
+                "State": "available",
+                "SubnetIds": ["subnet-3", "subnet-2"],
+                "Groups": [{"GroupId": "sg-endpoints", "GroupName": f"{PREFIX}-endpoints-sg"}],
+                "PrivateDnsEnabled": True,
+                "Tags": tags(Name=f"{PREFIX}-vpce-{name}"),
+            }
+        )
+    if interface:
+        found["default_sgs"].append(
+            {
+                "GroupId": "sg-endpoints",
+                "GroupName": f"{PREFIX}-endpoints-sg",
+                "IpPermissions": [
+                    {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": CIDR}]}
+                ],
+                "IpPermissionsEgress": [],
+                "Tags": tags(Name=f"{PREFIX}-endpoints-sg"),
+            }
+        )
+    return found
+
+
+def plan(interface=(), buckets=()):
+    policy = network_drift.s3_endpoint_policy(list(buckets))
+    return network_drift.endpoint_plan(REGION, True, policy, list(interface))
+
+
+def test_single_nat_mode_is_in_sync_with_one_nat_gateway_for_every_private_subnet():
+    result = network_drift.compare(single_nat(converged()), PREFIX, CIDR, PLAN, TAGS, "single")
+    assert result["drift"] == []
+    assert result["outputs"]["nat_gateway_ids"] == ["nat-us-west-2a"]
+
+
+def test_per_az_network_is_drift_for_single_mode_and_back():
+    to_single = network_drift.compare(converged(), PREFIX, CIDR, PLAN, TAGS, "single")["drift"]
+    seen = [(r["resource"], r["setting"], r["desired"], r["actual"]) for r in to_single]
+    assert ("Elastic IP nova-production-nat-eip-us-west-2b", "count", 0, 1) in seen
+    assert ("NAT gateway in us-west-2b", "count", 0, 1) in seen
+    to_per_az = network_drift.compare(single_nat(converged()), PREFIX, CIDR, PLAN, TAGS, "per_az")["drift"]
+    assert ("NAT gateway in us-west-2b", "count", 1, 0) in [
+        (r["resource"], r["setting"], r["desired"], r["actual"]) for r in to_per_az
+    ]
+
+
+def test_endpoints_as_planned_are_in_sync_and_their_ids_published():
+    found = with_endpoints(converged(), interface=["ssm"])
+    result = network_drift.compare(found, PREFIX, CIDR, PLAN, TAGS, endpoints=plan(["ssm"]))
+    assert result["drift"] == []
+    assert result["outputs"]["endpoint_ids"] == {S3: "vpce-s3", SSM: "vpce-ssm"}
+
+
+@pytest.mark.parametrize(
+    "change, setting",
+    [
+        (lambda f: f.update(endpoints=[]), "count"),
+        (lambda f: f["endpoints"][0].update(RouteTableIds=["rtb-a"]), "route_table_ids"),
+        (lambda f: f["endpoints"][0].update(State="pending"), "state"),
+        (lambda f: f["endpoints"][0].update(PolicyDocument='{"Statement": []}'), "policy"),
+        (lambda f: f["endpoints"][1].update(SubnetIds=["subnet-2"]), "subnet_ids"),
+        (lambda f: f["endpoints"][1].update(PrivateDnsEnabled=False), "private_dns_enabled"),
+        (lambda f: f["endpoints"][1].update(Groups=[{"GroupId": "sg-default"}]), "security_groups"),
+        (lambda f: f["default_sgs"][1]["IpPermissions"][0].update(IpRanges=[{"CidrIp": "0.0.0.0/0"}]), "rules"),
+        (lambda f: f["default_sgs"][1].update(IpPermissionsEgress=[{"IpProtocol": "-1"}]), "rules"),
+    ],
+)
+def test_each_endpoint_change_is_drift(change, setting):
+    found = with_endpoints(converged(), interface=["ssm"])
+    change(found)
+    records = network_drift.compare(found, PREFIX, CIDR, PLAN, TAGS, endpoints=plan(["ssm"]))["drift"]
+    assert setting in [r["setting"] for r in records]
+
+
+def test_a_stack_endpoint_no_longer_planned_and_its_group_are_drift():
+    found = with_endpoints(converged(), interface=["ssm"])
+    records = network_drift.compare(found, PREFIX, CIDR, PLAN, TAGS, endpoints=plan())["drift"]
+    assert {(r["id"], r["setting"]) for r in records} == {("vpce-ssm", "planned"), ("sg-endpoints", "count")}
+    stale = network_drift.stale_endpoints(found["endpoints"], PREFIX, plan(), ["rtb-a", "rtb-b"], [], None)
+    assert stale == ["vpce-ssm"]
+
+
+def test_deleted_endpoints_are_history_and_foreign_ones_are_left_alone():
+    found = with_endpoints(converged())
+    found["endpoints"].append(dict(found["endpoints"][0], VpcEndpointId="vpce-old", State="deleted"))
+    found["endpoints"].append(dict(found["endpoints"][0], VpcEndpointId="vpce-x", ServiceName="x", Tags=[]))
+    assert network_drift.compare(found, PREFIX, CIDR, PLAN, TAGS, endpoints=plan())["drift"] == []
+
+
+def test_a_narrowed_policy_names_the_buckets_and_their_objects_and_compares_as_aws_returns_it():
+    policy = network_drift.s3_endpoint_policy(["b2", "b1"])
+    assert policy["Statement"][0]["Resource"] == ["arn:aws:s3:::b1", "arn:aws:s3:::b1/*", "arn:aws:s3:::b2",
+                                                  "arn:aws:s3:::b2/*"]
+    returned = {"Version": "2012-10-17", "Statement": [dict(policy["Statement"][0], Action=["s3:*"],
+                                                            Resource=list(reversed(policy["Statement"][0]["Resource"])))]}
+    assert network_drift.same_policy(policy, json.dumps(returned))
+    assert not network_drift.same_policy(policy, network_drift.FULL_ACCESS_POLICY)
+    stale = network_drift.stale_endpoints(with_endpoints(converged())["endpoints"], PREFIX, plan(buckets=["b1"]),
+                                          ["rtb-a", "rtb-b"], [], None)
+    assert stale == ["vpce-s3"]

@@ -50,6 +50,12 @@ def test_the_design_settings_have_no_problem(role):
     ("network", {"network_name_prefix": "-bad"}, "network_name_prefix", "-bad"),
     ("network", {"network_wait_timeout": "soon"}, "network_wait_timeout", "soon"),
     ("network", {"network_tags": {"aws:owner": "x"}}, "network_tags", "aws:owner"),
+    ("network", {"network_nat_mode": "one"}, "network_nat_mode", "one"),
+    ("network", {"network_interface_endpoints": ["com.amazonaws.us-west-2.ssm"]}, "network_interface_endpoints[0]",
+     "com.amazonaws.us-west-2.ssm"),
+    ("network", {"network_interface_endpoints": ["s3"]}, "network_interface_endpoints[0]", "s3"),
+    ("network", {"network_interface_endpoints": ["ssm", "ssm"]}, "network_interface_endpoints", ["ssm"]),
+    ("network", {"network_s3_endpoint_buckets": ["Bad_Bucket"]}, "network_s3_endpoint_buckets[0]", "Bad_Bucket"),
     ("bastion", {"bastion_ssh_cidrs": ["0.0.0.0/0"]}, "bastion_ssh_cidrs[0]", "0.0.0.0/0"),
     ("bastion", {"bastion_asg_min_size": 2, "bastion_asg_max_size": 1}, "bastion_asg_min_size/desired_capacity/max_size", "2/1/1"),
     ("bastion", {"bastion_instance_type": "t3 micro"}, "bastion_instance_type", "t3 micro"),
@@ -100,3 +106,10 @@ def test_the_public_key_file_is_judged_and_its_content_never_shown(text, problem
 def test_a_missing_variable_is_named():
     with pytest.raises(KeyError, match="network_tags"):
         settings.check("network", {"network_name_prefix": "nova", "network_wait_timeout": 1})
+
+
+def test_interface_endpoints_and_a_narrowed_s3_endpoint_are_good_settings():
+    good = dict(GOOD["network"], network_nat_mode="single", network_interface_endpoints=["ssm", "ecr.api", "logs"],
+                network_s3_endpoint_buckets=["nova-production-*", "al2023-repos-*"])
+    assert settings.check("network", good) == []
+    assert settings.check("network", dict(good, network_s3_endpoint=False, network_interface_endpoints=["s3"])) == []

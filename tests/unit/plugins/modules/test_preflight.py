@@ -362,6 +362,8 @@ def test_good_options_have_no_problems_and_fill_quota_defaults():
         "eips_per_region": 10,
         "nat_gateways_per_az": 5,
         "standard_vcpus": 5,
+        "gateway_endpoints_per_region": 20,
+        "interface_endpoints_per_vpc": 50,
     }
 
 
@@ -686,7 +688,7 @@ def test_rerun_over_the_built_stack_needs_nothing_new(run_module, aws):
     for kind in ("vpcs", "eips"):
         assert (quotas[kind]["value"], quotas[kind]["source"], quotas[kind]["available"]) == (None, "not_needed", None)
     assert {c["name"]: c["status"] for c in result["report"]["checks"]}["quota_eips"] == "pass"
-    assert "quota not read (EC2-VPC Elastic IPs, L-0263D0A3, source: not read, as the build creates none)" in next(
+    assert "quota not read (EC2-VPC Elastic IPs, L-0263D0A3, source: not read, as there is nothing to create)" in next(
         c["detail"] for c in result["report"]["checks"] if c["name"] == "quota_eips"
     )
 
@@ -957,3 +959,55 @@ def test_named_zones_that_do_not_offer_the_type_are_refused_and_offerings_are_re
     assert report["instance_type"] == "t3.micro"
     assert "us-east-1a" in report["offered_zones"] and "us-east-1e" not in report["offered_zones"]
     assert sandboxctl.stats(url)["by_action"]["ec2:DescribeInstanceTypeOfferings"] == 1
+def test_endpoints_are_counted_against_their_quotas_and_the_quota_read_only_when_some_are_to_create(run_module, aws):
+    ec2 = aws("ec2")
+    own_vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    tag(ec2, own_vpc, OWN_TAGS)
+    table = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [own_vpc]}])["RouteTables"][0]
+    subnet = ec2.create_subnet(VpcId=own_vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    other_vpc = ec2.create_vpc(CidrBlock="10.90.0.0/16")["Vpc"]["VpcId"]
+    # Another VPC's interface endpoint does not count against the stack VPC's quota; a gateway endpoint anywhere in
+    # the region counts against the regional one.
+    other_subnet = ec2.create_subnet(VpcId=other_vpc, CidrBlock="10.90.1.0/24")["Subnet"]["SubnetId"]
+    ec2.create_vpc_endpoint(VpcId=other_vpc, ServiceName=f"com.amazonaws.{REGION}.ssm", VpcEndpointType="Interface",
+                            SubnetIds=[other_subnet])
+    ec2.create_vpc_endpoint(VpcId=other_vpc, ServiceName=f"com.amazonaws.{REGION}.dynamodb", VpcEndpointType="Gateway")
+    ec2.create_vpc_endpoint(VpcId=own_vpc, ServiceName=f"com.amazonaws.{REGION}.logs", VpcEndpointType="Interface",
+                            SubnetIds=[subnet])
+    args = {"own_vpc_tags": OWN_TAGS, "permission_checks": [], "check_cidr_conflicts": False,
+            "gateway_endpoints": 1, "interface_endpoints": 3,
+            "quota_defaults": {"gateway_endpoints_per_region": 1}}
+
+    failed, result = run_module(args)
+
+    checks = {c["name"]: c for c in result["report"]["checks"]}
+    assert checks["quota_interface_endpoints"]["status"] == "pass"
+    assert "1 interface VPC endpoint(s) in use" in checks["quota_interface_endpoints"]["detail"]
+    assert "+ 3 to create, quota 50 (Interface VPC endpoints per VPC, L-29B6F2EB" in (
+        checks["quota_interface_endpoints"]["detail"])
+    gateway = checks["quota_gateway_endpoints"]
+    assert "1 gateway VPC endpoint(s) in use" in gateway["detail"] and "L-1B52E74A" in gateway["detail"]
+    assert result["report"]["quotas"]["gateway_endpoints"]["value"] == 20, "read from Service Quotas"
+
+    # The stack's own S3 endpoint built: nothing to create, and the gateway quota is not read.
+    ec2.create_vpc_endpoint(
+        VpcId=own_vpc, ServiceName=f"com.amazonaws.{REGION}.s3", VpcEndpointType="Gateway",
+        RouteTableIds=[table["RouteTableId"]],
+        TagSpecifications=[{"ResourceType": "vpc-endpoint",
+                            "Tags": [{"Key": k, "Value": v} for k, v in {**OWN_TAGS, "Name": "x-vpce-s3"}.items()]}],
+    )
+    failed, result = run_module({**args, "interface_endpoints": 0})
+    assert not failed, result["msg"]
+    checks = {c["name"]: c for c in result["report"]["checks"]}
+    assert "nothing to create" in checks["quota_gateway_endpoints"]["detail"]
+    assert "quota_interface_endpoints" not in checks
+    assert result["report"]["quotas"]["gateway_endpoints"]["source"] == "not_needed"
+
+
+def test_endpoints_over_the_quota_are_a_problem_with_the_increase_command():
+    quota = logic.resolve_quota("gateway_endpoints", {"value": 20, "source": "service_quotas"}, logic.DEFAULT_QUOTAS)
+    found = logic.evaluate_quota("gateway_endpoints", quota, 20, 0, 1, "us-west-2")
+    assert found["status"] == "fail"
+    assert "VpcEndpointLimitExceeded" in found["cause"]
+    assert "--service-code vpc --quota-code L-1B52E74A --desired-value 21" in found["fix"]
+    assert "describe-vpc-endpoints" in found["fix"]

@@ -102,6 +102,28 @@ def build_stack(url):
         )["RouteTable"]["RouteTableId"]
         ec2.create_route(RouteTableId=private_rt[az], DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat[az])
         ec2.associate_route_table(RouteTableId=private_rt[az], SubnetId=private[az])
+    # The S3 gateway endpoint on the private route tables, as the network role makes it (#18).
+    ec2.create_vpc_endpoint(
+        VpcId=vpc, ServiceName=f"com.amazonaws.{REGION}.s3", VpcEndpointType="Gateway",
+        RouteTableIds=list(private_rt.values()), TagSpecifications=tag_spec("vpc-endpoint", f"{P}-vpce-s3"),
+    )
+    # And an interface endpoint (ssm) in the private subnets, with its group: HTTPS from the VPC only.
+    endpoints_sg = ec2.create_security_group(
+        VpcId=vpc, GroupName=f"{P}-endpoints-sg", Description="endpoints",
+        TagSpecifications=tag_spec("security-group", f"{P}-endpoints-sg"),
+    )["GroupId"]
+    ec2.revoke_security_group_egress(
+        GroupId=endpoints_sg, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    )
+    ec2.authorize_security_group_ingress(
+        GroupId=endpoints_sg,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}],
+    )
+    ec2.create_vpc_endpoint(
+        VpcId=vpc, ServiceName=f"com.amazonaws.{REGION}.ssm", VpcEndpointType="Interface",
+        SubnetIds=list(private.values()), SecurityGroupIds=[endpoints_sg], PrivateDnsEnabled=True,
+        TagSpecifications=tag_spec("vpc-endpoint", f"{P}-vpce-ssm"),
+    )
     in_vpc = {"Name": "vpc-id", "Values": [vpc]}
     main = ec2.describe_route_tables(Filters=[in_vpc, {"Name": "association.main", "Values": ["true"]}])
     ec2.create_tags(Resources=[main["RouteTables"][0]["RouteTableId"]], Tags=tag_list(f"{P}-main-rt"))
@@ -242,6 +264,7 @@ def audit_args(url, stack, **extra):
             for kind in ("app-logs", "backup")
         ],
         "s3control_aws_config": {"proxies": {"http": url}},
+        "interface_endpoints": ["ssm"],
         **extra,
     }
 
