@@ -78,11 +78,12 @@ def extras_of(playbook: str, mapping: dict) -> set[str]:
 
 def policy_document(actions: set[str], mapping: dict) -> dict:
     """The stack's own buckets, objects and roles by name prefix (mapping "statements"), the rest on "*";
-    every statement only in the stack's regions."""
+    every statement only in the stack's regions. An action may be scoped by several statements (iam:PassRole: the
+    replication role to S3, the bastion's role to EC2), each granting it on its own resources."""
     region = {"StringEquals": {"aws:RequestedRegion": mapping["regions"]}}
     statements, left = [], set(actions)
     for scoped in mapping["statements"]:
-        granted = sorted(left & set(scoped["actions"]))
+        granted = sorted(set(actions) & set(scoped["actions"]))
         if granted:
             condition = {**scoped.get("Condition", {})}
             condition["StringEquals"] = {**region["StringEquals"], **condition.get("StringEquals", {})}
@@ -195,7 +196,10 @@ def record_steps(port: int, state_dir: Path, work_dir: Path, seed=seed_objects):
         ANSIBLE_NOCOLOR="1",
         PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
     )
-    common = ("-e", f"nova_report_dir={work_dir / 'reports'}", "-e", f"nova_secrets_dir={work_dir / 'secrets'}")
+    # bastion_access=both: the bastion's Session Manager role and instance profile too (the default, ssh, calls a
+    # subset of it), so each policy covers every bastion_access mode.
+    common = ("-e", f"nova_report_dir={work_dir / 'reports'}", "-e", f"nova_secrets_dir={work_dir / 'secrets'}",
+              "-e", "bastion_access=both")
     segments: dict[str, list] = {}
     timings = []
     for playbook, path, args in SEQUENCE:
