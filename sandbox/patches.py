@@ -92,6 +92,78 @@ def patch_launch_template_metadata_options() -> None:
     InstanceBackend.run_instances = run_instances
 
 
+def patch_launch_template_instance_profile() -> None:
+    """RunInstances from a launch template (also an Auto Scaling group's launch): the instance gets the template's
+    IamInstanceProfile, as on AWS. moto associates a profile only when RunInstances names one itself."""
+    from moto.ec2.models.instances import InstanceBackend
+
+    original = InstanceBackend.run_instances
+
+    def run_instances(self: Any, *args: Any, **kwargs: Any) -> Any:
+        reservation = original(self, *args, **kwargs)
+        if kwargs.get("launch_template") and not (
+            kwargs.get("iam_instance_profile_name") or kwargs.get("iam_instance_profile_arn")
+        ):
+            profile = self._get_template_from_args(kwargs["launch_template"]).data.get("IamInstanceProfile") or {}
+            if profile.get("Arn") or profile.get("Name"):
+                for instance in reservation.instances:
+                    self.associate_iam_instance_profile(
+                        instance_id=instance.id,
+                        iam_instance_profile_name=profile.get("Name"),
+                        iam_instance_profile_arn=profile.get("Arn"),
+                    )
+        return reservation
+
+    InstanceBackend.run_instances = run_instances
+
+
+def patch_delete_launch_template_versions() -> None:
+    """DeleteLaunchTemplateVersions, which moto does not implement (HTTP 500, NotImplementedError).
+
+    AWS deletes the versions named, except the default one (refused per version with
+    ``launchTemplateVersionIsDefaultVersion``), and answers which were deleted and which not; a deleted version is
+    no longer described. amazon.aws.ec2_launch_template state=absent deletes a template's other versions this way
+    before the template, so a template with more than one version (the bastion's, after bastion_access changed) could
+    not be deleted in the sandbox. Deleted versions are hidden (moto numbers versions by their place in a list).
+    """
+    from moto.core.responses import ActionResult
+    from moto.ec2.models.launch_templates import LaunchTemplateBackend
+    from moto.ec2.responses.launch_templates import LaunchTemplates
+
+    def delete_launch_template_versions(self: Any) -> Any:
+        name = self._get_param("LaunchTemplateName")
+        template_id = self._get_param("LaunchTemplateId")
+        self.error_on_dryrun()
+        template = (self.ec2_backend.get_launch_template_by_name(name) if name
+                    else self.ec2_backend.get_launch_template(template_id))
+        deleted = template.__dict__.setdefault("nova_deleted_versions", set())
+        done, refused = [], []
+        for number in self._get_param("Versions", []):
+            entry = {"LaunchTemplateId": template.id, "LaunchTemplateName": template.name, "VersionNumber": int(number)}
+            if int(number) == template.default_version_number:
+                refused.append({**entry, "ResponseError": {
+                    "Code": "launchTemplateVersionIsDefaultVersion",
+                    "Message": "Cannot delete the default version of a launch template"}})
+            elif 1 <= int(number) <= len(template.versions) and int(number) not in deleted:
+                deleted.add(int(number))
+                done.append(entry)
+            else:
+                refused.append({**entry, "ResponseError": {
+                    "Code": "launchTemplateVersionDoesNotExist",
+                    "Message": "The specified launch template version does not exist"}})
+        return ActionResult({"SuccessfullyDeletedLaunchTemplateVersions": done,
+                             "UnsuccessfullyDeletedLaunchTemplateVersions": refused})
+
+    original = LaunchTemplateBackend.describe_launch_template_versions
+
+    def describe_launch_template_versions(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return [(template, version) for template, version in original(self, *args, **kwargs)
+                if version.number not in template.__dict__.get("nova_deleted_versions", ())]
+
+    LaunchTemplates.delete_launch_template_versions = delete_launch_template_versions
+    LaunchTemplateBackend.describe_launch_template_versions = describe_launch_template_versions
+
+
 def patch_launch_template_tags() -> None:
     """DescribeLaunchTemplates: report the template's current tags.
 
@@ -451,6 +523,35 @@ def patch_deleted_vpc_endpoints() -> None:
         return answer
 
     VPCBackend.delete_vpc_endpoints = delete_vpc_endpoints
+# The AWS managed policies the stack attaches (the bastion's Session Manager role); every account has them on AWS.
+AWS_MANAGED_POLICIES = ("AmazonSSMManagedInstanceCore",)
+
+
+def patch_aws_managed_policies() -> None:
+    """Every account has AWS's managed policies (arn:aws:iam::aws:policy/...), attachable to its roles.
+
+    moto loads them only with MOTO_IAM_LOAD_MANAGED_POLICIES=true, all ~1,300 of them for every account's IAM
+    backend (seconds, and memory); otherwise AttachRolePolicy answers NoSuchEntity ("Policy ... does not exist or is
+    not attachable") as if the policy did not exist. The sandbox loads those the stack uses (AWS_MANAGED_POLICIES),
+    from moto's own copy of AWS's documents, unless moto is told to load them all.
+    """
+    import json
+
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy
+    from moto.iam.models import IAMBackend
+    from moto.settings import load_iam_aws_managed_policies
+
+    original = IAMBackend._init_aws_policies
+
+    def _init_aws_policies(self: Any) -> list[Any]:
+        if load_iam_aws_managed_policies():
+            return original(self)
+        data = json.loads(aws_managed_policies_data)
+        return [AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data[name])
+                for name in AWS_MANAGED_POLICIES if name in data]
+
+    IAMBackend._init_aws_policies = _init_aws_policies
 
 
 def enable_aws_validations() -> None:
@@ -490,6 +591,8 @@ def apply_aws_alignment_patches() -> None:
     patch_tag_resource_types()
     patch_flow_log_s3_prefix()
     patch_launch_template_metadata_options()
+    patch_launch_template_instance_profile()
+    patch_delete_launch_template_versions()
     patch_run_instances_in_unoffered_zones()
     patch_launch_template_tags()
     patch_service_quotas()
@@ -498,3 +601,4 @@ def apply_aws_alignment_patches() -> None:
     patch_auto_scaling_launch_activities()
     patch_delete_alarms_drops_their_tags()
     patch_deleted_vpc_endpoints()
+    patch_aws_managed_policies()

@@ -202,7 +202,10 @@ def record_steps(port: int, state_dir: Path, work_dir: Path, seed=seed_objects):
         ANSIBLE_NOCOLOR="1",
         PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
     )
-    common = ("-e", f"nova_report_dir={work_dir / 'reports'}", "-e", f"nova_secrets_dir={work_dir / 'secrets'}")
+    # bastion_access=both: the bastion's Session Manager role and instance profile too (the default, ssh, calls a
+    # subset of it), so each policy covers every bastion_access mode.
+    common = ("-e", f"nova_report_dir={work_dir / 'reports'}", "-e", f"nova_secrets_dir={work_dir / 'secrets'}",
+              "-e", "bastion_access=both")
     segments: dict[str, list] = {}
     timings = []
     for playbook, path, args in SEQUENCE:

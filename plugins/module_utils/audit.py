@@ -83,6 +83,8 @@ def default_settings() -> Dict[str, Any]:
         "nat_single_accepted": False,
         "s3_endpoint": True,
         "interface_endpoints": [],
+        "bastion_access": stack.design("bastion_access"),
+        "private_egress": stack.design("private_egress"),
         "skip_checks": [],
     }
 
@@ -146,6 +148,7 @@ def validate_settings(settings: Dict[str, Any]) -> List[str]:
             "0 <= min_size <= desired_capacity <= max_size. Fix: give the bastion role's bastion_asg_min_size, "
             "bastion_asg_desired_capacity and bastion_asg_max_size, e.g. 1, 1, 2"
         )
+    problems += validate_access(settings)
     storage_class = settings.get("replication_storage_class")
     if storage_class not in s3_replication.STORAGE_CLASSES:
         hint = ""
@@ -155,6 +158,28 @@ def validate_settings(settings: Dict[str, Any]) -> List[str]:
             f"replication_storage_class: {storage_class!r} is not a storage class S3 replication can write. "
             f"Fix: use {hint or 'one of '}{', '.join(s3_replication.STORAGE_CLASSES)}"
         )
+    return problems
+
+
+def validate_access(settings: Dict[str, Any]) -> List[str]:
+    """Problems with bastion_access and private_egress (the bastion role's bastion_access, bastion_private_egress)."""
+    problems = []
+    mode = settings.get("bastion_access", stack.design("bastion_access"))
+    if mode not in stack.BASTION_ACCESS_MODES:
+        problems.append(
+            f"bastion_access: {mode!r} is not an access mode. Fix: use one of {', '.join(stack.BASTION_ACCESS_MODES)}"
+        )
+    for index, rule in enumerate(settings.get("private_egress") or []):
+        try:
+            ipaddress.IPv4Network(str(rule.get("cidr_ip")))
+            ports = [int(port) for port in rule.get("ports") or []]
+            if not ports or not all(1 <= port <= 65535 for port in ports) or rule.get("proto") not in ("tcp", "udp"):
+                raise ValueError("proto must be tcp or udp, ports a non-empty list of 1-65535")
+        except (TypeError, ValueError) as e:
+            problems.append(
+                f"private_egress[{index}]: {rule!r} is not an egress rule ({e}). Fix: give proto (tcp or udp), ports "
+                "and an IPv4 cidr_ip, e.g. {proto: tcp, ports: [443], cidr_ip: 0.0.0.0/0}"
+            )
     return problems
 
 

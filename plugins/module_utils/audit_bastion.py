@@ -5,7 +5,7 @@
 
 """The tag and bastion checks of the audit, each declared beside its rule."""
 
-
+from ansible_collections.nova.infra.plugins.module_utils import stack
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import DESIGN
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import NotApplicable
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import _typed_subnets
@@ -210,3 +210,41 @@ def rule_bastion_asg_sizes(snapshot, settings):
         if actual != wanted:
             found.append((f"Auto Scaling group {asg['name']}", f"{name} is {actual}, the design says {wanted}"))
     return found
+
+
+@check(
+    "NOVA-EC2-005",
+    "A Session Manager bastion runs with the instance profile Systems Manager needs",
+    "high",
+    fix="run the bastion role with bastion_access ssm or both: it attaches the instance profile <prefix>-bastion-<region> "
+    "whose role has the AWS managed policy AmazonSSMManagedInstanceCore",
+    reference=f"{DESIGN} Security Validation: 'Network segmentation properly implemented' (access without inbound "
+    "SSH); AWS Systems Manager Session Manager prerequisites (an instance profile with AmazonSSMManagedInstanceCore)",
+)
+def rule_bastion_ssm_profile(snapshot, settings):
+    """bastion_access ssm or both: the launch template's default version names an instance profile that exists and
+    holds a role with the managed policy. bastion_access ssh asks nothing of the profile (SSH is NOVA-SG-001's)."""
+    if settings.get("bastion_access", stack.design("bastion_access")) == "ssh":
+        return []
+    lt = snapshot["launch_template"]
+    if lt is None:
+        if snapshot["asg"] is None and not settings["expect_bastion"]:
+            raise NotApplicable("no bastion launch template and expect_bastion is false")
+        return [(f"{snapshot['name_prefix']}-bastion-lt", "the bastion's launch template does not exist")]
+    where = f"launch template {lt['name']} ({lt['id']})"
+    policy = stack.design("ssm_managed_policy")
+    if not lt.get("instance_profile"):
+        return [(where, f"bastion_access is {settings['bastion_access']} but the default version has no IAM instance "
+                        "profile: Session Manager cannot reach the instance")]
+    profile = snapshot.get("instance_profile")
+    if not profile:
+        return [(where, f"its instance profile {lt['instance_profile']} does not exist",
+                 "run the bastion role (it creates the profile and its role)")]
+    if not profile.get("roles"):
+        return [(f"instance profile {profile['name']}", "holds no role: the instance gets no credentials")]
+    with_policy = [r["name"] for r in profile["roles"] if any(a.endswith(f":policy/{policy}") for a in r.get("policies", []))]
+    if not with_policy:
+        names = ", ".join(r["name"] for r in profile["roles"])
+        return [(f"instance profile {profile['name']}", f"its role {names} lacks the AWS managed policy {policy}",
+                 f"attach arn:aws:iam::aws:policy/{policy} to the role (run the bastion role)")]
+    return []

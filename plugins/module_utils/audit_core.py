@@ -79,8 +79,11 @@ def empty_snapshot(region: str = stack.DESIGN["region"], name_prefix: str = stac
         "asg": None,
         # {id, state, subnet_id, az, http_tokens, public_ip, tags}: instances of the ASG
         "instances": [],
-        # {id, name, http_tokens (default version), tags} or None
+        # {id, name, http_tokens, instance_profile (ARN or name; of the default version), tags} or None
         "launch_template": None,
+        # {name, arn, roles: [{name, policies: [attached managed policy ARNs]}]}: the launch template's instance
+        # profile, read only when the audit's bastion_access is ssm or both; None otherwise or when it is missing
+        "instance_profile": None,
         # {name, expected_region, exists, region, public_access_block: {flag: bool} | None,
         #  encryption: [algorithm] | None, versioning: "Enabled"|"Suspended"|None, tags}
         "buckets": [],

@@ -7,6 +7,7 @@
 
 import ipaddress
 
+from ansible_collections.nova.infra.plugins.module_utils import stack
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import ADMIN_PORTS
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import DESIGN
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import PORT_PROTOCOLS
@@ -42,6 +43,8 @@ def rule_bastion_ssh(snapshot, settings):
         if not settings["expect_bastion"]:
             raise NotApplicable(f"no security group {name} and expect_bastion is false")
         return [(name, f"security group {name} does not exist in the VPC", "run the bastion role")]
+    if settings.get("bastion_access") == "ssm":
+        return _ssm_only_ssh(group)
     allowed = [ipaddress.ip_network(c, strict=False) for c in settings["allowed_ssh_cidrs"]]
     where = label(group["id"], group.get("tags"))
     found = []
@@ -174,7 +177,8 @@ def rule_admin_world_v6(snapshot, settings):
     "The VPC's default security group has no rules",
     "high",
     fix="remove every ingress and egress rule from the default security group (the network role does)",
-    reference=f"{DESIGN} Security Validation: 'Security group rules follow least privilege'",
+    reference=f"{DESIGN} Security Validation: 'Security group rules follow least privilege'; also AWS Foundational "
+    "Security Best Practices EC2.2",
     cis_control=cis("5.4", "Ensure the default security group of every VPC restricts all traffic"),
 )
 def rule_default_sg(snapshot, settings):
@@ -217,3 +221,95 @@ def rule_stack_sg_least_privilege(snapshot, settings):
                 )
             )
     return found
+
+
+def _ssm_only_ssh(group):
+    """bastion_access ssm (Session Manager only): no ingress rule may reach SSH, from anywhere."""
+    where = label(group["id"], group.get("tags"))
+    return [
+        (
+            where,
+            f"{_describe_rule(perm)} from {kind} {source} reaches SSH; bastion_access is ssm (Session Manager only, "
+            "no SSH ingress)",
+            f"revoke the rule from {source} (run the bastion role), or set bastion_access to both to keep SSH",
+        )
+        for perm in _rules_covering_port(group.get("ingress", []), SSH_PORT)
+        for kind, source in _sources(perm)
+    ]
+
+
+# ---------------------------------------------------------------- egress
+
+
+def allowed_egress(snapshot, settings):
+    """{group name: [(protocol, ports, network)]}: what the bastion and private groups may send out. The bastion's is
+    the design's (SSH to the VPC's CIDR, stack.DESIGN bastion_egress); the private group's its setting."""
+    prefix = snapshot["name_prefix"]
+    bastion = [{"proto": "tcp", "ports": [SSH_PORT], "cidr_ip": settings.get("vpc_cidr", stack.design("vpc_cidr"))}] + list(stack.design("bastion_egress"))
+    return {
+        f"{prefix}-bastion-sg": [_allowed(rule) for rule in bastion],
+        f"{prefix}-private-sg": [_allowed(rule) for rule in settings.get("private_egress", stack.design("private_egress"))],
+    }
+
+
+def _allowed(rule):
+    return (
+        PORT_PROTOCOLS.get(str(rule["proto"]).lower(), str(rule["proto"]).lower()),
+        {int(port) for port in rule["ports"]},
+        ipaddress.ip_network(rule["cidr_ip"], strict=False),
+    )
+
+
+def _egress_covered(perm, kind, destination, allowed):
+    """Whether one destination of an egress permission is within one of the allowed rules."""
+    protocol = PORT_PROTOCOLS.get(str(perm.get("IpProtocol", "")).lower())
+    if protocol is None or kind not in ("cidr", "cidr6"):
+        # All traffic, ICMP and other protocols; security group and prefix-list destinations are not in the settings.
+        return False
+    low, high = perm.get("FromPort"), perm.get("ToPort")
+    if low is None or high is None or low == -1:
+        return False
+    for allowed_protocol, ports, network in allowed:
+        if allowed_protocol != protocol or high - low + 1 > len(ports):
+            continue
+        if all(port in ports for port in range(low, high + 1)) and _within(destination, [network]):
+            return True
+    return False
+
+
+@check(
+    "NOVA-SG-007",
+    "The bastion and private security groups allow no egress wider than their settings",
+    "medium",
+    fix="revoke the rule (run the bastion role: the bastion's egress is SSH to the VPC and HTTPS, the private "
+    "group's bastion_private_egress)",
+    reference=f"{DESIGN} Security Validation: 'Security group rules follow least privilege'. No CIS v3.0.0 or AWS "
+    "Foundational Security Best Practices control covers the egress of a group other than the VPC's default one "
+    "(CIS 5.4 and FSBP EC2.2 cover only that group: NOVA-SG-005)",
+)
+def rule_stack_sg_egress(snapshot, settings):
+    _require_vpc(snapshot)
+    found = []
+    allowed = allowed_egress(snapshot, settings)
+    groups = {name: _find_sg(snapshot, name) for name in allowed}
+    if not any(groups.values()):
+        raise NotApplicable("neither the bastion nor the private security group exists")
+    for name, group in groups.items():
+        if group is None:
+            continue
+        for perm in group.get("egress", []):
+            for kind, destination in _sources(perm):
+                if _egress_covered(perm, kind, destination, allowed[name]):
+                    continue
+                found.append(
+                    (
+                        label(group["id"], group.get("tags")),
+                        f"egress {_describe_rule(perm)} to {kind} {destination} is wider than the settings allow "
+                        f"({_describe_allowed(allowed[name])})",
+                    )
+                )
+    return found
+
+
+def _describe_allowed(allowed):
+    return ", ".join(f"{proto}/{','.join(map(str, sorted(ports)))} to {network}" for proto, ports, network in allowed) or "none"

@@ -174,6 +174,16 @@ def get_role(client, name: str) -> Optional[Dict[str, Any]]:
     return client.get_role(RoleName=name)["Role"]
 
 
+@_absent_when("read IAM instance profile {name}", "NoSuchEntity")
+def get_instance_profile(client, name: str) -> Optional[Dict[str, Any]]:
+    return client.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+
+
+@_absent_when("list the managed policies attached to IAM role {name}", "NoSuchEntity")
+def list_attached_role_policies(client, name: str) -> Optional[List[Dict[str, Any]]]:
+    return _all_pages(client, "list_attached_role_policies", "AttachedPolicies", RoleName=name)
+
+
 @_Handler.common_error_handler("simulate the IAM policy of {principal}")
 def simulate_principal_policy(client, principal: str, **request) -> List[Dict[str, Any]]:
     return _all_pages(client, "simulate_principal_policy", "EvaluationResults", PolicySourceArn=principal, **request)

@@ -8,6 +8,7 @@ before its first AWS call. The rules on names, regions, prefixes, keys and tags 
 the Jinja tests (plugins/test/stack.py) and the modules use too. A key file's content is never put in a record.
 """
 
+import ipaddress
 import re
 from typing import Any
 from typing import Callable
@@ -159,17 +160,56 @@ def bastion_key(s: Dict[str, Any], read_key: Callable[[str], str]) -> Records:
     return [problem("bastion_public_key_path", path, what, fix)]
 
 
+def egress_rules(field: str, rules: Any) -> Records:
+    """Problems with egress rules ({proto, ports, cidr_ip, rule_desc}, as the bastion role's bastion_private_egress)."""
+    if not isinstance(rules, (list, tuple)):
+        return [problem(field, rules, "is not a list of rules", "e.g. [{proto: tcp, ports: [443], cidr_ip: 0.0.0.0/0}]")]
+    records = []
+    for index, rule in enumerate(rules):
+        name = f"{field}[{index}]"
+        if not isinstance(rule, dict):
+            records.append(problem(name, rule, "is not a rule", "give proto, ports and cidr_ip"))
+            continue
+        if rule.get("proto") not in ("tcp", "udp"):
+            records.append(problem(f"{name}.proto", rule.get("proto"), "is not tcp or udp", "e.g. tcp"))
+        ports = rule.get("ports")
+        if not isinstance(ports, (list, tuple)) or not ports or not all(1 <= as_int(p) <= 65535 for p in ports):
+            records.append(problem(f"{name}.ports", ports, "is not a non-empty list of ports 1-65535", "e.g. [443]"))
+        try:
+            ipaddress.IPv4Network(str(rule.get("cidr_ip")))
+        except ValueError as exc:
+            records.append(problem(f"{name}.cidr_ip", rule.get("cidr_ip"), f"is not an IPv4 CIDR block ({exc})",
+                                   "write it as address/prefix, e.g. 0.0.0.0/0 or 10.0.0.0/16"))
+    return records
+
+
+def bastion_access(s: Dict[str, Any]) -> Records:
+    """The access mode and the private group's egress (optional settings: absent means the design's)."""
+    records = []
+    mode = s.get("bastion_access", stack.design("bastion_access"))
+    if mode not in stack.BASTION_ACCESS_MODES:
+        records.append(problem("bastion_access", mode, "is not an access mode",
+                               f"use one of {', '.join(stack.BASTION_ACCESS_MODES)} (docs/access.md)"))
+    if "bastion_private_egress" in s:
+        records += egress_rules("bastion_private_egress", s["bastion_private_egress"])
+    return records
+
+
 def bastion(s: Dict[str, Any], read_key: Callable[[str], str]) -> Records:
     """``read_key(path)``: the text of the public key file ('' when it cannot be read)."""
-    records = [
-        problem(r["field"], r["value"], r["problem"], r["fix"])
-        for r in ingress_cidr_problems(
-            "bastion_ssh_cidrs",
-            s["bastion_ssh_cidrs"],
-            as_bool(s.get("bastion_i_accept_ssh_open_to_the_world")),
-            "bastion_i_accept_ssh_open_to_the_world",
-        )
-    ]
+    records = []
+    # Session Manager only: no SSH ingress, so no SSH source to check.
+    if s.get("bastion_access") != "ssm":
+        records += [
+            problem(r["field"], r["value"], r["problem"], r["fix"])
+            for r in ingress_cidr_problems(
+                "bastion_ssh_cidrs",
+                s["bastion_ssh_cidrs"],
+                as_bool(s.get("bastion_i_accept_ssh_open_to_the_world")),
+                "bastion_i_accept_ssh_open_to_the_world",
+            )
+        ]
+    records += bastion_access(s)
     records += name_prefix("bastion_name_prefix", s["bastion_name_prefix"], "bastion")
     sizes = [s["bastion_asg_min_size"], s["bastion_asg_desired_capacity"], s["bastion_asg_max_size"]]
     low, desired, high = (as_int(v) for v in sizes)

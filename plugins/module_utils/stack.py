@@ -62,7 +62,30 @@ DESIGN: Dict[str, Any] = {
     "bastion_asg": {"min_size": 1, "max_size": 2, "desired_capacity": 1},
     # The bastion's instance type; the network role only takes zones that offer it.
     "bastion_instance_type": "t3.micro",
+    # How operators reach the bastion: "ssh" (SSH from ssh_cidrs with the key pair), "ssm" (AWS Systems Manager
+    # Session Manager only: an instance profile with ssm_managed_policy and no SSH ingress at all) or "both".
+    "bastion_access": "ssh",
+    # The AWS managed policy an instance needs to be managed by Systems Manager (Session Manager included).
+    "ssm_managed_policy": "AmazonSSMManagedInstanceCore",
+    # Egress, least privilege. Security groups do not filter traffic to the link-local services every instance uses:
+    # DNS through the VPC resolver (169.254.169.253, the VPC's base + 2), NTP to the Amazon Time Sync Service
+    # (169.254.169.123) and the instance metadata service (169.254.169.254), so no rule is needed for them.
+    # The bastion: SSH to the VPC's own CIDR (to the private hosts; the role and the audit add that rule from the VPC
+    # CIDR) and these. HTTPS reaches the package repositories (Amazon Linux 2023's are on S3 and CloudFront over
+    # HTTPS) and the Systems Manager endpoints (ssm, ssmmessages, ec2messages).
+    "bastion_egress": [
+        {"proto": "tcp", "ports": [443], "cidr_ip": "0.0.0.0/0",
+         "rule_desc": "HTTPS: package repositories and Systems Manager"},
+    ],
+    # The private group's egress (the bastion role's bastion_private_egress): HTTPS through the NAT gateways, for
+    # package repositories, AWS APIs and Systems Manager.
+    "private_egress": [
+        {"proto": "tcp", "ports": [443], "cidr_ip": "0.0.0.0/0",
+         "rule_desc": "HTTPS: package repositories, AWS APIs and Systems Manager"},
+    ],
 }
+
+BASTION_ACCESS_MODES = ("ssh", "ssm", "both")
 
 
 def design(key: str) -> Any:

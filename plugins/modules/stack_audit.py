@@ -40,7 +40,9 @@ description:
     C(NOVA-SG-006) the bastion and private SGs allow no other ingress (least privilege); C(NOVA-SG-003) and
     C(NOVA-SG-004) no SG in the VPC opens port 22 or 3389 (including all-traffic rules and port ranges covering them)
     to V(0.0.0.0/0) (CIS v3.0.0 5.2) or V(::/0) (CIS v3.0.0 5.3); C(NOVA-SG-005) the default SG has no rules
-    (CIS v3.0.0 5.4)."
+    (CIS v3.0.0 5.4, AWS FSBP EC2.2); C(NOVA-SG-007) the bastion SG sends out only tcp/22 to O(vpc_cidr) and tcp/443,
+    the private SG only O(private_egress) (no CIS or FSBP control covers a non-default group's egress). With
+    O(bastion_access=ssm), C(NOVA-SG-001) requires that no rule reaches SSH at all."
   - "S3: C(NOVA-S3-001) each bucket of O(buckets) exists in its region; C(NOVA-S3-002) all four Block Public Access
     settings (CIS v3.0.0 2.1.4); C(NOVA-S3-003) default encryption; C(NOVA-S3-004) versioning; C(NOVA-S3-005) each
     pair of O(replicated_buckets) has an C(Enabled) replication rule to the replica with storage class
@@ -61,7 +63,9 @@ description:
   - "Bastion: C(NOVA-EC2-001) the Auto Scaling group has at least its minimum number of healthy running instances;
     C(NOVA-EC2-002) IMDSv2 required on its launch template's default version and its instances (CIS v3.0.0 5.6);
     C(NOVA-EC2-003) it launches only into public subnets, and its running instances have a public IP address;
-    C(NOVA-EC2-004) its minimum, maximum and desired sizes are those of O(bastion_asg)."
+    C(NOVA-EC2-004) its minimum, maximum and desired sizes are those of O(bastion_asg); C(NOVA-EC2-005) with
+    O(bastion_access) V(ssm) or V(both), its launch template has an instance profile whose role has the AWS managed
+    policy AmazonSSMManagedInstanceCore."
   - A finding of a setting names the resource, the setting, its value and the design's value (for example
     C(threshold is 5000000000, the design says 1000000000)), and the fix (run C(site.yml), naming the role).
   - The expected settings default to the design (C(plugins/module_utils/stack.py), the C(nova.infra.stack) lookup);
@@ -287,6 +291,42 @@ options:
     type: list
     elements: str
     default: []
+  bastion_access:
+    description:
+      - How the bastion is reached (the bastion role's C(bastion_access)). V(ssh) SSH from O(allowed_ssh_cidrs).
+      - V(ssm) Session Manager only, C(NOVA-SG-001) then requires that no ingress rule of the bastion security group
+        reaches SSH, from anywhere, and C(NOVA-EC2-005) that the launch template has the Session Manager instance
+        profile (two more IAM reads, C(iam:GetInstanceProfile) and C(iam:ListAttachedRolePolicies)).
+      - V(both) SSH from O(allowed_ssh_cidrs) and the instance profile.
+    type: str
+    choices: [ssh, ssm, both]
+    default: ssh
+  private_egress:
+    description:
+      - What the private security group may send out (the bastion role's C(bastion_private_egress));
+        C(NOVA-SG-007) reports any egress rule wider than these. The bastion group's allowed egress is the design's,
+        tcp/22 to O(vpc_cidr) and tcp/443 to V(0.0.0.0/0).
+    type: list
+    elements: dict
+    default: [{proto: tcp, ports: [443], cidr_ip: 0.0.0.0/0, rule_desc: "HTTPS: package repositories, AWS APIs and Systems Manager"}]
+    suboptions:
+      proto:
+        description: The protocol.
+        type: str
+        choices: [tcp, udp]
+        required: true
+      ports:
+        description: The destination ports.
+        type: list
+        elements: int
+        required: true
+      cidr_ip:
+        description: The destination, an IPv4 CIDR block; narrower destinations are accepted.
+        type: str
+        required: true
+      rule_desc:
+        description: The rule's description (not compared).
+        type: str
   fail_on:
     description:
       - The module fails when any finding has this severity or a higher one, listing them all in C(msg); the
@@ -800,11 +840,37 @@ class StackAuditor:
         if lt:
             versions = aws_calls.describe_launch_template_versions(self.ec2, lt["LaunchTemplateId"], ["$Default"])
             data = versions[0]["LaunchTemplateData"] if versions else {}
+            profile = data.get("IamInstanceProfile") or {}
             snap["launch_template"] = {
                 "id": lt["LaunchTemplateId"],
                 "name": lt["LaunchTemplateName"],
                 "http_tokens": data.get("MetadataOptions", {}).get("HttpTokens"),
+                "instance_profile": profile.get("Arn") or profile.get("Name"),
                 "tags": tags_of(lt),
+            }
+            self.read_instance_profile(snap)
+
+    def read_instance_profile(self, snap):
+        """NOVA-EC2-005: the launch template's instance profile and its roles' managed policies (two IAM reads), only
+        for a bastion reached through Session Manager (bastion_access ssm or both)."""
+        reference = snap["launch_template"]["instance_profile"]
+        if self.params["bastion_access"] == "ssh" or not reference or "NOVA-EC2-005" in self.params["skip_checks"]:
+            return
+        iam = aws_calls.connect(self.module, "iam")
+        profile = aws_calls.get_instance_profile(iam, reference.rsplit("/", 1)[-1])
+        if profile:
+            snap["instance_profile"] = {
+                "name": profile["InstanceProfileName"],
+                "arn": profile["Arn"],
+                "roles": [
+                    {
+                        "name": role["RoleName"],
+                        "policies": [
+                            p["PolicyArn"] for p in aws_calls.list_attached_role_policies(iam, role["RoleName"]) or []
+                        ],
+                    }
+                    for role in profile.get("Roles", [])
+                ],
             }
 
     def bucket_region(self, name, region):
@@ -997,6 +1063,18 @@ def main():
         nat_single_accepted=dict(type="bool", default=False),
         s3_endpoint=dict(type="bool", default=True),
         interface_endpoints=dict(type="list", elements="str", default=[]),
+        bastion_access=dict(type="str", default=stack.design("bastion_access"), choices=list(stack.BASTION_ACCESS_MODES)),
+        private_egress=dict(
+            type="list",
+            elements="dict",
+            default=stack.design("private_egress"),
+            options=dict(
+                proto=dict(type="str", required=True, choices=["tcp", "udp"]),
+                ports=dict(type="list", elements="int", required=True),
+                cidr_ip=dict(type="str", required=True),
+                rule_desc=dict(type="str"),
+            ),
+        ),
         fail_on=dict(type="str", default="high", choices=list(audit.FAIL_ON_CHOICES)),
         skip_checks=dict(type="list", elements="str", default=[]),
         account_id=dict(type="str"),

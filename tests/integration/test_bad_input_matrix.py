@@ -116,6 +116,23 @@ ROLE_CASES = {
         "bastion_i_accept_ssh_open_to_the_world",
         "bool",
     ),
+    "bastion_access unknown": case(
+        "bastion", {"bastion_access": "session-manager"}, "bastion_access", "session-manager", "one of"
+    ),
+    "bastion_private_egress bad CIDR": case(
+        "bastion",
+        {"bastion_private_egress": [{"proto": "tcp", "ports": [443], "cidr_ip": "0.0.0.0/33"}]},
+        "bastion_private_egress[0].cidr_ip",
+        "0.0.0.0/33",
+        "fix",
+    ),
+    "bastion_private_egress port out of range": case(
+        "bastion",
+        {"bastion_private_egress": [{"proto": "tcp", "ports": [70000], "cidr_ip": "0.0.0.0/0"}]},
+        "bastion_private_egress[0].ports",
+        "70000",
+        "fix",
+    ),
     "bastion_instance_type malformed": case(
         "bastion", {"bastion_instance_type": "t3 micro"}, "bastion_instance_type", "t3 micro", "t3.micro"
     ),
@@ -900,6 +917,13 @@ MODULE_CASES = {
             "flow_log_bucket": ({"flow_log_bucket": "s3://logs"}, "flow_log_bucket", "s3://logs", "fix"),
             "flow_log_prefix": ({"flow_log_prefix": "/logs"}, "flow_log_prefix", "/logs", "fix"),
             "expect_bastion": ({"expect_bastion": "mostly"}, "expect_bastion", "bool"),
+            "bastion_access": ({"bastion_access": "session-manager"}, "bastion_access", "session-manager", "one of"),
+            "private_egress": (
+                {"private_egress": [{"proto": "tcp", "ports": [443], "cidr_ip": "0.0.0.0/33"}]},
+                "private_egress[0]",
+                "0.0.0.0/33",
+                "fix",
+            ),
             "fail_on": ({"fail_on": "urgent"}, "fail_on", "urgent", "one of"),
             "skip_checks": ({"skip_checks": ["no-such-check"]}, "skip_checks", "no-such-check", "fix"),
             "account_id": ({"account_id": "12345"}, "account_id", "12345", "12-digit", "fix"),

@@ -457,6 +457,36 @@ def test_us_east_1e_offers_no_t3_types_and_refuses_a_t3_launch_as_on_aws(url):
     ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t2.micro", SubnetId=subnets["us-east-1e"])
 
 
+def test_ssm_managed_policy_launch_template_profile_and_version_deletion_as_on_aws(url):
+    """AWS: AmazonSSMManagedInstanceCore is attachable in every account; an instance launched from a template gets
+    its IamInstanceProfile; DeleteLaunchTemplateVersions deletes all but the default version."""
+    iam, ec2 = client(url, "iam"), client(url, "ec2")
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    iam.create_role(RoleName="ssm", AssumeRolePolicyDocument=json.dumps(trust))
+    policy = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+    iam.attach_role_policy(RoleName="ssm", PolicyArn=policy)
+    assert [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName="ssm")["AttachedPolicies"]] == [policy]
+    profile = iam.create_instance_profile(InstanceProfileName="ssm")["InstanceProfile"]["Arn"]
+    iam.add_role_to_instance_profile(InstanceProfileName="ssm", RoleName="ssm")
+
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    ec2.create_launch_template(LaunchTemplateName="ssm-lt", LaunchTemplateData={
+        "ImageId": image, "InstanceType": "t3.micro", "IamInstanceProfile": {"Arn": profile}})
+    (instance,) = ec2.run_instances(MinCount=1, MaxCount=1, LaunchTemplate={"LaunchTemplateName": "ssm-lt"})["Instances"]
+    described = ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0]["Instances"][0]
+    assert described["IamInstanceProfile"]["Arn"] == profile
+
+    ec2.create_launch_template_version(LaunchTemplateName="ssm-lt", LaunchTemplateData={"ImageId": image})
+    answer = ec2.delete_launch_template_versions(LaunchTemplateName="ssm-lt", Versions=["1", "2"])
+    assert [v["VersionNumber"] for v in answer["SuccessfullyDeletedLaunchTemplateVersions"]] == [2]
+    (refused,) = answer["UnsuccessfullyDeletedLaunchTemplateVersions"]
+    assert (refused["VersionNumber"], refused["ResponseError"]["Code"]) == (1, "launchTemplateVersionIsDefaultVersion")
+    versions = ec2.describe_launch_template_versions(LaunchTemplateName="ssm-lt")["LaunchTemplateVersions"]
+    assert [v["VersionNumber"] for v in versions] == [1]
+    ec2.delete_launch_template(LaunchTemplateName="ssm-lt")
+
+
 def test_service_quotas_answer_the_nat_gateway_and_vcpu_quotas_with_aws_defaults(url):
     quotas = client(url, "service-quotas")
     for service, code, name in [

@@ -94,7 +94,9 @@ def good_snapshot():
             "tags": tagged(f"{P}-main-rt"),
         },
     ]
-    egress_all = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    # The design's least-privilege egress (NOVA-SG-007): the bastion SSH into the VPC and HTTPS, private hosts HTTPS.
+    https_out = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+    ssh_into_vpc = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}
     snap["security_groups"] = [
         {"id": "sg-default", "name": "default", "is_default": True, "ingress": [], "egress": [], "tags": tagged(f"{P}-default-sg")},
         {
@@ -102,7 +104,7 @@ def good_snapshot():
             "name": f"{P}-bastion-sg",
             "is_default": False,
             "ingress": [ssh_from_cidr("203.0.113.0/24")],
-            "egress": egress_all,
+            "egress": [ssh_into_vpc, https_out],
             "tags": tagged(f"{P}-bastion-sg"),
         },
         {
@@ -110,7 +112,7 @@ def good_snapshot():
             "name": f"{P}-private-sg",
             "is_default": False,
             "ingress": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "UserIdGroupPairs": [{"GroupId": "sg-bastion"}]}],
-            "egress": egress_all,
+            "egress": [https_out],
             "tags": tagged(f"{P}-private-sg"),
         },
     ]
@@ -471,6 +473,18 @@ MUTATIONS = [
         "all traffic from ::/0 opens port(s) 22, 3389",
     ),
     (
+        "private_sg_egress_all_traffic",
+        lambda s: sg(s, "sg-private")["egress"].append({"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}),
+        ["NOVA-SG-007"],
+        "egress all traffic to cidr 0.0.0.0/0 is wider than the settings allow (tcp/443 to 0.0.0.0/0)",
+    ),
+    (
+        "bastion_sg_ssh_out_to_the_internet",
+        lambda s: sg(s, "sg-bastion")["egress"].append(ssh_from_cidr("0.0.0.0/0")),
+        ["NOVA-SG-007"],
+        "egress tcp/22 to cidr 0.0.0.0/0 is wider than the settings allow",
+    ),
+    (
         "default_sg_has_rules",
         lambda s: sg(s, "sg-default").update(egress=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]),
         ["NOVA-SG-005"],
@@ -733,7 +747,9 @@ def test_each_mutation_gives_exactly_its_findings(name, mutate, expected, fragme
 
 def test_every_check_is_covered_by_a_mutation():
     # NOVA-NET-012 depends on the settings (nat_mode), not on the snapshot alone: test_single_nat_is_one_finding...
-    covered = {m[2][0] for m in MUTATIONS} | {"NOVA-NET-012"}
+    # NOVA-EC2-005 asks something only of a Session Manager bastion: its mutations, with bastion_access ssm, are in
+    # test_audit_access.py.
+    covered = {m[2][0] for m in MUTATIONS} | {"NOVA-NET-012", "NOVA-EC2-005"}
 
     assert covered == set(audit.CHECK_IDS)
 
@@ -857,6 +873,7 @@ def test_no_bastion_expected_skips_bastion_checks():
         "NOVA-SG-001",
         "NOVA-SG-002",
         "NOVA-SG-006",
+        "NOVA-SG-007",
         "NOVA-EC2-001",
         "NOVA-EC2-002",
         "NOVA-EC2-003",

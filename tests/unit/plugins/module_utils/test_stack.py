@@ -44,7 +44,7 @@ def test_required_tags_are_the_design_tags_and_the_stack_name():
 def test_design_returns_a_copy_and_names_the_known_keys_when_asked_for_another():
     stack.design("ssh_cidrs").append("0.0.0.0/0")
     assert stack.design("ssh_cidrs") == ["203.0.113.0/24"]
-    with pytest.raises(KeyError, match="known: az_count, bastion_asg, bastion_cpu_alarm, bastion_instance_type, buckets"):
+    with pytest.raises(KeyError, match="known: az_count, bastion_access, bastion_asg, bastion_cpu_alarm, bastion_egress, bastion_instance_type, buckets"):
         stack.design("vpc")
 
 

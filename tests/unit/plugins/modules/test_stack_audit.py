@@ -150,6 +150,13 @@ def build_stack(url):
         GroupId=private_sg,
         IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "UserIdGroupPairs": [{"GroupId": bastion_sg}]}],
     )
+    # The bastion role's least-privilege egress instead of AWS's all-traffic default (NOVA-SG-007).
+    https_out = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+    ssh_into_vpc = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}
+    for group, egress in ((bastion_sg, [ssh_into_vpc, https_out]), (private_sg, [https_out])):
+        (found,) = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"]
+        ec2.revoke_security_group_egress(GroupId=group, IpPermissions=found["IpPermissionsEgress"])
+        ec2.authorize_security_group_egress(GroupId=group, IpPermissions=egress)
     buckets = {}
     for kind in ("app-logs", "backup"):
         for region in (REGION, DR):
