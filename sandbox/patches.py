@@ -523,6 +523,8 @@ def patch_deleted_vpc_endpoints() -> None:
         return answer
 
     VPCBackend.delete_vpc_endpoints = delete_vpc_endpoints
+
+
 # The AWS managed policies the stack attaches (the bastion's Session Manager role); every account has them on AWS.
 AWS_MANAGED_POLICIES = ("AmazonSSMManagedInstanceCore",)
 

@@ -205,6 +205,8 @@ def validate_options(params: Dict[str, Any]) -> Dict[str, Any]:
         ("eips_to_allocate", 0),
         ("nat_gateways_per_az", 0),
         ("max_instances", 0),
+        ("gateway_endpoints", 0),
+        ("interface_endpoints", 0),
     ):
         if params.get(option) is not None and params[option] < minimum:
             problems.append(

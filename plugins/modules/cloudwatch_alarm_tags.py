@@ -74,12 +74,41 @@ diff:
   returned: in diff mode (--diff), when the tags changed or would change
 """
 
+import re
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nova.infra.plugins.module_utils import aws_calls
+from ansible_collections.nova.infra.plugins.module_utils import problems as records
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import aws_failures
+
+ALARM_ARN = re.compile(r"^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:[0-9]{12}:alarm:.+$")
+
+
+def option_problems(arn, tags):
+    """Every bad option at once, before any AWS call: an alarm ARN, and tags CloudWatch accepts."""
+    found = []
+    if not ALARM_ARN.match(arn or ""):
+        found.append(records.problem(
+            "alarm_arn", arn, "is not a CloudWatch alarm ARN",
+            "pass the alarm_arn that amazon.aws.cloudwatch_metric_alarm returns "
+            "(arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME)",
+        ))
+    for key, value in tags.items():
+        key, value = str(key), "" if value is None else str(value)
+        if not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
+            found.append(records.problem(
+                f"tags.{key}", key, "is not a tag key CloudWatch accepts (1-128 characters, not starting with aws:)",
+                "use a shorter key without the reserved aws: prefix",
+            ))
+        if len(value) > 256:
+            found.append(records.problem(
+                f"tags.{key}", value[:40] + "...", "is longer than the 256 characters CloudWatch accepts in a tag value",
+                "shorten the value",
+            ))
+    return found
 
 
 def desired_tags(current, wanted, purge):
@@ -100,6 +129,9 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     arn = module.params["alarm_arn"]
+    found = option_problems(arn, module.params["tags"])
+    if found:
+        module.fail_json(msg=records.format_problems(found, "alarm tag", "read or changed"), problems=found)
     with aws_failures(module):
         client = aws_calls.connect(module, "cloudwatch")
         current = boto3_tag_list_to_ansible_dict(aws_calls.list_alarm_tags(client, arn))

@@ -54,6 +54,8 @@ def described_stack(port: int) -> dict:
     eips = ec2.describe_addresses()["Addresses"]
     tables = ec2.describe_route_tables()["RouteTables"]
     groups = ec2.describe_security_groups()["SecurityGroups"]
+    # The S3 gateway endpoint is a route target of the private route tables.
+    endpoints = [e for e in ec2.describe_vpc_endpoints()["VpcEndpoints"] if e["State"].lower() != "deleted"]
     for items, key, fallback in (
         (vpcs, "VpcId", "default-vpc"),
         (subnets, "SubnetId", "default-subnet"),
@@ -62,6 +64,7 @@ def described_stack(port: int) -> dict:
         (eips, "AllocationId", "untagged-eip"),
         (tables, "RouteTableId", "untagged-rt"),
         (groups, "GroupId", "untagged-sg"),
+        (endpoints, "VpcEndpointId", "untagged-vpce"),
     ):
         for item in items:
             names[item[key]] = _name(item, fallback)

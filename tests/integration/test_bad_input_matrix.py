@@ -705,6 +705,8 @@ MODULE_CASES = {
             "min_azs": ({"min_azs": 0}, "min_azs", "fix"),
             "required_azs": ({"required_azs": "us-west-2z"}, "required_azs", "us-west-2z", "fix"),
             "vpcs_to_create": ({"vpcs_to_create": -1}, "vpcs_to_create", "fix"),
+            "gateway_endpoints": ({"gateway_endpoints": -1}, "gateway_endpoints", "-1", "fix"),
+            "interface_endpoints": ({"interface_endpoints": -3}, "interface_endpoints", "-3", "fix"),
             "eips_to_allocate": ({"eips_to_allocate": -2}, "eips_to_allocate", "fix"),
             "nat_gateways_per_az": ({"nat_gateways_per_az": -1}, "nat_gateways_per_az", "fix"),
             "instance_type": ({"instance_type": "t3 micro"}, "instance_type", "t3 micro", "t3.micro"),
@@ -811,6 +813,15 @@ MODULE_CASES = {
             "source_available": ({"source_available": "unknown"}, "source_available", "bool"),
         },
     },
+    "cloudwatch_alarm_tags": {
+        "base": {"alarm_arn": "arn:aws:cloudwatch:us-west-2:123456789012:alarm:nova-production-bastion-cpu",
+                 "tags": {"Project": "nova"}},
+        "cases": {
+            "alarm_arn": ({"alarm_arn": "nova-production-bastion-cpu"}, "alarm_arn", "not a CloudWatch alarm ARN", "fix"),
+            "tags": ({"tags": {"aws:owner": "me"}}, "tags.aws:owner", "aws:", "fix"),
+            "purge_tags": ({"purge_tags": "sometimes"}, "purge_tags", "bool"),
+        },
+    },
     "network_drift": {
         "base": {
             "vpc_cidr": "10.0.0.0/16",
@@ -822,6 +833,10 @@ MODULE_CASES = {
         "cases": {
             "name_prefix": ({"name_prefix": "nova production"}, "name_prefix", "nova production", "fix"),
             "vpc_cidr": ({"vpc_cidr": "10.0.0.0/33"}, "vpc_cidr", "10.0.0.0/33", "fix"),
+            "nat_mode": ({"nat_mode": "two"}, "nat_mode", "per_az", "single"),
+            "s3_endpoint": ({"s3_endpoint": "sometimes"}, "s3_endpoint", "bool"),
+            "s3_endpoint_policy": ({"s3_endpoint_policy": "allow all"}, "s3_endpoint_policy", "dict"),
+            "interface_endpoints": ({"interface_endpoints": {"ssm": True}}, "interface_endpoints", "list"),
             "subnets": ({"subnets": [{"cidr": "10.0.0.0/24", "az": "us-west-2a"}]}, "subnets[0]", "tier", "fix"),
             "subnets.tier": (
                 {"subnets": [{"cidr": "10.0.0.0/24", "az": "us-west-2a", "tier": "dmz"}]},
@@ -880,6 +895,10 @@ MODULE_CASES = {
                 "fix",
             ),
             "expected_az_count": ({"expected_az_count": 0}, "expected_az_count", "fix"),
+            "nat_mode": ({"nat_mode": "two"}, "nat_mode", "per_az", "single"),
+            "nat_single_accepted": ({"nat_single_accepted": "perhaps"}, "nat_single_accepted", "bool"),
+            "s3_endpoint": ({"s3_endpoint": "sometimes"}, "s3_endpoint", "bool"),
+            "interface_endpoints": ({"interface_endpoints": {"ssm": True}}, "interface_endpoints", "list"),
             "min_free_ip_percent": ({"min_free_ip_percent": 150}, "min_free_ip_percent", "150", "fix"),
             "required_tags": ({"required_tags": "Project"}, "required_tags", "dict"),
             "buckets": ({"buckets": [{"region": "us-west-2"}]}, "name", "required"),

@@ -291,6 +291,8 @@ def test_a_failed_nat_gateway_beside_its_replacement_is_not_drift_and_alone_it_i
     found["nats"] = [n for n in found["nats"] if n["NatGatewayId"] != "nat-us-west-2a"]
     records = compare(found)["drift"]
     assert ("NAT gateway in us-west-2a", "count") in [(r["resource"], r["setting"]) for r in records]
+
+
 # ---------------------------------------------------------------- NAT mode single, VPC endpoints
 
 REGION = "us-west-2"

@@ -959,6 +959,8 @@ def test_named_zones_that_do_not_offer_the_type_are_refused_and_offerings_are_re
     assert report["instance_type"] == "t3.micro"
     assert "us-east-1a" in report["offered_zones"] and "us-east-1e" not in report["offered_zones"]
     assert sandboxctl.stats(url)["by_action"]["ec2:DescribeInstanceTypeOfferings"] == 1
+
+
 def test_endpoints_are_counted_against_their_quotas_and_the_quota_read_only_when_some_are_to_create(run_module, aws):
     ec2 = aws("ec2")
     own_vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
