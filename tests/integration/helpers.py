@@ -269,3 +269,21 @@ def run_molecule(scenario: str, tmp_path: Path, free_port: int) -> None:
     assert proc.returncode == 0, f"{log}:\n{output[failed_at : failed_at + 2000]}\n...\n{output[-1500:]}"
     for step in ("create", "converge", "idempotence", "verify", "destroy"):
         assert f"{step}: Executed: Successful" in output, f"{step} did not run:\n{output[-4000:]}"
+
+
+def role_play(role: str, name: str) -> str:
+    """A play running one nova.infra role on localhost against the sandbox (the variables run_playbook passes), for
+    tests that exercise a role without site.yml around it."""
+    return f"""
+- name: {name}
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/nova.infra.aws:
+      region: us-west-2
+      endpoint_url: "{{{{ nova_aws_endpoint_url }}}}"
+      access_key: "{{{{ nova_aws_access_key }}}}"
+      secret_key: "{{{{ nova_aws_secret_key }}}}"
+  roles:
+    - role: nova.infra.{role}
+"""

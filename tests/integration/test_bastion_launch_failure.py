@@ -16,6 +16,7 @@ import pytest
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import CATALOGUE
 
 from helpers import aws
+from helpers import role_play
 from helpers import run_playbook
 from helpers import tags_of
 
@@ -29,19 +30,7 @@ WAIT_TASK = (
     "launch it"
 )
 
-BASTION_ONLY = """
-- name: Build the bastion on the network the test made
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/nova.infra.aws:
-      region: us-west-2
-      endpoint_url: "{{ nova_aws_endpoint_url }}"
-      access_key: "{{ nova_aws_access_key }}"
-      secret_key: "{{ nova_aws_secret_key }}"
-  roles:
-    - role: nova.infra.bastion
-"""
+BASTION_ONLY = role_play("bastion", "Build the bastion on the network the test made")
 
 
 def public_network(ec2):

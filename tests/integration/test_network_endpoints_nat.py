@@ -18,6 +18,7 @@ import botocore.exceptions
 import pytest
 
 from helpers import aws
+from helpers import role_play
 from helpers import run_playbook
 from helpers import tags_of
 
@@ -27,19 +28,7 @@ PREFIX = "nova-vpce"
 CIDR = "10.62.0.0/16"
 REGION = "us-west-2"
 
-NETWORK = """
-- name: The network role alone
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/nova.infra.aws:
-      region: us-west-2
-      endpoint_url: "{{ nova_aws_endpoint_url }}"
-      access_key: "{{ nova_aws_access_key }}"
-      secret_key: "{{ nova_aws_secret_key }}"
-  roles:
-    - role: nova.infra.network
-"""
+NETWORK = role_play("network", "The network role alone")
 
 
 def network(tmp_path, port, state="present", **variables):
