@@ -37,7 +37,6 @@ HEAVY_FIRST = [
     "test_lifecycle.py",  # 192 s
     "test_molecule.py",  # 119 s
     "test_run_lock.py",  # 128 s (measured alone, one worker)
-    "test_az_loss_drill.py",  # ~150 s (measured alone, one worker)
     "test_bad_input_matrix.py",  # 114 s
     "test_bad_input.py",  # 110 s
     "test_resilience.py",  # 92 s
