@@ -34,10 +34,9 @@ HEAVY_FIRST = [
     "test_quality_gates.py",  # 223 s
     "test_site.py",  # 206 s
     "test_molecule_dr.py",  # 203 s
-    "test_lifecycle.py",  # 192 s
+    "test_lifecycle.py",  # ~314 s (measured alone, one worker, 2026-12-03, with the AZ-loss drill moved in: 305 + 166 s before)
     "test_molecule.py",  # 119 s
     "test_run_lock.py",  # 128 s (measured alone, one worker)
-    "test_az_loss_drill.py",  # ~150 s (measured alone, one worker)
     "test_bad_input_matrix.py",  # 114 s
     "test_bad_input.py",  # 110 s
     "test_resilience.py",  # 92 s

@@ -191,9 +191,9 @@ def record(port: int, state_dir: Path, work_dir: Path) -> dict:
 
 def record_steps(port: int, state_dir: Path, work_dir: Path, seed=seed_objects):
     """record(), one step at a time: yields (playbook policy, segments so far) after each step of SEQUENCE, so a
-    caller can look at the stack between steps (tests/integration/test_lifecycle.py checks the DR drill's outcome
-    before the teardown). seed(port) fills the primary's buckets before dr-failover. Key pair and reports:
-    work_dir/secrets and work_dir/reports."""
+    caller can look at the stack between steps (tests/integration/test_lifecycle.py checks the AZ-loss drill's
+    outcome around its two steps, and the DR drill's before the teardown). seed(port) fills the primary's buckets
+    before dr-failover. Key pair and reports: work_dir/secrets and work_dir/reports."""
     bin_dir = Path(sys.executable).parent
     env = dict(os.environ)
     env.update(
