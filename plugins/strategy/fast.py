@@ -32,6 +32,10 @@ description:
   - The collection's filter and action plugins are imported in the controller before the first task worker is
     forked, which then inherits them instead of compiling them again for each task, and the garbage collector leaves
     out what the controller held before each fork (Python's C(gc.freeze)), so a worker does not walk the inherited heap.
+  - A plain task (no loop, delegation or include) that its C(when) skips is decided in the controller, exactly as
+    Ansible's task executor decides it, and its skipped result is sent as a task worker sends it, so no worker is
+    forked for it (a no-op C(site.yml) skips about 40 tasks). Any error while evaluating the condition leaves the
+    task to a worker as before. E(NOVA_SKIP_IN_CONTROLLER=0) switches this off.
   - Mitogen's own modules (its bootstrap, and the few a worker is sent) go as their source files are, instead of
     being stripped of comments and docstrings again on every run.
   - Every module's result is the same as with the linear strategy; the whole test suite runs with this strategy.
@@ -60,7 +64,7 @@ display = Display()
 
 
 def _switched_off(name):
-    """The collection's speed switches: NOVA_MITOGEN, NOVA_CLIENT_CACHE (0, false, no or off)."""
+    """The collection's speed switches: NOVA_MITOGEN, NOVA_CLIENT_CACHE, NOVA_SKIP_IN_CONTROLLER (0, false, no or off)."""
     return os.environ.get(name, "").strip().lower() in ("0", "false", "no", "off")
 
 
