@@ -42,7 +42,8 @@ description:
   - "Known limit of Mitogen: an amazon.aws module run with C(async) waits for its whole async timeout. Give such a
     task C(vars: {ansible_connection: ansible.builtin.local}) so it takes Ansible's own path (this collection has
     none)."
-  - A play of at most three tasks (an include counts as more) runs exactly as C(ansible.builtin.linear), without
+  - A play of at most three tasks (an include counts as more) runs as C(ansible.builtin.linear) (skipped tasks still
+    decided in the controller), without
     Mitogen, whose start-up costs more than it saves on so few tasks.
   - When the C(mitogen) package is not installed the strategy is C(ansible.builtin.linear), with a warning that says
     how to install it, so the collection's playbooks never depend on it to run.
@@ -278,7 +279,7 @@ if _MISSING is None:
         def run(self, iterator, play_context):
             if _static_task_count(iterator) <= LINEAR_UP_TO:
                 # Mitogen's start-up (its multiplexer and worker processes, ~1 s of CPU) costs more than it saves
-                # on a play this short: exactly ansible.builtin.linear, without Mitogen.
+                # on a play this short: ansible.builtin.linear's run, without Mitogen.
                 return _Linear.run(self, iterator, play_context)
             _collection_dirs()  # in the controller, so every forked task worker inherits the list
             _preload_own_plugins()
