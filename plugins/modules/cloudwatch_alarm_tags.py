@@ -9,8 +9,8 @@ module: cloudwatch_alarm_tags
 version_added: 0.1.0
 short_description: Tag a CloudWatch alarm
 description:
-  - Sets the tags of one CloudWatch alarm, idempotently (C(ListTagsForResource), then C(TagResource) and with
-    O(purge_tags=true) C(UntagResource) only for what differs), and returns the alarm's tags.
+  - Sets the tags of one CloudWatch alarm, idempotently (C(ListTagsForResource) unless O(current_tags) is given, then
+    C(TagResource) and with O(purge_tags=true) C(UntagResource) only for what differs), and returns the alarm's tags.
   - M(amazon.aws.cloudwatch_metric_alarm) has no tags option; the monitoring role runs this module right after it,
     for the alarms it created or changed, so a stack in sync costs no request.
 author:
@@ -31,6 +31,14 @@ options:
       - Remove the alarm's other tags.
     type: bool
     default: false
+  current_tags:
+    description:
+      - The tags the alarm carries now, when the caller knows them; the module then does not read them
+        (no C(ListTagsForResource)).
+      - V({}) for an alarm that the task before has just created with M(amazon.aws.cloudwatch_metric_alarm), which
+        creates alarms without tags. The monitoring role passes it for the alarms its read before did not find.
+      - Unset (the default), the module reads the alarm's tags.
+    type: dict
 notes:
   - Supports check mode and diff mode.
   - "IAM permissions: C(cloudwatch:ListTagsForResource), C(cloudwatch:TagResource), and C(cloudwatch:UntagResource)
@@ -126,6 +134,7 @@ def main():
         alarm_arn=dict(type="str", required=True),
         tags=dict(type="dict", required=True),
         purge_tags=dict(type="bool", default=False),
+        current_tags=dict(type="dict"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     arn = module.params["alarm_arn"]
@@ -134,7 +143,11 @@ def main():
         module.fail_json(msg=records.format_problems(found, "alarm tag", "read or changed"), problems=found)
     with aws_failures(module):
         client = aws_calls.connect(module, "cloudwatch")
-        current = boto3_tag_list_to_ansible_dict(aws_calls.list_alarm_tags(client, arn))
+        known = module.params["current_tags"]
+        if known is None:
+            current = boto3_tag_list_to_ansible_dict(aws_calls.list_alarm_tags(client, arn))
+        else:
+            current = {str(key): "" if value is None else str(value) for key, value in known.items()}
         after, to_set, to_remove = desired_tags(current, module.params["tags"], module.params["purge_tags"])
         changed = bool(to_set or to_remove)
         if changed and not module.check_mode:

@@ -72,3 +72,20 @@ def test_a_missing_alarm_fails_with_the_aws_error(alarm, run_module):
     result = run_module({"alarm_arn": arn.replace("bastion-cpu", "gone"), "tags": TAGS})
     assert result.get("failed") is True
     assert "CloudWatch alarm" in result["msg"]
+
+
+def test_known_current_tags_are_not_read(alarm, run_module, monkeypatch):
+    """current_tags: the caller's knowledge stands for the read (no ListTagsForResource); the writes are the same."""
+    arn, client = alarm
+    client.untag_resource(ResourceARN=arn, TagKeys=["Owner"])
+
+    def no_read(*args, **kwargs):
+        raise AssertionError("ListTagsForResource was called although current_tags was given")
+
+    monkeypatch.setattr(cloudwatch_alarm_tags.aws_calls, "list_alarm_tags", no_read)
+    result = run_module({"alarm_arn": arn, "tags": TAGS, "current_tags": {}})
+    assert result["changed"] is True and result["tags"] == TAGS
+    assert result["diff"] == {"before": {}, "after": TAGS}
+    assert tags(client, arn) == TAGS
+    again = run_module({"alarm_arn": arn, "tags": TAGS, "current_tags": TAGS})
+    assert again["changed"] is False and again["tags"] == TAGS
