@@ -691,8 +691,11 @@ def ensure_route_table_absent(connection, module: AnsibleAWSModule) -> Dict[str,
     return {"changed": changed}
 
 
-def get_route_table_info(connection, module: AnsibleAWSModule, route_table: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-    result = get_route_table_by_id(connection, route_table["RouteTableId"]) or {}
+def get_route_table_info(
+    connection, module: AnsibleAWSModule, route_table: Dict[str, Any], known: Optional[Dict[str, Any]] = None  # nova.infra
+) -> Optional[Dict[str, Any]]:
+    # nova.infra: the table as the wait below has just read it, when it did
+    result = known or get_route_table_by_id(connection, route_table["RouteTableId"]) or {}
     if result:
         # nova.infra: the tags DescribeRouteTables returned, instead of a DescribeTags call
         result["Tags"] = boto3_tag_list_to_ansible_dict(result.get("Tags", []))
@@ -739,15 +742,16 @@ def route_table_settled(route_table: Dict[str, Any], route_specs: List[Dict[str,
 
 def wait_for_route_table_settled(
     connection, route_table_id: str, route_specs: List[Dict[str, Any]], subnet_ids: List[str], timeout: float = 30
-) -> None:
+) -> Dict[str, Any]:
     """nova.infra: poll (at once, then with a growing delay) until the table reads back as set, for at most
-    `timeout` seconds; returns either way, as upstream's sleep did, and the module reports what it reads."""
+    `timeout` seconds; returns either way, as upstream's sleep did, with the table as last read, which the module
+    reports (upstream reads it once more)."""
     deadline = monotonic() + timeout
     delay = 0.25
     while True:
         current = get_route_table_by_id(connection, route_table_id) or {}
         if route_table_settled(current, route_specs, subnet_ids) or monotonic() + delay > deadline:
-            return
+            return current
         sleep(delay)
         delay = min(delay * 2, 5)
 
@@ -784,6 +788,8 @@ def ensure_route_table_present(connection, module: AnsibleAWSModule) -> Dict[str
         route_table = create_route_table(connection, vpc_id, tags)
         # try to wait for route table to be present before moving on
         wait_for_resource_state(connection, module, "route_table_exists", RouteTableIds=[route_table["RouteTableId"]])
+        # nova.infra: created with its tags (TagSpecifications), so they are not read and compared again
+        tags_valid = True
 
     if routes is not None:
         changed |= ensure_routes(
@@ -826,16 +832,17 @@ def ensure_route_table_present(connection, module: AnsibleAWSModule) -> Dict[str
         gateway_changed = False
     changed = changed or gateway_changed
 
+    settled = None  # nova.infra
     if changed and not module.check_mode:
         # nova.infra: wait for the state this run set, instead of upstream's fixed sleep(5) (also in check mode)
-        wait_for_route_table_settled(
+        settled = wait_for_route_table_settled(
             connection,
             route_table["RouteTableId"],
             routes or [],
             [subnet["SubnetId"] for subnet in associated_subnets] if subnets is not None else [],
         )
 
-    return dict(changed=changed, route_table=get_route_table_info(connection, module, route_table))
+    return dict(changed=changed, route_table=get_route_table_info(connection, module, route_table, settled))  # nova.infra
 
 
 def main() -> None:
