@@ -81,7 +81,8 @@ _SKIP_IN_CONTROLLER = not _switched_off("NOVA_SKIP_IN_CONTROLLER")
 _RUN_IN_CONTROLLER = not _switched_off("NOVA_RUN_IN_CONTROLLER")
 # ansible-core's action plugins that run entirely in the controller and never use the connection (each declares
 # _requires_connection = False and neither transfers files nor runs a module), by their files in ansible/plugins/action.
-_CONTROLLER_ACTIONS = frozenset(f"{name}.py" for name in ("set_fact", "assert", "debug", "fail", "validate_argument_spec"))
+_CONTROLLER_ACTION_NAMES = frozenset(("set_fact", "assert", "debug", "fail", "validate_argument_spec"))
+_CONTROLLER_ACTIONS = frozenset(f"{name}.py" for name in _CONTROLLER_ACTION_NAMES)
 _MISSING = None
 
 try:
@@ -365,7 +366,10 @@ if _MISSING is None:
             from ansible.plugins import loader as plugin_loader
 
             if (
-                task.loop is not None
+                # Only a name like those (debug, ansible.builtin.debug, ansible.legacy.debug...) is looked up further:
+                # a module's task costs no plugin loader search here.
+                task.action.rpartition(".")[2] not in _CONTROLLER_ACTION_NAMES
+                or task.loop is not None
                 or task.loop_with
                 or task.delegate_to
                 or task.until
