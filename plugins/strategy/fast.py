@@ -36,6 +36,12 @@ description:
     Ansible's task executor decides it, and its skipped result is sent as a task worker sends it, so no worker is
     forked for it (a no-op C(site.yml) skips about 40 tasks). Any error while evaluating the condition leaves the
     task to a worker as before. E(NOVA_SKIP_IN_CONTROLLER=0) switches this off.
+  - A plain task (no loop, delegation, include, C(until), C(retries), C(async) or C(timeout)) whose action is one of
+    ansible-core's controller-side actions that never use the connection (C(ansible.builtin.set_fact), C(assert),
+    C(debug), C(fail) and C(validate_argument_spec), the plugins ansible-core ships, not an override of the same name)
+    is run in the controller by Ansible's own task executor, on copies of the task, play context and variables as a
+    forked worker has them, and its result is sent as a task worker sends it, so no worker is forked for it. Any error
+    before the task executor runs leaves the task to a worker as before. E(NOVA_RUN_IN_CONTROLLER=0) switches this off.
   - Mitogen's own modules (its bootstrap, and the few a worker is sent) go as their source files are, instead of
     being stripped of comments and docstrings again on every run.
   - Every module's result is the same as with the linear strategy; the whole test suite runs with this strategy.
@@ -65,12 +71,18 @@ display = Display()
 
 
 def _switched_off(name):
-    """The collection's speed switches: NOVA_MITOGEN, NOVA_CLIENT_CACHE, NOVA_SKIP_IN_CONTROLLER (0, false, no or off)."""
+    """The collection's speed switches: NOVA_MITOGEN, NOVA_CLIENT_CACHE, NOVA_SKIP_IN_CONTROLLER, NOVA_RUN_IN_CONTROLLER
+    (0, false, no or off)."""
     return os.environ.get(name, "").strip().lower() in ("0", "false", "no", "off")
 
 
 _DISABLED = _switched_off("NOVA_MITOGEN")
 _SKIP_IN_CONTROLLER = not _switched_off("NOVA_SKIP_IN_CONTROLLER")
+_RUN_IN_CONTROLLER = not _switched_off("NOVA_RUN_IN_CONTROLLER")
+# ansible-core's action plugins that run entirely in the controller and never use the connection (each declares
+# _requires_connection = False and neither transfers files nor runs a module), by their files in ansible/plugins/action.
+_CONTROLLER_ACTION_NAMES = frozenset(("set_fact", "assert", "debug", "fail", "validate_argument_spec"))
+_CONTROLLER_ACTIONS = frozenset(f"{name}.py" for name in _CONTROLLER_ACTION_NAMES)
 _MISSING = None
 
 try:
@@ -292,6 +304,8 @@ if _MISSING is None:
             gc.freeze()
             if _SKIP_IN_CONTROLLER and self._skipped_without_worker(host, task, task_vars, play_context):
                 return None
+            if _RUN_IN_CONTROLLER and self._ran_without_worker(host, task, task_vars, play_context):
+                return None
             return super()._queue_task(host, task, task_vars, play_context)
 
         def _skipped_without_worker(self, host, task, task_vars, play_context):
@@ -336,6 +350,99 @@ if _MISSING is None:
             )
             self._pending_results += 1
             return True
+
+        def _ran_without_worker(self, host, task, task_vars, play_context):
+            """A task whose action is one of ansible-core's controller-side actions (set_fact, assert, debug, fail,
+            validate_argument_spec: none uses the connection), run here by Ansible's TaskExecutor as a WorkerProcess
+            runs it, its result sent as a worker sends it: no worker is forked (~35 ms of CPU each). The executor gets
+            copies of the task (with its parent blocks), play context and variables, as a forked worker has them, since
+            it squashes and templates the task in place and writes registered values and facts into the variables.
+            Only plain tasks (no loop, delegation, include, until, retries, async or timeout: the executor would sleep
+            or set an alarm in the controller); anything else, or any error before the executor runs, goes to a worker
+            as before."""
+            from ansible import constants as C
+            from ansible._internal import _task
+            from ansible.executor.task_executor import TaskExecutor
+            from ansible.plugins import loader as plugin_loader
+
+            if (
+                # Only a name like those (debug, ansible.builtin.debug, ansible.legacy.debug...) is looked up further:
+                # a module's task costs no plugin loader search here.
+                task.action.rpartition(".")[2] not in _CONTROLLER_ACTION_NAMES
+                or task.loop is not None
+                or task.loop_with
+                or task.delegate_to
+                or task.until
+                or task.retries is not None
+                or task.async_val
+                or task.timeout
+                or task.action in C._ACTION_ALL_INCLUDES  # pylint: disable=protected-access
+                or task.action in C._ACTION_META  # pylint: disable=protected-access
+            ):
+                return False
+            try:
+                if not _is_controller_action(task):
+                    return False
+                worker_task = task.copy(exclude_tasks=True)
+                executor = TaskExecutor(
+                    host,
+                    worker_task,
+                    dict(task_vars),
+                    play_context.copy(),
+                    self._loader,
+                    plugin_loader.get_plugin_loader_namespace(),
+                    self._final_q,
+                    self._variable_manager,
+                )
+            except Exception as exc:  # pylint: disable=broad-exception-caught
+                display.vvv(f"nova.infra.fast: {task.action} left to a task worker: {exc}")
+                return False
+            self._queued_task_cache[(host.name, task._uuid)] = {  # pylint: disable=protected-access
+                "host": host, "task": task, "task_vars": task_vars, "play_context": play_context,
+            }
+            self._tqm.send_callback("v2_runner_on_start", host, task)
+            # As WorkerProcess.run and _run: the executor returns a result for any error of the task.
+            with _task.TaskContext(worker_task):
+                result = executor.run()
+            _send_as_a_worker(self._final_q, host, worker_task, result)
+            self._pending_results += 1
+            return True
+
+    def _is_controller_action(task):
+        """True when the task's action plugin is one of _CONTROLLER_ACTIONS as ansible-core ships it (not a plugin of
+        the same name in a collection or an action_plugins directory, nor a subclass of one)."""
+        import inspect
+
+        import ansible.plugins.action
+        from ansible.plugins.loader import action_loader
+
+        cls = action_loader.get(task.action, class_only=True, collection_list=task.collections)
+        # The plugin's own class: under Mitogen's strategy the loader returns a class (named after the action) of
+        # Mitogen's ActionModuleMixin over it.
+        own = next((klass for klass in getattr(cls, "__mro__", ()) if klass.__name__ == "ActionModule"), None)
+        if own is None:
+            return False
+        path = inspect.getfile(own)
+        return (os.path.basename(path) in _CONTROLLER_ACTIONS
+                and os.path.dirname(path) == os.path.dirname(ansible.plugins.action.__file__))
+
+    def _send_as_a_worker(final_q, host, task, result):
+        """Send the result of a task run in the controller as WorkerProcess._run sends it."""
+        from ansible._internal._errors import _error_utils
+        from ansible.errors import AnsibleError
+        from ansible.executor.task_result import _RawTaskResult
+
+        try:
+            final_q.send_task_result(_RawTaskResult(host=host, task=task, return_data=result,
+                                                    task_fields=task.dump_attrs()))
+        except Exception as ex:  # pylint: disable=broad-exception-caught
+            try:
+                raise AnsibleError("Task result omitted due to queue send failure.") from ex
+            except Exception as ex_wrapper:  # pylint: disable=broad-exception-caught
+                final_q.send_task_result(_RawTaskResult(
+                    host=host, task=task, return_data=_error_utils.result_dict_from_exception(ex_wrapper),
+                    task_fields={},
+                ))
 
 else:
 

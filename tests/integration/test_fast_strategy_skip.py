@@ -1,6 +1,10 @@
 """The fast strategy decides a task its `when` skips in the controller (no task worker forked): the run must read
 exactly as when a worker decides it (NOVA_SKIP_IN_CONTROLLER=0): the same skipped results, with their
-false_condition and no_log, the same registered variable, and the same tasks run."""
+false_condition and no_log, the same registered variable, and the same tasks run.
+
+It also runs ansible-core's controller-side actions (set_fact, assert, debug, fail, validate_argument_spec) in the
+controller: the run must read exactly as when workers run them (NOVA_RUN_IN_CONTROLLER=0): the same results, facts
+(cacheable too), registered values, failures ignored or not, no_log, changed_when/failed_when and warnings."""
 
 from __future__ import annotations
 
@@ -47,22 +51,83 @@ PLAYBOOK = """
     - name: Padding so the play runs through Mitogen
       ansible.builtin.debug:
         msg: pad
+    - name: Set a cacheable fact
+      ansible.builtin.set_fact:
+        fact_one: "{{ flag | ternary('yes', 'no') }}"
+        cacheable: true
+    - name: Set a fact
+      ansible.builtin.set_fact:
+        fact_two: [1, 2]
+    - name: A registered assert
+      ansible.builtin.assert:
+        that: fact_one == 'no'
+        success_msg: fine
+      register: assert_ok
+    - name: A failing assert, ignored
+      ansible.builtin.assert:
+        that: fact_two | length == 3
+        fail_msg: not three
+      ignore_errors: true
+      register: assert_failed
+    - name: Debug of a registered variable
+      ansible.builtin.debug:
+        var: assert_failed
+    - name: Debug of a message
+      ansible.builtin.debug:
+        msg: "{{ fact_one }} {{ fact_two }} {{ assert_ok.msg }} {{ hostvars[inventory_hostname].fact_one }}"
+    - name: Debug of the facts
+      ansible.builtin.debug:
+        var: ansible_facts
+    - name: Debug, no_log
+      ansible.builtin.debug:
+        msg: s3cr3t-value
+      no_log: true
+      register: hidden_debug
+    - name: Debug, changed_when and failed_when
+      ansible.builtin.debug:
+        msg: judged
+      changed_when: fact_one == 'no'
+      failed_when: fact_two | length == 2
+      ignore_errors: true
+    - name: Debug that warns
+      ansible.builtin.debug:
+        var: omit
+    - name: Fail, ignored
+      ansible.builtin.fail:
+        msg: failing on purpose
+      ignore_errors: true
+      register: failed_on_purpose
+    - name: Validate arguments
+      ansible.builtin.validate_argument_spec:
+        argument_spec:
+          fact_one:
+            type: str
+            required: true
+        provided_arguments:
+          fact_one: "{{ fact_one }}"
+    - name: The registered results
+      ansible.builtin.debug:
+        msg: "{{ [hidden_debug, failed_on_purpose.msg, assert_ok.changed] }}"
 """
 
 
-def _run(tmp_path, skip_in_controller):
+def _run(tmp_path, skip_in_controller, run_in_controller="1", playbook_text=PLAYBOOK):
     playbook = tmp_path / "skip.yml"
-    playbook.write_text(PLAYBOOK)
+    playbook.write_text(playbook_text)
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-               ANSIBLE_NOCOLOR="1", NOVA_SKIP_IN_CONTROLLER=skip_in_controller)
+               ANSIBLE_NOCOLOR="1", NOVA_SKIP_IN_CONTROLLER=skip_in_controller,
+               NOVA_RUN_IN_CONTROLLER=run_in_controller, ANSIBLE_CACHE_PLUGIN="ansible.builtin.jsonfile",
+               ANSIBLE_CACHE_PLUGIN_CONNECTION=str(tmp_path / f"facts-{skip_in_controller}{run_in_controller}"))
     proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,", str(playbook)], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     document = json.loads(proc.stdout[proc.stdout.find("{"):])
     tasks = document["plays"][0]["tasks"]
+    # The fact cache (jsonfile writes <prefix>localhost): what the cacheable set_fact stored.
+    cache = [json.loads(path.read_text()) for path in (tmp_path / f"facts-{skip_in_controller}{run_in_controller}").glob("*localhost")]
     return [
         (task["task"]["name"], task["hosts"]["localhost"]) for task in tasks
-    ], document["stats"]
+    ], document["stats"], cache
 
 
 def test_skipped_tasks_read_the_same_decided_in_the_controller_or_by_a_worker(tmp_path):
@@ -74,3 +139,56 @@ def test_skipped_tasks_read_the_same_decided_in_the_controller_or_by_a_worker(tm
     assert results["Skipped, registered"]["false_condition"] == "flag"
     assert results["The registered result of the skipped task"]["skipped_command"]["skipped"] is True
     assert results["Run, its condition true"]["msg"] == "ran"
+
+
+def test_controller_side_actions_read_the_same_run_in_the_controller_or_by_a_worker(tmp_path):
+    in_controller = _run(tmp_path, "1", "1")
+    by_worker = _run(tmp_path, "1", "0")
+    assert [name for name, _ in in_controller[0]] == [name for name, _ in by_worker[0]]
+    for (name, result), (_, expected) in zip(in_controller[0], by_worker[0], strict=True):
+        assert result == expected, name
+    assert in_controller[1] == by_worker[1]
+    results = dict(in_controller[0])
+    assert results["Set a cacheable fact"]["ansible_facts"] == {"fact_one": "no"}
+    assert in_controller[2] == by_worker[2]  # the fact cache: the cacheable fact only
+    assert len(in_controller[2]) == 1
+    assert "fact_one" in json.dumps(in_controller[2]) and "fact_two" not in json.dumps(in_controller[2])
+    assert results["A registered assert"]["msg"] == "fine"
+    assert results["A failing assert, ignored"]["failed"] is True
+    assert results["A failing assert, ignored"]["msg"] == "not three"
+    assert results["Debug of a registered variable"]["assert_failed"]["failed"] is True
+    assert results["Debug of a message"]["msg"] == "no [1, 2] fine no"
+    assert results["Debug of the facts"]["ansible_facts"]["fact_one"] == "no"
+    assert "s3cr3t" not in json.dumps(results["Debug, no_log"])
+    assert results["Debug, changed_when and failed_when"]["changed"] is True
+    assert results["Debug, changed_when and failed_when"]["failed"] is True
+    assert results["Debug that warns"]["warnings"]
+    assert results["Fail, ignored"]["failed"] is True
+    assert results["Fail, ignored"]["msg"] == "failing on purpose"
+    assert results["The registered results"]["msg"][1:] == ["failing on purpose", False]
+    # no_log censors what is shown, not what is registered (Ansible's behaviour, the same both ways).
+    assert results["The registered results"]["msg"][0]["msg"] == "s3cr3t-value"
+    assert in_controller[1]["localhost"]["ignored"] == 3
+    assert in_controller[1]["localhost"]["failures"] == 0
+
+
+PIDS = """
+- name: Where the controller-side actions run
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+""" + "".join(f"""
+    - name: Process {number}
+      ansible.builtin.debug:
+        msg: "{{{{ lookup('ansible.builtin.pipe', 'echo $PPID') }}}}"
+""" for number in range(4))
+
+
+def test_controller_side_actions_fork_no_worker_unless_switched_off(tmp_path):
+    """A lookup runs in the process that runs its task: one process (the controller) for all four tasks, or a
+    worker each when switched off."""
+    in_controller = {result["msg"] for _, result in _run(tmp_path, "1", "1", PIDS)[0]}
+    by_worker = {result["msg"] for _, result in _run(tmp_path, "1", "0", PIDS)[0]}
+    assert len(in_controller) == 1
+    assert len(by_worker) == 4
