@@ -144,8 +144,8 @@ def test_skipped_tasks_read_the_same_decided_in_the_controller_or_by_a_worker(tm
 def test_controller_side_actions_read_the_same_run_in_the_controller_or_by_a_worker(tmp_path):
     in_controller = _run(tmp_path, "1", "1")
     by_worker = _run(tmp_path, "1", "0")
-    assert [name for name, _ in in_controller[0]] == [name for name, _ in by_worker[0]]
-    for (name, result), (_, expected) in zip(in_controller[0], by_worker[0], strict=True):
+    assert [task[0] for task in in_controller[0]] == [task[0] for task in by_worker[0]]
+    for (name, result), (_name, expected) in zip(in_controller[0], by_worker[0], strict=True):
         assert result == expected, name
     assert in_controller[1] == by_worker[1]
     results = dict(in_controller[0])
@@ -188,7 +188,7 @@ PIDS = """
 def test_controller_side_actions_fork_no_worker_unless_switched_off(tmp_path):
     """A lookup runs in the process that runs its task: one process (the controller) for all four tasks, or a
     worker each when switched off."""
-    in_controller = {result["msg"] for _, result in _run(tmp_path, "1", "1", PIDS)[0]}
-    by_worker = {result["msg"] for _, result in _run(tmp_path, "1", "0", PIDS)[0]}
+    in_controller = {task[1]["msg"] for task in _run(tmp_path, "1", "1", PIDS)[0]}
+    by_worker = {task[1]["msg"] for task in _run(tmp_path, "1", "0", PIDS)[0]}
     assert len(in_controller) == 1
     assert len(by_worker) == 4
