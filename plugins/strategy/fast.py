@@ -32,16 +32,18 @@ description:
   - The collection's filter and action plugins are imported in the controller before the first task worker is
     forked, which then inherits them instead of compiling them again for each task, and the garbage collector leaves
     out what the controller held before each fork (Python's C(gc.freeze)), so a worker does not walk the inherited heap.
-  - A plain task (no loop, delegation or include) that its C(when) skips is decided in the controller, exactly as
-    Ansible's task executor decides it, and its skipped result is sent as a task worker sends it, so no worker is
-    forked for it (a no-op C(site.yml) skips about 40 tasks). Any error while evaluating the condition leaves the
-    task to a worker as before. E(NOVA_SKIP_IN_CONTROLLER=0) switches this off.
+  - A task or dynamic include (C(include_tasks), C(include_role)) without a loop or delegation that its C(when) skips
+    is decided in the controller, exactly as Ansible's task executor decides it, and its skipped result is sent as a
+    task worker sends it, so no worker is forked for it (a no-op C(site.yml) skips about 40 tasks and 10 includes).
+    Any error while evaluating the condition leaves the task to a worker as before. E(NOVA_SKIP_IN_CONTROLLER=0)
+    switches this off.
   - A plain task (no loop, delegation, include, C(until), C(retries), C(async) or C(timeout)) whose action is one of
     ansible-core's controller-side actions that never use the connection (C(ansible.builtin.set_fact), C(assert),
-    C(debug), C(fail) and C(validate_argument_spec), the plugins ansible-core ships, not an override of the same name)
-    is run in the controller by Ansible's own task executor, on copies of the task, play context and variables as a
-    forked worker has them, and its result is sent as a task worker sends it, so no worker is forked for it. Any error
-    before the task executor runs leaves the task to a worker as before. E(NOVA_RUN_IN_CONTROLLER=0) switches this off.
+    C(debug), C(fail) and C(validate_argument_spec), the plugins ansible-core ships, not an override of the same name,
+    and this collection's M(nova.infra.validate_settings)) is run in the controller by Ansible's own task executor, on
+    copies of the task, play context and variables as a forked worker has them, and its result is sent as a task
+    worker sends it, so no worker is forked for it. Any error before the task executor runs leaves the task to a
+    worker as before. E(NOVA_RUN_IN_CONTROLLER=0) switches this off.
   - Mitogen's own modules (its bootstrap, and the few a worker is sent) go as their source files are, instead of
     being stripped of comments and docstrings again on every run.
   - Every module's result is the same as with the linear strategy; the whole test suite runs with this strategy.
@@ -81,8 +83,11 @@ _SKIP_IN_CONTROLLER = not _switched_off("NOVA_SKIP_IN_CONTROLLER")
 _RUN_IN_CONTROLLER = not _switched_off("NOVA_RUN_IN_CONTROLLER")
 # ansible-core's action plugins that run entirely in the controller and never use the connection (each declares
 # _requires_connection = False and neither transfers files nor runs a module), by their files in ansible/plugins/action.
-_CONTROLLER_ACTION_NAMES = frozenset(("set_fact", "assert", "debug", "fail", "validate_argument_spec"))
-_CONTROLLER_ACTIONS = frozenset(f"{name}.py" for name in _CONTROLLER_ACTION_NAMES)
+_CONTROLLER_ACTIONS = frozenset(f"{name}.py" for name in ("set_fact", "assert", "debug", "fail", "validate_argument_spec"))
+# This collection's own: nova.infra.validate_settings judges a role's settings on the controller (no connection).
+_OWN_CONTROLLER_ACTIONS = frozenset(("validate_settings.py",))
+_OWN_ACTION_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "action")
+_CONTROLLER_ACTION_NAMES = frozenset(name[:-3] for name in _CONTROLLER_ACTIONS | _OWN_CONTROLLER_ACTIONS)
 _MISSING = None
 
 try:
@@ -311,8 +316,10 @@ if _MISSING is None:
         def _skipped_without_worker(self, host, task, task_vars, play_context):
             """A task its `when` skips, decided here as Ansible's task executor decides it, its result sent as a
             worker sends it: no worker is forked for it (~35 ms of CPU each; a no-op site.yml skips ~40 tasks).
-            Only plain tasks (no loop, delegation or include); anything else, or any doubt (an error while
-            evaluating), goes to a worker as before, which evaluates the condition itself."""
+            Only tasks and dynamic includes without a loop or delegation (the executor decides an include's `when`
+            before anything of the include, and the strategy ignores a skipped include's result as it does a worker's);
+            anything else, or any doubt (an error while evaluating), goes to a worker as before, which evaluates the
+            condition itself."""
             from ansible import constants as C
             from ansible._internal._templating._engine import TemplateEngine
             from ansible.executor.task_result import _RawTaskResult
@@ -322,7 +329,6 @@ if _MISSING is None:
                 or task.loop is not None
                 or task.loop_with
                 or task.delegate_to
-                or task.action in C._ACTION_ALL_INCLUDES  # pylint: disable=protected-access
                 or task.action in C._ACTION_META  # pylint: disable=protected-access
             ):
                 return False
@@ -409,8 +415,8 @@ if _MISSING is None:
             return True
 
     def _is_controller_action(task):
-        """True when the task's action plugin is one of _CONTROLLER_ACTIONS as ansible-core ships it (not a plugin of
-        the same name in a collection or an action_plugins directory, nor a subclass of one)."""
+        """True when the task's action plugin is one of _CONTROLLER_ACTIONS as ansible-core ships it, or this
+        collection's validate_settings (not a plugin of the same name elsewhere, nor a subclass of one)."""
         import inspect
 
         import ansible.plugins.action
@@ -423,8 +429,11 @@ if _MISSING is None:
         if own is None:
             return False
         path = inspect.getfile(own)
-        return (os.path.basename(path) in _CONTROLLER_ACTIONS
-                and os.path.dirname(path) == os.path.dirname(ansible.plugins.action.__file__))
+        folder, name = os.path.split(path)
+        return (
+            (name in _CONTROLLER_ACTIONS and folder == os.path.dirname(ansible.plugins.action.__file__))
+            or (name in _OWN_CONTROLLER_ACTIONS and os.path.abspath(folder) == _OWN_ACTION_DIR)
+        )
 
     def _send_as_a_worker(final_q, host, task, result):
         """Send the result of a task run in the controller as WorkerProcess._run sends it."""

@@ -1,5 +1,5 @@
-"""The fast strategy decides a task its `when` skips in the controller (no task worker forked): the run must read
-exactly as when a worker decides it (NOVA_SKIP_IN_CONTROLLER=0): the same skipped results, with their
+"""The fast strategy decides a task (or an include) its `when` skips in the controller (no task worker forked): the run
+must read exactly as when a worker decides it (NOVA_SKIP_IN_CONTROLLER=0): the same skipped results, with their
 false_condition and no_log, the same registered variable, and the same tasks run.
 
 It also runs ansible-core's controller-side actions (set_fact, assert, debug, fail, validate_argument_spec) in the
@@ -48,6 +48,20 @@ PLAYBOOK = """
         msg: "{{ item }}"
       loop: [1, 2]
       when: flag
+    - name: Skipped include of tasks, registered
+      ansible.builtin.include_tasks: nowhere.yml
+      when: flag
+      register: skipped_include
+    - name: Skipped include of a role
+      ansible.builtin.include_role:
+        name: nova.infra.network
+      when: flag | bool
+    - name: Include of tasks, its condition true
+      ansible.builtin.include_tasks: included.yml
+      when: not flag
+    - name: The registered result of the skipped include
+      ansible.builtin.debug:
+        var: skipped_include
     - name: Padding so the play runs through Mitogen
       ansible.builtin.debug:
         msg: pad
@@ -105,15 +119,23 @@ PLAYBOOK = """
             required: true
         provided_arguments:
           fact_one: "{{ fact_one }}"
+    - name: This collection's settings check, refusing a bad setting, ignored
+      nova.infra.validate_settings:
+        role: network
+        settings:
+          network_vpc_cidr: 10.0.0.0/33
+      ignore_errors: true
+      register: settings_refused
     - name: The registered results
       ansible.builtin.debug:
-        msg: "{{ [hidden_debug, failed_on_purpose.msg, assert_ok.changed] }}"
+        msg: "{{ [hidden_debug, failed_on_purpose.msg, assert_ok.changed, settings_refused.failed] }}"
 """
 
 
 def _run(tmp_path, skip_in_controller, run_in_controller="1", playbook_text=PLAYBOOK):
     playbook = tmp_path / "skip.yml"
     playbook.write_text(playbook_text)
+    (tmp_path / "included.yml").write_text("- name: Included\n  ansible.builtin.debug:\n    msg: included\n")
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
                ANSIBLE_NOCOLOR="1", NOVA_SKIP_IN_CONTROLLER=skip_in_controller,
                NOVA_RUN_IN_CONTROLLER=run_in_controller, ANSIBLE_CACHE_PLUGIN="ansible.builtin.jsonfile",
@@ -139,6 +161,10 @@ def test_skipped_tasks_read_the_same_decided_in_the_controller_or_by_a_worker(tm
     assert results["Skipped, registered"]["false_condition"] == "flag"
     assert results["The registered result of the skipped task"]["skipped_command"]["skipped"] is True
     assert results["Run, its condition true"]["msg"] == "ran"
+    assert results["Skipped include of tasks, registered"]["skipped"] is True
+    assert results["Skipped include of a role"]["false_condition"] == "flag | bool"
+    assert results["The registered result of the skipped include"]["skipped_include"]["skipped"] is True
+    assert results["Included"]["msg"] == "included"
 
 
 def test_controller_side_actions_read_the_same_run_in_the_controller_or_by_a_worker(tmp_path):
@@ -165,10 +191,11 @@ def test_controller_side_actions_read_the_same_run_in_the_controller_or_by_a_wor
     assert results["Debug that warns"]["warnings"]
     assert results["Fail, ignored"]["failed"] is True
     assert results["Fail, ignored"]["msg"] == "failing on purpose"
-    assert results["The registered results"]["msg"][1:] == ["failing on purpose", False]
+    assert results["The registered results"]["msg"][1:] == ["failing on purpose", False, True]
+    assert results["This collection's settings check, refusing a bad setting, ignored"]["failed"] is True
     # no_log censors what is shown, not what is registered (Ansible's behaviour, the same both ways).
     assert results["The registered results"]["msg"][0]["msg"] == "s3cr3t-value"
-    assert in_controller[1]["localhost"]["ignored"] == 3
+    assert in_controller[1]["localhost"]["ignored"] == 4
     assert in_controller[1]["localhost"]["failures"] == 0
 
 
