@@ -271,9 +271,9 @@ def run_molecule(scenario: str, tmp_path: Path, free_port: int) -> None:
         assert f"{step}: Executed: Successful" in output, f"{step} did not run:\n{output[-4000:]}"
 
 
-def role_play(role: str, name: str) -> str:
-    """A play running one nova.infra role on localhost against the sandbox (the variables run_playbook passes), for
-    tests that exercise a role without site.yml around it."""
+def sandbox_play(name: str) -> str:
+    """The head of a play on localhost whose AWS modules (amazon.aws's and this collection's) reach the sandbox with
+    the variables run_playbook passes; the caller appends its roles: or tasks:."""
     return f"""
 - name: {name}
   hosts: localhost
@@ -284,6 +284,12 @@ def role_play(role: str, name: str) -> str:
       endpoint_url: "{{{{ nova_aws_endpoint_url }}}}"
       access_key: "{{{{ nova_aws_access_key }}}}"
       secret_key: "{{{{ nova_aws_secret_key }}}}"
-  roles:
+"""
+
+
+def role_play(role: str, name: str) -> str:
+    """A play running one nova.infra role on localhost against the sandbox (the variables run_playbook passes), for
+    tests that exercise a role without site.yml around it."""
+    return sandbox_play(name) + f"""  roles:
     - role: nova.infra.{role}
 """

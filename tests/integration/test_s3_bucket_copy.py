@@ -12,21 +12,12 @@ from sandbox import sandboxctl
 
 from helpers import aws
 from helpers import run_playbook
+from helpers import sandbox_play
 
 pytestmark = pytest.mark.integration
 
 # The options the storage role passes, with the policy naming its own bucket.
-PLAYBOOK = """
-- name: One bucket with {module}
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/nova.infra.aws:
-      region: us-west-2
-      endpoint_url: "{{{{ nova_aws_endpoint_url }}}}"
-      access_key: "{{{{ nova_aws_access_key }}}}"
-      secret_key: "{{{{ nova_aws_secret_key }}}}"
-  tasks:
+TASKS = """  tasks:
     - name: The bucket
       {module}:
         name: {bucket}
@@ -60,7 +51,8 @@ def _apply(port: int, tmp_path, module: str, bucket: str) -> tuple[dict, dict]:
     """Runs the play with `module` on `bucket`: its result (bucket name masked) and the sandbox's request counts."""
     url = sandboxctl.endpoint(port)
     playbook = tmp_path / f"{module}-{bucket}.yml"
-    playbook.write_text(PLAYBOOK.format(module=module, bucket=bucket, policy=_policy(bucket)))
+    playbook.write_text(sandbox_play(f"One bucket with {module}") + TASKS.format(module=module, bucket=bucket,
+                                                                                policy=_policy(bucket)))
     sandboxctl.stats(url, reset=True)
     run = run_playbook(port, str(playbook))
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
