@@ -507,6 +507,10 @@ def _break_the_stack(port: int) -> None:
     ec2.modify_subnet_attribute(SubnetId=private_subnet, MapPublicIpOnLaunch={"Value": True})
     # The bastion group's scaling limit raised by hand.
     aws(port, "autoscaling").update_auto_scaling_group(AutoScalingGroupName="nova-production-bastion-asg", MaxSize=3)
+    # The launch template's Environment tag changed by hand (the bastion role compares the tags DescribeLaunchTemplates
+    # returns and runs ec2_tag only when one differs).
+    (template,) = ec2.describe_launch_templates(LaunchTemplateNames=["nova-production-bastion-lt"])["LaunchTemplates"]
+    ec2.create_tags(Resources=[template["LaunchTemplateId"]], Tags=[{"Key": "Environment", "Value": "changed-by-hand"}])
     # A replication rule's storage class changed by hand (replicas would land in STANDARD, at twice the price).
     s3 = aws(port, "s3")
     config = s3.get_bucket_replication(Bucket="nova-production-backup-123456789012-us-west-2")["ReplicationConfiguration"]
@@ -554,9 +558,9 @@ def test_the_diagram_marks_the_finding_on_the_security_group_it_concerns(broken_
 def test_check_mode_names_each_drift_and_the_switch_fails_the_run(broken_validation, port, tmp_path):
     """site.yml --check on the stack broken by hand is the drift check: the report (JSON in the report directory, one
     line per setting in the output) names what the roles' reads found different from the design, and
-    nova_fail_on_drift=true makes the run fail on it (a scheduled drift job). Eleven drifts: network settings, a
+    nova_fail_on_drift=true makes the run fail on it (a scheduled drift job). Twelve drifts: network settings, a
     subnet's tag and a private subnet's public-IP mapping, a route, a bucket setting, a replication rule, an alarm, the
-    topic, the flow log, a security group rule and the scaling limits."""
+    topic, the flow log, a security group rule, the scaling limits and the launch template's tags."""
     run = run_playbook(
         port, "site.yml", "--check", "--diff", "-e", f"nova_report_dir={tmp_path}", "-e", "nova_fail_on_drift=true"
     )
@@ -574,6 +578,7 @@ def test_check_mode_names_each_drift_and_the_switch_fails_the_run(broken_validat
         ("replication of bucket nova-production-backup-123456789012-us-west-2", "rules[0].Destination.StorageClass"),
     ]:
         assert drifted in found, report["drift"]
+    assert any(record["resource"].startswith("launch template") for record in report["drift"]), report["drift"]
     threshold = next(r for r in report["drift"] if r["setting"] == "threshold")
     assert (threshold["desired"], threshold["actual"]) == (80.0, 99.0)
     (mapping,) = [r for r in report["drift"] if r["setting"] == "map_public_ip_on_launch"]
@@ -621,6 +626,8 @@ def test_site_repairs_the_drift_and_validate_passes_again(converged, port, tmp_p
         Filters=[{"Name": "group-name", "Values": ["nova-production-bastion-sg"]}]
     )["SecurityGroups"]
     assert [r["CidrIp"] for p in bastion_sg["IpPermissions"] for r in p["IpRanges"]] == ["203.0.113.0/24"]
+    (template,) = ec2.describe_launch_templates(LaunchTemplateNames=["nova-production-bastion-lt"])["LaunchTemplates"]
+    assert tags_of(template)["Environment"] == "production"
     audit = run_playbook(port, "validate.yml", "-e", f"nova_report_dir={tmp_path}")
     assert audit.returncode == 0, audit.failure_messages()
     # Repaired for good: the next run changes nothing, and the drift check finds nothing.
