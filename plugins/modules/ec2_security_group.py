@@ -1262,7 +1262,12 @@ def wait_for_rule_propagation(module, client, group, desired_ingress, desired_eg
 
 
 def group_exists(
-    client, module: AnsibleAWSModule, vpc_id: Optional[str], group_id: Optional[str], name: Optional[str]
+    client,
+    module: AnsibleAWSModule,
+    vpc_id: Optional[str],
+    group_id: Optional[str],
+    name: Optional[str],
+    all_groups_needed: bool = True,  # nova.infra
 ) -> Tuple[Optional[Dict[str, Any]], Dict[str, Any]]:
     filters = dict()
     params = dict()
@@ -1281,7 +1286,8 @@ def group_exists(
     params["Filters"] = ansible_dict_to_boto3_filter_list(filters)
     try:
         security_groups = describe_security_groups(client, **params)
-        all_groups = describe_security_groups(client)
+        # nova.infra: every group of the region is read only for rules that name a group (group_name)
+        all_groups = describe_security_groups(client) if all_groups_needed else []
     except AnsibleEC2Error as e:
         module.fail_json_aws_error(e)
 
@@ -1556,7 +1562,11 @@ def ensure_present(
                 "and re-creating the security group. Try using state=absent to delete, then rerunning this task."
             )
 
-    changed |= ensure_ec2_tags(client, module, group["GroupId"], tags=tags, purge_tags=purge_tags)
+    # nova.infra: the group's tags as DescribeSecurityGroups returned them; DescribeTags only when they differ
+    if tags is not None and (purge_tags and not tags or any(compare_aws_tags(
+        boto3_tag_list_to_ansible_dict(group.get("Tags", [])), tags, purge_tags
+    ))):
+        changed |= ensure_ec2_tags(client, module, group["GroupId"], tags=tags, purge_tags=purge_tags)
 
     named_tuple_ingress_list: List[Rule] = []
     named_tuple_egress_list: List[Rule] = []
@@ -1667,7 +1677,8 @@ def ensure_present(
             module, client, group, desired_ingress, desired_egress, purge_rules, purge_rules_egress
         )
     else:
-        security_group = describe_security_groups(client, GroupIds=[group["GroupId"]])[0]
+        # nova.infra: nothing was changed, so the group is as it was read
+        security_group = group
     security_group = camel_dict_to_snake_dict(security_group, ignore_list=["Tags"])
     security_group["tags"] = boto3_tag_list_to_ansible_dict(security_group.get("tags", []))
 
@@ -1773,7 +1784,10 @@ def main():
 
     client = module.client("ec2")
 
-    group, groups = group_exists(client, module, vpc_id, group_id, name)
+    # nova.infra: whether a rule names a group, the only use of the region's whole list of groups
+    named = [rule for rule in (module.params["rules"] or []) + (module.params["rules_egress"] or [])
+             if rule.get("group_name") is not None]
+    group, groups = group_exists(client, module, vpc_id, group_id, name, all_groups_needed=bool(named))
 
     global current_account_id
     current_account_id = get_aws_account_id(module)

@@ -1,0 +1,103 @@
+"""nova.infra.ec2_security_group (amazon.aws 10.1.2's ec2_security_group with waiters instead of sleeps and fewer
+reads, docs/upstream-patches.md) against amazon.aws.ec2_security_group itself, on twin groups in the sandbox: the same
+result and rules, the same idempotent rerun, with fewer reads: the region's whole list of groups only for a rule that
+names a group, the group's tags from DescribeSecurityGroups, and no read-back when nothing changed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sandbox import sandboxctl
+
+from helpers import aws
+from helpers import run_playbook
+from helpers import sandbox_play
+
+pytestmark = pytest.mark.integration
+
+TASKS = """  tasks:
+    - name: The group
+      {module}:
+        name: {name}
+        description: twin groups of the copy test
+        vpc_id: {vpc_id}
+        rules:
+          - proto: tcp
+            ports: [22]
+            cidr_ip: 203.0.113.0/24
+            rule_desc: SSH from the office
+          - proto: tcp
+            ports: [443]
+            group_id: {peer}
+          - proto: tcp
+            ports: [8080]
+            {named}
+        purge_rules: true
+        rules_egress:
+          - proto: tcp
+            ports: [443]
+            cidr_ip: 0.0.0.0/0
+        purge_rules_egress: true
+        tags:
+          Project: nova
+          Name: {name}
+      register: group
+    - name: Its result
+      ansible.builtin.debug:
+        var: group
+"""
+
+
+def _apply(port, tmp_path, module, name, vpc_id, peer, named):
+    url = sandboxctl.endpoint(port)
+    playbook = tmp_path / f"{module}-{name}.yml"
+    playbook.write_text(sandbox_play(f"One group with {module}") + TASKS.format(
+        module=module, name=name, vpc_id=vpc_id, peer=peer, named=named))
+    sandboxctl.stats(url, reset=True)
+    run = run_playbook(port, str(playbook))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    requests = sandboxctl.stats(url)["by_action"]
+    (task,) = [task for task in run.results["plays"][0]["tasks"] if task["task"]["name"] == "The group"]
+    result = {key: value for key, value in task["hosts"]["localhost"].items()
+              if not key.startswith("_ansible") and key not in ("invocation", "action")}
+    group_id = result.get("group_id")
+    masked = json.loads(json.dumps(result).replace(name, "NAME").replace(group_id or "-", "GROUP"))
+    # The order of the rules is AWS's (and the order the module authorised them in, a Python set's): not compared.
+    for key in ("ip_permissions", "ip_permissions_egress"):
+        masked[key] = sorted(masked.get(key, []), key=lambda rule: json.dumps(rule, sort_keys=True))
+    return masked, requests
+
+
+@pytest.mark.parametrize("named", ["cidr_ip: 10.0.0.0/16", "group_name: copy-test-peer"], ids=["no-named-group", "a-named-group"])
+def test_the_copy_builds_and_reruns_a_group_as_upstream_does_with_fewer_reads(empty_sandbox, tmp_path, named):
+    port = empty_sandbox.port
+    ec2 = aws(port, "ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    peer = ec2.create_security_group(GroupName="copy-test-peer", Description="peer", VpcId=vpc_id)["GroupId"]
+
+    results = {}
+    for module, name in (("amazon.aws.ec2_security_group", "copy-test-upstream"),
+                         ("nova.infra.ec2_security_group", "copy-test-copy")):
+        built, built_requests = _apply(port, tmp_path, module, name, vpc_id, peer, named)
+        again, again_requests = _apply(port, tmp_path, module, name, vpc_id, peer, named)
+        (group,) = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]}])["SecurityGroups"]
+        rules = json.loads(json.dumps(sorted(
+            json.dumps(p, sort_keys=True) for p in group["IpPermissions"] + group["IpPermissionsEgress"]
+        )).replace(group["GroupId"], "GROUP"))
+        results[module] = (built, built_requests, again, again_requests, rules)
+
+    upstream, copy = results["amazon.aws.ec2_security_group"], results["nova.infra.ec2_security_group"]
+    assert copy[0]["changed"] is True and copy[2]["changed"] is False
+    assert copy[0] == upstream[0] and copy[2] == upstream[2]  # the same results, built and rerun
+    assert copy[4] == upstream[4]  # the same rules in the sandbox
+
+    def writes(requests):
+        return {action: n for action, n in requests.items() if not action.split(":")[1].startswith(("Describe", "Get"))}
+
+    assert writes(copy[1]) == writes(upstream[1]) and writes(copy[3]) == writes(upstream[3]) == {}
+    # The rerun: no DescribeTags and no read-back; the region's groups only read for a rule naming a group.
+    fewer = upstream[3].get("ec2:DescribeSecurityGroups", 0) - copy[3].get("ec2:DescribeSecurityGroups", 0)
+    assert "ec2:DescribeTags" in upstream[3] and "ec2:DescribeTags" not in copy[3]
+    assert fewer == (1 if "group_name" in named else 2), (upstream[3], copy[3])
