@@ -51,8 +51,8 @@ def _apply(port: int, tmp_path, module: str, bucket: str) -> tuple[dict, dict]:
     """Runs the play with `module` on `bucket`: its result (bucket name masked) and the sandbox's request counts."""
     url = sandboxctl.endpoint(port)
     playbook = tmp_path / f"{module}-{bucket}.yml"
-    playbook.write_text(sandbox_play(f"One bucket with {module}") + TASKS.format(module=module, bucket=bucket,
-                                                                                policy=_policy(bucket)))
+    tasks = TASKS.format(module=module, bucket=bucket, policy=_policy(bucket))
+    playbook.write_text(sandbox_play(f"One bucket with {module}") + tasks)
     sandboxctl.stats(url, reset=True)
     run = run_playbook(port, str(playbook))
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
