@@ -320,17 +320,9 @@ if _MISSING is None:
             before anything of the include, and the strategy ignores a skipped include's result as it does a worker's);
             anything else, or any doubt (an error while evaluating), goes to a worker as before, which evaluates the
             condition itself."""
-            from ansible import constants as C
             from ansible._internal._templating._engine import TemplateEngine
-            from ansible.executor.task_result import _RawTaskResult
 
-            if (
-                not task.when
-                or task.loop is not None
-                or task.loop_with
-                or task.delegate_to
-                or task.action in C._ACTION_META  # pylint: disable=protected-access
-            ):
+            if not task.when or not _once_on_its_host(task):
                 return False
             try:
                 templar = TemplateEngine(loader=self._loader, variables=task_vars)
@@ -347,15 +339,19 @@ if _MISSING is None:
                 task.update_result_no_log(templar, result)
             except Exception:  # pylint: disable=broad-exception-caught
                 return False
+            self._as_a_worker(host, task, task_vars, play_context, task, lambda: result)
+            return True
+
+        def _as_a_worker(self, host, task, task_vars, play_context, sent_task, run):
+            """What queuing a task to a worker does, with the worker's part (`run`, returning the task's result) done
+            here: the queued-task cache entry the strategy reads the result back with, v2_runner_on_start, the result
+            sent as WorkerProcess._run sends it, and one more pending result."""
             self._queued_task_cache[(host.name, task._uuid)] = {  # pylint: disable=protected-access
                 "host": host, "task": task, "task_vars": task_vars, "play_context": play_context,
             }
             self._tqm.send_callback("v2_runner_on_start", host, task)
-            self._final_q.send_task_result(
-                _RawTaskResult(host=host, task=task, return_data=result, task_fields=task.dump_attrs())
-            )
+            _send_as_a_worker(self._final_q, host, sent_task, run())
             self._pending_results += 1
-            return True
 
         def _ran_without_worker(self, host, task, task_vars, play_context):
             """A task whose action is one of ansible-core's controller-side actions (set_fact, assert, debug, fail,
@@ -366,24 +362,19 @@ if _MISSING is None:
             Only plain tasks (no loop, delegation, include, until, retries, async or timeout: the executor would sleep
             or set an alarm in the controller); anything else, or any error before the executor runs, goes to a worker
             as before."""
-            from ansible import constants as C
             from ansible._internal import _task
             from ansible.executor.task_executor import TaskExecutor
             from ansible.plugins import loader as plugin_loader
 
             if (
                 # Only a name like those (debug, ansible.builtin.debug, ansible.legacy.debug...) is looked up further:
-                # a module's task costs no plugin loader search here.
+                # a module's task costs no plugin loader search here (and no include or meta task gets past it).
                 task.action.rpartition(".")[2] not in _CONTROLLER_ACTION_NAMES
-                or task.loop is not None
-                or task.loop_with
-                or task.delegate_to
+                or not _once_on_its_host(task)
                 or task.until
                 or task.retries is not None
                 or task.async_val
                 or task.timeout
-                or task.action in C._ACTION_ALL_INCLUDES  # pylint: disable=protected-access
-                or task.action in C._ACTION_META  # pylint: disable=protected-access
             ):
                 return False
             try:
@@ -403,16 +394,21 @@ if _MISSING is None:
             except Exception as exc:  # pylint: disable=broad-exception-caught
                 display.vvv(f"nova.infra.fast: {task.action} left to a task worker: {exc}")
                 return False
-            self._queued_task_cache[(host.name, task._uuid)] = {  # pylint: disable=protected-access
-                "host": host, "task": task, "task_vars": task_vars, "play_context": play_context,
-            }
-            self._tqm.send_callback("v2_runner_on_start", host, task)
-            # As WorkerProcess.run and _run: the executor returns a result for any error of the task.
-            with _task.TaskContext(worker_task):
-                result = executor.run()
-            _send_as_a_worker(self._final_q, host, worker_task, result)
-            self._pending_results += 1
+
+            def run():
+                # As WorkerProcess.run and _run: the executor returns a result for any error of the task.
+                with _task.TaskContext(worker_task):
+                    return executor.run()
+
+            self._as_a_worker(host, task, task_vars, play_context, worker_task, run)
             return True
+
+    def _once_on_its_host(task):
+        """A task the controller may decide or run itself: no loop, no delegation, not a meta task."""
+        from ansible import constants as C
+
+        return not (task.loop is not None or task.loop_with or task.delegate_to
+                    or task.action in C._ACTION_META)  # pylint: disable=protected-access
 
     def _is_controller_action(task):
         """True when the task's action plugin is one of _CONTROLLER_ACTIONS as ansible-core ships it, or this
