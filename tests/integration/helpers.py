@@ -287,6 +287,23 @@ def sandbox_play(name: str) -> str:
 """
 
 
+def run_task_counted(port: int, playbook: Path, play: str, task_name: str) -> tuple[dict, dict]:
+    """Writes `play` to `playbook` and runs it against the sandbox on `port`: the result of its task `task_name`
+    (without Ansible's own keys, its invocation and action) and the sandbox's requests by action during the run."""
+    from sandbox import sandboxctl
+
+    url = sandboxctl.endpoint(port)
+    playbook.write_text(play)
+    sandboxctl.stats(url, reset=True)
+    run = run_playbook(port, str(playbook))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    requests = sandboxctl.stats(url)["by_action"]
+    (task,) = [task for task in run.results["plays"][0]["tasks"] if task["task"]["name"] == task_name]
+    result = {key: value for key, value in task["hosts"]["localhost"].items()
+              if not key.startswith("_ansible") and key not in ("invocation", "action")}
+    return result, requests
+
+
 def role_play(role: str, name: str) -> str:
     """A play running one nova.infra role on localhost against the sandbox (the variables run_playbook passes), for
     tests that exercise a role without site.yml around it."""

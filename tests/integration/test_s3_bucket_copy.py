@@ -8,10 +8,8 @@ import json
 
 import pytest
 
-from sandbox import sandboxctl
-
 from helpers import aws
-from helpers import run_playbook
+from helpers import run_task_counted
 from helpers import sandbox_play
 
 pytestmark = pytest.mark.integration
@@ -49,18 +47,10 @@ def _policy(bucket: str) -> str:
 
 def _apply(port: int, tmp_path, module: str, bucket: str) -> tuple[dict, dict]:
     """Runs the play with `module` on `bucket`: its result (bucket name masked) and the sandbox's request counts."""
-    url = sandboxctl.endpoint(port)
-    playbook = tmp_path / f"{module}-{bucket}.yml"
     tasks = TASKS.format(module=module, bucket=bucket, policy=_policy(bucket))
-    playbook.write_text(sandbox_play(f"One bucket with {module}") + tasks)
-    sandboxctl.stats(url, reset=True)
-    run = run_playbook(port, str(playbook))
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    requests = sandboxctl.stats(url)["by_action"]
-    (task,) = [task for task in run.results["plays"][0]["tasks"] if task["task"]["name"] == "The bucket"]
-    result = task["hosts"]["localhost"]
-    masked = json.loads(json.dumps({key: value for key, value in result.items() if not key.startswith("_ansible")
-                                    and key not in ("invocation", "action")}).replace(bucket, "BUCKET"))
+    result, requests = run_task_counted(port, tmp_path / f"{module}-{bucket}.yml",
+                                        sandbox_play(f"One bucket with {module}") + tasks, "The bucket")
+    masked = json.loads(json.dumps(result).replace(bucket, "BUCKET"))
     return _without_response_metadata(masked), requests
 
 

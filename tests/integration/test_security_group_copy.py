@@ -9,10 +9,8 @@ import json
 
 import pytest
 
-from sandbox import sandboxctl
-
 from helpers import aws
-from helpers import run_playbook
+from helpers import run_task_counted
 from helpers import sandbox_play
 
 pytestmark = pytest.mark.integration
@@ -51,17 +49,9 @@ TASKS = """  tasks:
 
 
 def _apply(port, tmp_path, module, name, vpc_id, peer, named):
-    url = sandboxctl.endpoint(port)
-    playbook = tmp_path / f"{module}-{name}.yml"
-    playbook.write_text(sandbox_play(f"One group with {module}") + TASKS.format(
-        module=module, name=name, vpc_id=vpc_id, peer=peer, named=named))
-    sandboxctl.stats(url, reset=True)
-    run = run_playbook(port, str(playbook))
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    requests = sandboxctl.stats(url)["by_action"]
-    (task,) = [task for task in run.results["plays"][0]["tasks"] if task["task"]["name"] == "The group"]
-    result = {key: value for key, value in task["hosts"]["localhost"].items()
-              if not key.startswith("_ansible") and key not in ("invocation", "action")}
+    play = sandbox_play(f"One group with {module}") + TASKS.format(
+        module=module, name=name, vpc_id=vpc_id, peer=peer, named=named)
+    result, requests = run_task_counted(port, tmp_path / f"{module}-{name}.yml", play, "The group")
     group_id = result.get("group_id")
     masked = json.loads(json.dumps(result).replace(name, "NAME").replace(group_id or "-", "GROUP"))
     # The order of the rules is AWS's (and the order the module authorised them in, a Python set's): not compared.
