@@ -27,11 +27,14 @@ venv: $(STAMP)
 # ansible_collections so `ansible-playbook site.yml` and `nova.infra.*` resolve without extra flags.
 # uv (pinned, installed into the venv by pip) resolves and installs the pinned requirements: the same packages
 # and versions as pip, in ~15 s instead of 1-3 min on a fresh machine. It reads PyPI (or UV_INDEX_URL), not pip.conf.
+# --compile-bytecode writes every installed module's .pyc once, here: where PYTHONDONTWRITEBYTECODE is set (as on
+# this project's machines) Python never writes them, so every process compiled ansible, botocore, moto, jinja2 ...
+# from source again at each start (a sixth of a no-op site.yml's CPU; docs/benchmarks.md, Test suite).
 UV_VERSION := 0.9.5
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip install --quiet --native-tls --python $(BIN)/python pip==25.3 -r requirements-dev.txt -c constraints.txt
+	$(BIN)/uv pip install --quiet --native-tls --compile-bytecode --python $(BIN)/python pip==25.3 -r requirements-dev.txt -c constraints.txt
 	@site=$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
 	  mkdir -p "$$site/ansible_collections/nova" && ln -sfn "$(CURDIR)" "$$site/ansible_collections/nova/infra"
 	@touch $@
