@@ -46,6 +46,9 @@ description:
     worker as before. E(NOVA_RUN_IN_CONTROLLER=0) switches this off.
   - Mitogen's own modules (its bootstrap, and the few a worker is sent) go as their source files are, instead of
     being stripped of comments and docstrings again on every run.
+  - While a task runs, the controller sleeps until its result arrives instead of waking every
+    C(internal_poll_interval) (1 ms) to look for it; it still looks for a dead worker or a stopped run every 0.1 s.
+    Same results in the same order, ~4 % less CPU per run.
   - Every module's result is the same as with the linear strategy; the whole test suite runs with this strategy.
   - "Known limit of Mitogen: an amazon.aws module run with C(async) waits for its whole async timeout. Give such a
     task C(vars: {ansible_connection: ansible.builtin.local}) so it takes Ansible's own path (this collection has
@@ -61,6 +64,7 @@ requirements:
   - "mitogen (requirements.txt pins the version; without it: the linear strategy)"
 """
 
+import collections
 import functools
 import gc
 import os
@@ -89,6 +93,8 @@ _OWN_CONTROLLER_ACTIONS = frozenset(("validate_settings.py",))
 _OWN_ACTION_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "action")
 _CONTROLLER_ACTION_NAMES = frozenset(name[:-3] for name in _CONTROLLER_ACTIONS | _OWN_CONTROLLER_ACTIONS)
 _MISSING = None
+# How often a wait for task results looks for a dead worker or a stopped run when no result wakes it.
+_DEAD_WORKER_CHECK_SECONDS = 0.1
 
 try:
     if _DISABLED:
@@ -276,6 +282,50 @@ def _preload_own_plugins():
                     display.vvv(f"nova.infra.fast: {kind} plugin {name} not preloaded: {exc}")
 
 
+class _ResultsWoken(collections.deque):
+    """The strategy's queue of task results, which wakes the strategy when the results thread adds one (it adds them
+    holding the strategy's results lock, a threading.Condition that ansible-core never notifies)."""
+
+    def __init__(self, condition):
+        super().__init__()
+        self.condition = condition
+
+    def append(self, item):
+        super().append(item)
+        try:
+            self.condition.notify_all()
+        except RuntimeError:  # appended without the lock (not ansible-core's way): the waiter's timeout covers it
+            pass
+
+
+class _WaitWoken:
+    """ansible-core's wait for task results, woken by each result instead of waking every internal_poll_interval.
+
+    StrategyBase._wait_on_pending_results looks for results, then sleeps internal_poll_interval (1 ms) and looks
+    again, until every pending result is in: ~1,000 wake-ups a second for the whole time a task runs (~8 % of a no-op
+    site.yml's CPU, py-spy). Here it sleeps until the results thread hands over a result, and looks at least every 0.1
+    s for a dead worker or a stopped run, as ansible-core does on each wake-up. Same results, same order.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._results = _ResultsWoken(self._results_lock)
+
+    def _wait_on_pending_results(self, iterator):
+        from ansible.errors import AnsibleError
+
+        ret_results = []
+        while self._pending_results > 0 and not self._tqm._terminated:  # pylint: disable=protected-access
+            if self._tqm.has_dead_workers():
+                raise AnsibleError("A worker was found in a dead state")
+            ret_results.extend(self._process_pending_results(iterator))
+            if self._pending_results > 0:
+                with self._results_lock:
+                    if not self._results:
+                        self._results_lock.wait(_DEAD_WORKER_CHECK_SECONDS)
+        return ret_results
+
+
 if _MISSING is None:
     _CONNECT_STACK = ansible_mitogen.connection.Connection._connect_stack
     ansible_mitogen.connection.Connection._connect_stack = _connect_stack_sharing_loader
@@ -290,7 +340,7 @@ if _MISSING is None:
         _send_module_forwards_unless_local
     )
 
-    class StrategyModule(ansible_mitogen.strategy.StrategyMixin, _Linear):
+    class StrategyModule(_WaitWoken, ansible_mitogen.strategy.StrategyMixin, _Linear):
         """ansible.builtin.linear through Mitogen for Ansible."""
 
         def run(self, iterator, play_context):
@@ -451,7 +501,7 @@ if _MISSING is None:
 
 else:
 
-    class StrategyModule(_Linear):
+    class StrategyModule(_WaitWoken, _Linear):
         """ansible.builtin.linear: Mitogen for Ansible is not importable here."""
 
         def __init__(self, *args, **kwargs):
