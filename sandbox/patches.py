@@ -536,7 +536,12 @@ def patch_aws_managed_policies() -> None:
     backend (seconds, and memory); otherwise AttachRolePolicy answers NoSuchEntity ("Policy ... does not exist or is
     not attachable") as if the policy did not exist. The sandbox loads those the stack uses (AWS_MANAGED_POLICIES),
     from moto's own copy of AWS's documents, unless moto is told to load them all.
+
+    moto's copy is one JSON text of all of them (~1,300 documents): it is parsed once per server, not for every IAM
+    backend moto builds (one per account at start-up and again after every reset), which took ~60 % of the
+    sandbox's CPU in a test file that resets it before each test (tests/unit/plugins/modules/test_stack_audit.py).
     """
+    import functools
     import json
 
     from moto.iam.aws_managed_policies import aws_managed_policies_data
@@ -546,12 +551,17 @@ def patch_aws_managed_policies() -> None:
 
     original = IAMBackend._init_aws_policies
 
+    @functools.cache
+    def stack_policies() -> dict[str, dict[str, Any]]:
+        data = json.loads(aws_managed_policies_data)
+        return {name: data[name] for name in AWS_MANAGED_POLICIES if name in data}
+
     def _init_aws_policies(self: Any) -> list[Any]:
         if load_iam_aws_managed_policies():
             return original(self)
-        data = json.loads(aws_managed_policies_data)
-        return [AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data[name])
-                for name in AWS_MANAGED_POLICIES if name in data]
+        # from_data reads the document (and serialises it again): the parsed copy is shared, never changed.
+        return [AWSManagedPolicy.from_data(name, self.account_id, self.region_name, document)
+                for name, document in stack_policies().items()]
 
     IAMBackend._init_aws_policies = _init_aws_policies
 
