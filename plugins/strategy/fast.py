@@ -290,8 +290,8 @@ class _ResultsWoken(collections.deque):
         super().__init__()
         self.condition = condition
 
-    def append(self, item):
-        super().append(item)
+    def append(self, x):
+        super().append(x)
         try:
             self.condition.notify_all()
         except RuntimeError:  # appended without the lock (not ansible-core's way): the waiter's timeout covers it
