@@ -326,3 +326,59 @@ def test_mitogen_sends_its_source_as_it_is():
                           mitogen.minify.minimize_source(source.encode()) == source]))
     """, env={**os.environ, "NOVA_MITOGEN": ""})
     assert json.loads(out) == [True, True]
+
+
+@pytest.mark.parametrize("switch", ["", "0"])
+def test_the_wait_for_results_sleeps_until_a_result_arrives(switch):
+    """ansible-core's wait looks for results every internal_poll_interval (1 ms); the fast strategy's (with Mitogen or
+    without) is woken by the results thread's append, so a result handed over 0.5 s into the wait is found after a
+    handful of looks (one per 0.1 s dead-worker check at most), not hundreds. A dead worker still stops the wait."""
+    out = run_after_loading_fast("""
+        import json, sys, threading, time
+        from ansible.errors import AnsibleError
+
+        fast = sys.modules[fast_class.__module__]
+
+        class Tqm:
+            _terminated = False
+            dead = False
+            def has_dead_workers(self):
+                return self.dead
+
+        class Strategy(fast_class):
+            def __init__(self):  # only what the wait uses, as StrategyBase.__init__ sets it
+                self._results_lock = threading.Condition(threading.Lock())
+                self._results = fast._ResultsWoken(self._results_lock)
+                self._pending_results = 1
+                self._tqm = Tqm()
+                self.looks = 0
+            def _process_pending_results(self, iterator):
+                self.looks += 1
+                with self._results_lock:
+                    found = list(self._results)
+                    self._results.clear()
+                self._pending_results -= len(found)
+                return found
+
+        strategy = Strategy()
+
+        def hand_over():
+            time.sleep(0.5)
+            with strategy._results_lock:  # as ansible-core's results thread appends
+                strategy._results.append("result")
+        threading.Thread(target=hand_over).start()
+        results = strategy._wait_on_pending_results(None)
+
+        dead = Strategy()
+        dead._tqm.dead = True
+        try:
+            dead._wait_on_pending_results(None)
+            stopped = "no"
+        except AnsibleError as error:
+            stopped = str(error)
+        print(json.dumps({"results": results, "looks": strategy.looks, "dead": stopped}))
+    """, env={**os.environ, "NOVA_MITOGEN": switch})
+    outcome = json.loads(out)
+    assert outcome["results"] == ["result"]
+    assert 1 <= outcome["looks"] <= 10, outcome
+    assert outcome["dead"] == "A worker was found in a dead state"
