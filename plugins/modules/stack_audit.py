@@ -364,6 +364,8 @@ options:
       - S3 Control puts the account ID in front of the endpoint's host name, so an O(endpoint_url) given as an IP
         address needs an HTTP proxy that reaches it, for example C(proxies) set to V(http=http://127.0.0.1:5000)
         (the nova.infra sandbox answers as one; its inventory sets C(nova_aws_proxies)).
+      - Without a proxy (here or in the environment), a host C(<account>.<endpoint host>) that does not resolve skips
+        C(NOVA-S3-006) at once, saying why, instead of retrying a call that cannot connect.
     type: dict
     default: {}
 notes:
@@ -540,6 +542,10 @@ snapshot:
   returned: always
 """
 
+import socket
+import urllib.parse
+import urllib.request
+
 try:
     import botocore
     import botocore.config
@@ -587,6 +593,21 @@ def route_record(route):
         "target_type": target_type,
         "state": route.get("State"),
     }
+
+
+def unresolved_account_host(client, account):
+    """The host S3 Control is called at for ``account`` (``<account>.<endpoint host>``) when no proxy is set for it
+    (in the client's config or the environment) and the name does not resolve, else None. Such a call can only fail,
+    and botocore retries it (a DNS failure may be brief) before it does."""
+    url = urllib.parse.urlsplit(client.meta.endpoint_url)
+    if (client.meta.config.proxies or {}).get(url.scheme) or urllib.request.getproxies().get(url.scheme):
+        return None
+    host = f"{account}.{url.hostname}"
+    try:
+        socket.getaddrinfo(host, url.port or (443 if url.scheme == "https" else 80))
+    except (socket.gaierror, UnicodeError):
+        return host
+    return None
 
 
 class StackAuditor:
@@ -944,6 +965,16 @@ class StackAuditor:
         record = {"account_id": account, "configured": False, "flags": {}, "unreadable": None}
         try:
             s3control = aws_calls.connect(self.module, "s3control", config=self.s3control_config)
+            unresolved = unresolved_account_host(s3control, account)
+            if unresolved:
+                # botocore would retry the connection with backoff (~30 s in standard mode) before giving up.
+                record["unreadable"] = (
+                    f"S3 Control was not reached ({unresolved} does not resolve and no proxy is set); it is called at "
+                    "<account>.<endpoint host>: where the endpoint is an IP address, set s3control_aws_config proxies "
+                    "to a proxy that reaches it"
+                )
+                snap["account_public_access_block"] = record
+                return
             answer = aws_calls.get_account_public_access_block(s3control, account)
         except AnsibleAWSError as error:
             cause = error.exception
