@@ -26,36 +26,43 @@ if str(REPO) not in sys.path:
 # loader, the same files: no result changes).
 botocore_share.install()
 
-# Longest first, as measured (per-file wall of a clean-clone `make test`, 2026-12-02 20:06, the sum of each file's
-# tests with their setup, 4 workers on 2 cores); files not listed keep their order after these. pytest.ini's
-# --no-loadscope-reorder makes xdist hand them out in this order.
+# Longest first, as measured (per-file wall of a clean-clone `make test`, 2026-12-04 19:07, the sum of each file's
+# tests with their setup, 4 workers on 2 cores); files not listed (under 10 s) keep their order after these.
+# pytest.ini's --no-loadscope-reorder makes xdist hand them out in this order.
 HEAVY_FIRST = [
-    "test_resilience_faults.py",  # 241 s
-    "test_quality_gates.py",  # 223 s
-    "test_site.py",  # 206 s
-    "test_molecule_dr.py",  # 203 s
-    "test_lifecycle.py",  # ~314 s (measured alone, one worker, 2026-12-03, with the AZ-loss drill moved in: 305 + 166 s before)
-    "test_molecule.py",  # 119 s
-    "test_run_lock.py",  # 128 s (measured alone, one worker)
-    "test_bad_input_matrix.py",  # 114 s
-    "test_bad_input.py",  # 110 s
-    "test_resilience.py",  # 92 s
-    "test_dr_outage.py",  # 87 s
-    "test_molecule_teardown.py",  # 78 s
-    "test_publishable.py",  # ~60 s: galaxy-importer and antsibull-docs (measured alone, 2026-12-03)
-    "test_stack_audit.py",  # 60 s
-    "test_capacity_azs.py",  # ~50 s (measured alone, 2026-12-03)
-    "test_secrets.py",  # 43 s
-    "test_access.py",  # 38 s
-    "test_s3_sync.py",  # 28 s
-    "test_bastion_launch_failure.py",  # 26 s
-    "test_preflight_settings.py",  # 19 s
-    "test_sandbox.py",  # 17 s
-    "test_s3_bucket_replication.py",  # 13 s
-    "test_vpc_flow_log.py",  # 13 s
-    "test_strict.py",  # 13 s
-    "test_sandbox_alignment.py",  # 11 s
-    "test_preflight.py",  # 11 s
+    "test_quality_gates.py",  # 266 s
+    "test_lifecycle.py",  # 206 s
+    "test_resilience_faults.py",  # 201 s
+    "test_site.py",  # 200 s
+    "test_run_lock.py",  # 193 s
+    "test_stack_audit.py",  # ~155 s (185 s less the ~30 s of S3 Control retries it no longer waits)
+    "test_molecule_dr.py",  # 142 s
+    "test_bad_input.py",  # 127 s
+    "test_molecule.py",  # 125 s
+    "test_ssm_access.py",  # 121 s
+    "test_molecule_teardown.py",  # 118 s
+    "test_resilience.py",  # 116 s
+    "test_capacity_azs.py",  # 114 s
+    "test_publishable.py",  # 111 s
+    "test_network_endpoints_nat.py",  # 110 s
+    "test_bad_input_matrix.py",  # 76 s
+    "test_dr_outage.py",  # 66 s
+    "test_access.py",  # 50 s
+    "test_secrets.py",  # 48 s
+    "test_s3_sync.py",  # 42 s
+    "test_preflight_settings.py",  # 32 s
+    "test_security_group_copy.py",  # 32 s
+    "test_sandbox.py",  # 30 s
+    "test_bastion_launch_failure.py",  # 30 s
+    "test_preflight.py",  # 20 s
+    "test_vpc_flow_log.py",  # 18 s
+    "test_s3_bucket_replication.py",  # 17 s
+    "test_run_lock_module.py",  # 15 s
+    "test_strict.py",  # 12 s
+    "test_fast_strategy_skip.py",  # 11 s
+    "test_s3_bucket_copy.py",  # 10 s
+    "test_sandbox_zones.py",  # 10 s
+    "test_sandbox_alignment.py",  # 10 s
 ]
 
 
