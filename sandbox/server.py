@@ -239,7 +239,9 @@ def share_service_models() -> None:
     listing never looks at. One loader, whose cache both then use: same models, half the parsing (~0.2-0.3 s of CPU
     per sandbox, paid by every start of one).
     """
-    from moto.core import base_backend, loaders, utils
+    from moto.core import base_backend
+    from moto.core import loaders
+    from moto.core import utils
 
     loader = loaders.create_loader()
     utils.create_loader = lambda: loader
