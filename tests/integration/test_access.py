@@ -22,10 +22,6 @@ from helpers import REPO
 from helpers import aws
 from helpers import run_playbook
 
-# An Amazon Linux 2023 image of moto's bundled set, found by name: all ~1,300 of them (no filter) cost the sandbox
-# ~0.8 s of CPU to list.
-AMAZON_LINUX = [{"Name": "name", "Values": ["al2023-ami-2023.*-x86_64"]}]
-
 INVENTORY = "inventories/sandbox/aws_ec2.yml"
 PREFIX = "nova-production"
 COMMON_TAGS = {"Project": "nova", "Environment": "production", "ManagedBy": "ansible", "Stack": PREFIX}
@@ -69,7 +65,7 @@ def _network(ec2, cidr: str) -> tuple[str, str, str]:
 
 
 def _instance(ec2, subnet_id: str, tags: dict) -> dict:
-    image_id = ec2.describe_images(Owners=["amazon"], Filters=AMAZON_LINUX)["Images"][0]["ImageId"]
+    image_id = ec2.describe_images(Owners=["amazon"], Filters=sandboxctl.AMAZON_LINUX_IMAGES)["Images"][0]["ImageId"]
     instance_id = ec2.run_instances(
         ImageId=image_id,
         InstanceType="t3.micro",

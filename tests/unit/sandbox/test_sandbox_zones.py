@@ -12,10 +12,6 @@ from botocore.config import Config
 
 from sandbox import sandboxctl
 
-# An Amazon Linux 2023 image of moto's bundled set, found by name: all ~1,300 of them (no filter) cost the sandbox
-# ~0.8 s of CPU to list.
-AMAZON_LINUX = [{"Name": "name", "Values": ["al2023-ami-2023.*-x86_64"]}]
-
 REGION = "us-west-2"
 
 
@@ -50,7 +46,7 @@ def test_an_impaired_zone_fails_its_nat_gateway_stops_its_instances_and_the_grou
     eips = {zone: ec2.allocate_address(Domain="vpc")["AllocationId"] for zone in subnets}
     nats = {zone: ec2.create_nat_gateway(SubnetId=subnets[zone], AllocationId=eips[zone])["NatGateway"]["NatGatewayId"]
             for zone in subnets}
-    image = ec2.describe_images(Owners=["amazon"], Filters=AMAZON_LINUX)["Images"][0]["ImageId"]
+    image = ec2.describe_images(Owners=["amazon"], Filters=sandboxctl.AMAZON_LINUX_IMAGES)["Images"][0]["ImageId"]
     ec2.create_launch_template(LaunchTemplateName="bastion-lt",
                                LaunchTemplateData={"ImageId": image, "InstanceType": "t3.micro"})
     autoscaling.create_auto_scaling_group(
@@ -99,7 +95,7 @@ def test_an_impaired_zone_fails_its_nat_gateway_stops_its_instances_and_the_grou
 
 def test_a_restored_zone_starts_the_instances_the_impairment_stopped(url):
     ec2 = client(url, "ec2")
-    image = ec2.describe_images(Owners=["amazon"], Filters=AMAZON_LINUX)["Images"][0]["ImageId"]
+    image = ec2.describe_images(Owners=["amazon"], Filters=sandboxctl.AMAZON_LINUX_IMAGES)["Images"][0]["ImageId"]
     (instance,) = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro",
                                     Placement={"AvailabilityZone": "us-west-2b"})["Instances"]
     assert sandboxctl.zone(url, "us-west-2b", "impaired")["instances_stopped"] == [instance["InstanceId"]]

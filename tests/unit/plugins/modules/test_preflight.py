@@ -16,10 +16,6 @@ from ansible_collections.nova.infra.plugins.module_utils import preflight as log
 from ansible_collections.nova.infra.plugins.modules import preflight
 from sandbox import sandboxctl
 
-# An Amazon Linux 2023 image of moto's bundled set, found by name: all ~1,300 of them (no filter) cost the sandbox
-# ~0.8 s of CPU to list.
-AMAZON_LINUX = [{"Name": "name", "Values": ["al2023-ami-2023.*-x86_64"]}]
-
 REGION = "us-west-2"
 OWN_TAGS = {
     "Project": "nova",
@@ -923,7 +919,7 @@ def test_capacity_checks_against_the_sandbox_name_the_quotas(run_module, aws):
 
     # Another team's instance takes 2 of the 5 vCPUs: the bastion group at its maximum no longer fits.
     ec2 = aws("ec2")
-    image = ec2.describe_images(Owners=["amazon"], Filters=AMAZON_LINUX)["Images"][0]["ImageId"]
+    image = ec2.describe_images(Owners=["amazon"], Filters=sandboxctl.AMAZON_LINUX_IMAGES)["Images"][0]["ImageId"]
     ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.small")
     failed, result = run_module(
         {"vpc_cidr": "10.0.0.0/16", "permission_checks": [], "instance_type": "t3.micro", "max_instances": 2}
