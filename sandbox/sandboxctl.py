@@ -23,6 +23,7 @@ registered in ``sys.modules``, which a load by path (``spec.loader.exec_module``
 
 import argparse
 import json
+import multiprocessing
 import os
 import signal
 import socket
@@ -52,12 +53,13 @@ class SandboxError(RuntimeError):
 
 @dataclass
 class Handle:
-    """A running sandbox. ``process`` is set only in the process that started it (lets stop() reap it)."""
+    """A running sandbox. ``process`` is set only in the process that started it (lets stop() reap it): a Popen, or
+    the forked server of use_forkserver()."""
 
     pid: int
     port: int
     state_dir: Path
-    process: subprocess.Popen | None = None
+    process: "subprocess.Popen | _ForkedServer | None" = None
 
 
 def default_state_dir() -> Path:
@@ -171,14 +173,16 @@ def start(port: int | None = None, state_dir: Path | str | None = None, env: dic
 
     state.mkdir(parents=True, exist_ok=True)
     log = state / "sandbox.log"
-    cmd = [sys.executable, str(SERVER), "--host", HOST, "--port", str(port),
-           "--request-log", str(state / "requests.jsonl")]
-    with open(log, "ab") as log_file:
-        process = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-            start_new_session=True, cwd=REPO,
-            env={**os.environ, **(env or {}), **({} if strict is None else {"NOVA_SANDBOX_STRICT": str(int(strict))})},
-        )
+    args = ["--host", HOST, "--port", str(port), "--request-log", str(state / "requests.jsonl")]
+    server_env = {**os.environ, **(env or {}), **({} if strict is None else {"NOVA_SANDBOX_STRICT": str(int(strict))})}
+    if _FORKSERVER:
+        process = _ForkedServer(args, server_env, log)
+    else:
+        with open(log, "ab") as log_file:
+            process = subprocess.Popen(
+                [sys.executable, str(SERVER), *args], stdin=subprocess.DEVNULL, stdout=log_file,
+                stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO, env=server_env,
+            )
     handle = Handle(pid=process.pid, port=port, state_dir=state, process=process)
     (state / "sandbox.pid").write_text(f"{process.pid}\n")
     (state / "sandbox.port").write_text(f"{port}\n")
@@ -192,6 +196,60 @@ def start(port: int | None = None, state_dir: Path | str | None = None, env: dic
         time.sleep(POLL_S)
     stop(handle)
     raise SandboxError(f"sandbox did not become healthy on {url}; last log lines:\n{_log_tail(log)}")
+
+
+# --------------------------------------------------------------------------- pre-loaded starts (tests)
+
+_FORKSERVER: list = []
+
+
+def use_forkserver() -> None:
+    """Start this process's sandboxes from a pre-loaded server (multiprocessing's forkserver), not a new interpreter.
+
+    The forkserver imports the server, moto and the botocore models of the services the stack uses once
+    (sandbox/preload.py); each start() then forks it, so a sandbox costs a fork instead of ~1.2 CPU-s of imports and
+    ~0.5 of first-use model parsing. Same server, same arguments, environment and log; the sandbox is a child of the
+    forkserver (which reaps it) instead of this process. For a process that starts many sandboxes (the test suite);
+    the CLI (`up`) keeps starting a new interpreter, which must outlive it."""
+    if not _FORKSERVER:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["sandbox.preload"])
+        _FORKSERVER.append(context)
+
+
+class _ForkedServer:
+    """A sandbox forked by the forkserver, with the two Popen calls start() and stop() use."""
+
+    def __init__(self, args: list, env: dict, log: Path):
+        self.process = _FORKSERVER[0].Process(target=_serve_forked, args=(args, env, str(log)), daemon=True)
+        self.process.start()
+        self.pid = self.process.pid
+
+    def poll(self):
+        return None if self.process.is_alive() else self.process.exitcode
+
+    def wait(self):
+        self.process.join()
+        return self.process.exitcode
+
+
+def _serve_forked(args: list, env: dict, log: str) -> None:
+    """In the forked child: what Popen arranges for a new server (own session, the repository as working directory,
+    the environment, stdin from /dev/null, stdout and stderr to the log), then the server's main()."""
+    os.setsid()
+    os.chdir(REPO)
+    os.environ.clear()
+    os.environ.update(env)
+    null = os.open(os.devnull, os.O_RDONLY)
+    out = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    os.dup2(null, 0)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    os.close(null)
+    os.close(out)
+    from sandbox import server  # pylint: disable=import-outside-toplevel  # loaded by the forkserver already
+
+    server.main(args)
 
 
 def stop(handle: Handle) -> bool:

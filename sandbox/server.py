@@ -243,8 +243,11 @@ def share_service_models() -> None:
     from moto.core import loaders
     from moto.core import utils
 
+    if getattr(utils.create_loader, "shared", False):  # already (sandbox/preload.py, before the fork)
+        return
     loader = loaders.create_loader()
     utils.create_loader = lambda: loader
+    utils.create_loader.shared = True
     base_backend.AccountSpecificBackend.get_session()._session.register_component("data_loader", loader)
 
 

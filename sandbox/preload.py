@@ -1,0 +1,23 @@
+"""What the forkserver of ``sandboxctl.use_forkserver()`` loads once, before it forks each sandbox: the server and
+moto, and the botocore models of the services the stack and the tests call (sandbox/server.py parses them through
+one shared loader). Nothing of a sandbox's state: each forked server builds its own app, patches and backends."""
+
+from __future__ import annotations
+
+from sandbox import server
+
+SERVICES = ("autoscaling", "cloudwatch", "dynamodb", "ec2", "iam", "logs", "s3", "s3control", "service-quotas", "sns",
+            "ssm", "sts")
+
+
+def load() -> None:
+    from moto.backends import get_backend
+    from moto.core import utils
+
+    server.share_service_models()
+    for service in SERVICES:
+        utils.get_service_model(service)
+        get_backend(service.replace("-", ""))
+
+
+load()
