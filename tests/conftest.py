@@ -6,6 +6,7 @@ files share: start_sandbox (a test module's own sandboxes) and run_module (a mod
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -172,6 +173,13 @@ def start_sandbox(tmp_path_factory):
     finally:
         for handle in reversed(handles):
             sandboxctl.stop(handle)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def playbook_workdirs_under_pytest_tmp(tmp_path_factory):
+    """The integration tests' playbook working directories (key pairs, ssh_config, reports: helpers.workdir_of) in
+    this session's pytest temporary directory, which pytest prunes, instead of the system's /tmp."""
+    os.environ["NOVA_TESTS_WORKDIR_ROOT"] = str(tmp_path_factory.mktemp("workdirs"))
 
 
 @pytest.fixture

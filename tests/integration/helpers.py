@@ -58,10 +58,16 @@ class PlaybookRun:
         return names
 
 
+# Where workdir_of() puts the playbooks' working directories: tests/conftest.py points it into pytest's temporary
+# directory of the session (pytest keeps the last three sessions' and removes older ones), so the key pairs and
+# reports of the runs do not pile up in the system's temporary directory; outside a test session, that directory.
+WORKDIR_ROOT_ENV = "NOVA_TESTS_WORKDIR_ROOT"
+
+
 def workdir_of(port: int) -> Path:
     """$PWD of the playbooks run against the sandbox on `port`: a directory of this sandbox's own, outside the
     repository, holding the key pair, ssh_config and reports (.secrets/, reports/)."""
-    workdir = Path(tempfile.gettempdir()) / f"nova-tests-{port}"
+    workdir = Path(os.environ.get(WORKDIR_ROOT_ENV) or tempfile.gettempdir()) / f"nova-tests-{port}"
     workdir.mkdir(exist_ok=True)
     return workdir
 

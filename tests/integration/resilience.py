@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -20,6 +21,7 @@ from helpers import aws
 from helpers import inventory_snapshot
 from helpers import stack_vpcs
 from helpers import tags_of
+from helpers import workdir_of
 
 PREFIX = "nova-production"
 REGIONS = ("us-west-2", "us-east-1")
@@ -159,12 +161,15 @@ def kill_after(
     it is then broken, as the operator who killed it would (docs/production.md#run-lock), so the next run goes on."""
     log = handle.state_dir / "requests.jsonl"
     offset = log.stat().st_size if log.exists() else 0
-    workdir = Path(tempfile.gettempdir()) / f"nova-tests-{handle.port}"
-    workdir.mkdir(exist_ok=True)
+    workdir = workdir_of(handle.port)
+    # Mitogen's socket (nova.infra.fast), which a killed run leaves behind, in a directory of its own that goes after
+    # the kill instead of in the system's /tmp for good (a short path: a socket's must fit in 108 bytes).
+    sockets = tempfile.mkdtemp(prefix="nova-kill-")
     env = dict(os.environ)
     env.update(
         # The same key and report directories as run_playbook() gives this sandbox's runs.
         PWD=str(workdir),
+        TMPDIR=sockets,
         NOVA_SANDBOX_PORT=str(handle.port),
         ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
         ANSIBLE_NOCOLOR="1",
@@ -205,6 +210,7 @@ def kill_after(
         if proc.poll() is None:
             _kill_tree(proc.pid)
         proc.wait()
+        shutil.rmtree(sockets, ignore_errors=True)
     if break_lock:
         break_run_lock(handle.port)
 
