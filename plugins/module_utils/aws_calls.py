@@ -25,6 +25,9 @@ Clients come from ``connect()``, which gives every client the default retry sett
 
 import functools
 import inspect
+import socket
+import urllib.parse
+import urllib.request
 from typing import Any
 from typing import Dict
 from typing import List
@@ -425,6 +428,25 @@ def get_bucket_replication(client, bucket: str) -> Optional[Dict[str, Any]]:
 @_absent_when("read the Block Public Access settings of account {account_id}", "NoSuchPublicAccessBlockConfiguration")
 def get_account_public_access_block(client, account_id: str) -> Optional[Dict[str, Any]]:
     return client.get_public_access_block(AccountId=account_id)["PublicAccessBlockConfiguration"]
+
+
+def unresolved_account_host(client, account_id: str, endpoint_url: Optional[str]) -> Optional[str]:
+    """With an ``endpoint_url`` of the task's own (an emulator such as the sandbox, a private endpoint), the host an
+    S3 Control client calls for ``account_id`` (``<account>.<endpoint host>``) when no proxy is set for it (in the
+    client's config or the environment) and the name does not resolve, else None. A call to it can only fail, and
+    botocore retries the connection (a DNS failure may be brief) for ~30 s before it does; where the endpoint is an
+    IP address, the name never resolves and only a proxy reaches it. AWS's own endpoints are left to botocore."""
+    if not endpoint_url:
+        return None
+    url = urllib.parse.urlsplit(client.meta.endpoint_url)
+    if (client.meta.config.proxies or {}).get(url.scheme) or urllib.request.getproxies().get(url.scheme):
+        return None
+    host = f"{account_id}.{url.hostname}"
+    try:
+        socket.getaddrinfo(host, url.port or (443 if url.scheme == "https" else 80))
+    except (socket.gaierror, UnicodeError):
+        return host
+    return None
 
 
 @_Handler.common_error_handler("set the Block Public Access settings of account {account_id}")

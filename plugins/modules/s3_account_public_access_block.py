@@ -16,6 +16,10 @@ description:
   - Mind that this is account-wide. Before turning the flags on in an account that serves public content from S3
     (a static website, public downloads), move that content behind CloudFront with origin access control, or it
     stops being reachable. Run with C(--check --diff) first.
+  - S3 Control is called at C(<account>.<endpoint host>). With an O(endpoint_url) of the task's own (an emulator, a
+    private endpoint) whose account host does not resolve and no proxy set for it (the O(aws_config) C(proxies), or
+    the environment), for example an O(endpoint_url) that is an IP address, the task fails at once naming the host
+    and how to reach it, instead of after ~30 s of connection retries.
   - An account whose permissions (for example an organization's service control policy) do not allow
     C(s3:PutAccountPublicAccessBlock) fails with the cause and fix, or with O(on_access_denied=warn) is reported
     as a warning and RV(access_denied) without failing.
@@ -107,6 +111,11 @@ account_id:
   type: str
   returned: always
   sample: "123456789012"
+unresolved_host:
+  description: The S3 Control host of the account that does not resolve, with no proxy set for it (the task failed).
+  type: str
+  returned: when S3 Control cannot be reached that way
+  sample: "123456789012.127.0.0.1"
 public_access_block:
   description:
     - The account's four flags after the task (in check mode, the flags that would be set). All V(false) when the
@@ -202,6 +211,19 @@ class AccountPublicAccessBlockManager:
         if not self.account_id:
             self.account_id = aws_calls.get_caller_identity(aws_calls.connect(self.module, "sts"))["Account"]
 
+    def refuse_unreachable(self):
+        """Fail before any S3 Control call that can only fail: the account's host does not resolve, no proxy set."""
+        host = aws_calls.unresolved_account_host(self.client, self.account_id, self.module.params.get("endpoint_url"))
+        if host:
+            self.module.fail_json(
+                msg=f"S3 Control was not called: it is reached at <account>.<endpoint host>, and {host} does not"
+                " resolve with no proxy set for it. Where endpoint_url is an IP address (an emulator such as the"
+                " sandbox), give aws_config proxies that reach it (the storage role: storage_s3control_aws_config);"
+                " otherwise check endpoint_url and this machine's DNS.",
+                account_id=self.account_id,
+                unresolved_host=host,
+            )
+
     def read(self):
         config = self.allowed(
             "read the Block Public Access settings", aws_calls.get_account_public_access_block, self.client, self.account_id
@@ -259,6 +281,7 @@ def main():
     manager = AccountPublicAccessBlockManager(module)
     with aws_failures(module):
         manager.resolve_account()
+        manager.refuse_unreachable()
         manager.read()
         if module.params["state"] == "absent":
             manager.ensure_absent()

@@ -364,8 +364,9 @@ options:
       - S3 Control puts the account ID in front of the endpoint's host name, so an O(endpoint_url) given as an IP
         address needs an HTTP proxy that reaches it, for example C(proxies) set to V(http=http://127.0.0.1:5000)
         (the nova.infra sandbox answers as one; its inventory sets C(nova_aws_proxies)).
-      - Without a proxy (here or in the environment), a host C(<account>.<endpoint host>) that does not resolve skips
-        C(NOVA-S3-006) at once, saying why, instead of retrying a call that cannot connect.
+      - With an O(endpoint_url) and no proxy (here or in the environment), a host C(<account>.<endpoint host>) that does
+        not resolve skips C(NOVA-S3-006) at once, saying why, instead of retrying a call that cannot connect (AWS's own
+        endpoints are left to botocore).
     type: dict
     default: {}
 notes:
@@ -542,9 +543,6 @@ snapshot:
   returned: always
 """
 
-import socket
-import urllib.parse
-import urllib.request
 
 try:
     import botocore
@@ -593,21 +591,6 @@ def route_record(route):
         "target_type": target_type,
         "state": route.get("State"),
     }
-
-
-def unresolved_account_host(client, account):
-    """The host S3 Control is called at for ``account`` (``<account>.<endpoint host>``) when no proxy is set for it
-    (in the client's config or the environment) and the name does not resolve, else None. Such a call can only fail,
-    and botocore retries it (a DNS failure may be brief) before it does."""
-    url = urllib.parse.urlsplit(client.meta.endpoint_url)
-    if (client.meta.config.proxies or {}).get(url.scheme) or urllib.request.getproxies().get(url.scheme):
-        return None
-    host = f"{account}.{url.hostname}"
-    try:
-        socket.getaddrinfo(host, url.port or (443 if url.scheme == "https" else 80))
-    except (socket.gaierror, UnicodeError):
-        return host
-    return None
 
 
 class StackAuditor:
@@ -965,7 +948,7 @@ class StackAuditor:
         record = {"account_id": account, "configured": False, "flags": {}, "unreadable": None}
         try:
             s3control = aws_calls.connect(self.module, "s3control", config=self.s3control_config)
-            unresolved = unresolved_account_host(s3control, account)
+            unresolved = aws_calls.unresolved_account_host(s3control, account, self.params.get("endpoint_url"))
             if unresolved:
                 # botocore would retry the connection with backoff (~30 s in standard mode) before giving up.
                 record["unreadable"] = (

@@ -108,7 +108,7 @@ def test_every_call_of_the_layer_carries_its_error_handler():
         function
         for name, function in vars(aws_calls).items()
         if inspect.isfunction(function) and not name.startswith("_") and function.__module__ == aws_calls.__name__
-        and name not in ("retried", "client_config", "connect")
+        and name not in ("retried", "client_config", "connect", "unresolved_account_host")  # the layer's non-calls
     ]
     assert len(wrappers) > 40
     for function in wrappers:
@@ -130,3 +130,37 @@ def test_connect_gives_the_default_retries_and_config_over_them():
     seen.clear()
     aws_calls.connect(Module(), "s3control", config={"proxies": {"http": "http://proxy:3128"}})
     assert seen["config"].proxies == {"http": "http://proxy:3128"} and "region" not in seen
+
+
+def s3control_client(**config):
+    from botocore.config import Config
+
+    return boto3.client("s3control", region_name="us-west-2", endpoint_url="http://127.0.0.1:9",
+                        aws_access_key_id="testing", aws_secret_access_key="testing", config=Config(**config))
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch):
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_an_ip_endpoints_account_host_is_unresolved_without_a_proxy(no_proxy_env):
+    assert aws_calls.unresolved_account_host(s3control_client(), "123456789012", "http://127.0.0.1:9") == (
+        "123456789012.127.0.0.1"
+    )
+
+
+def test_a_proxy_in_the_config_or_the_environment_is_trusted_to_reach_it(no_proxy_env, monkeypatch):
+    proxied = s3control_client(proxies={"http": "http://127.0.0.1:8"})
+    assert aws_calls.unresolved_account_host(proxied, "123456789012", "http://127.0.0.1:9") is None
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:8")
+    assert aws_calls.unresolved_account_host(s3control_client(), "123456789012", "http://127.0.0.1:9") is None
+
+
+def test_a_resolvable_account_host_or_awss_own_endpoint_is_left_to_botocore(no_proxy_env, monkeypatch):
+    # AWS's own endpoints (no endpoint_url of the task's): no lookup at all; botocore (or a test's mock) decides.
+    monkeypatch.setattr(aws_calls.socket, "getaddrinfo", lambda *args: pytest.fail("looked up"))
+    assert aws_calls.unresolved_account_host(s3control_client(), "123456789012", None) is None
+    monkeypatch.setattr(aws_calls.socket, "getaddrinfo", lambda host, port: [("resolved", host, port)])
+    assert aws_calls.unresolved_account_host(s3control_client(), "123456789012", "http://127.0.0.1:9") is None

@@ -140,3 +140,18 @@ def test_access_denied_is_a_warning_where_the_account_does_not_allow_it(run_modu
 def test_the_diff_is_returned_only_when_asked(run_module, s3control):
     failed, result = run_module({}, check=True, diff=False)
     assert not failed and result["changed"] and "diff" not in result
+
+
+def test_an_endpoint_whose_account_host_does_not_resolve_fails_at_once_without_a_call(run_module, s3control, monkeypatch):
+    """With an IP endpoint_url, S3 Control's <account>.<ip> never resolves: without a proxy the task fails at once,
+    naming the host and the way to reach it, instead of retrying the connection for ~30 s."""
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    calls = []
+    real = botocore.client.BaseClient._make_api_call
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call",
+                        lambda client, operation, params: calls.append(operation) or real(client, operation, params))
+    failed, result = run_module({"account_id": ACCOUNT, "endpoint_url": "http://127.0.0.1:9"})
+    assert failed and result["unresolved_host"] == f"{ACCOUNT}.127.0.0.1", result
+    assert "does not resolve" in result["msg"] and "proxies" in result["msg"], result["msg"]
+    assert calls == []
