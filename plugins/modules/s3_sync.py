@@ -373,6 +373,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.nova.infra.plugins.module_utils import aws_calls
+from ansible_collections.nova.infra.plugins.module_utils import botocore_share
 from ansible_collections.nova.infra.plugins.module_utils import s3_sync
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import aws_failures
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import error_code
@@ -403,8 +404,10 @@ class S3Sync:
         self.params = params
         # botocore keeps 10 connections per client by default, which would cap the worker pool.
         pool = params["workers"] + 4
-        self.source = aws_calls.connect(module, "s3", region=params["source_region"], max_pool_connections=pool)
-        self.dest = aws_calls.connect(module, "s3", region=params["dest_region"], max_pool_connections=pool)
+        # Listings parse a LastModified per object: read with the standard library rather than dateutil (~30x).
+        with botocore_share.fast_timestamps():
+            self.source = aws_calls.connect(module, "s3", region=params["source_region"], max_pool_connections=pool)
+            self.dest = aws_calls.connect(module, "s3", region=params["dest_region"], max_pool_connections=pool)
         self.started = now()
         self.result = dict(
             changed=False,

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 
 def run_python(code: str, env: dict | None = None) -> str:
     proc = subprocess.run(
@@ -118,3 +120,62 @@ def test_a_rewritten_credentials_file_changes_the_key(tmp_path):
         print(before != botocore_share.client_key("ec2", "us-west-2", None, {{}}, "ua", env))
     """)
     assert out == "True"
+
+
+ISO_UTC = ["2026-12-04T21:38:37.000Z", "2026-12-04T21:38:37Z", "2026-12-04T21:38:37.123Z", "2026-12-04T21:38:37.123456Z"]
+OTHER_FORMS = [1796420317, 1796420317.5, "1796420317", "Fri, 04 Dec 2026 21:38:37 GMT", "2026-12-04T23:38:37+02:00",
+               "2026-12-04 21:38:37", "2026-12-04T21:38:37.1234Z"]
+
+
+def test_timestamps_read_fast_are_the_instants_botocore_reads():
+    """AWS's ISO 8601 UTC form by the standard library, in UTC; any other form is botocore's own parse."""
+    from botocore.utils import parse_timestamp as botocores
+
+    from ansible_collections.nova.infra.plugins.module_utils.botocore_share import parse_timestamp
+
+    for value in ISO_UTC:
+        fast = parse_timestamp(value)
+        assert fast == botocores(value) and fast.utcoffset().total_seconds() == 0, value
+    for value in OTHER_FORMS:
+        theirs = botocores(value)
+        ours = parse_timestamp(value)
+        assert ours == theirs and ours.tzinfo.__class__ is theirs.tzinfo.__class__, value
+    for bad in ("not a time", "2026-13-45T99:99:99.000Z"):
+        with pytest.raises(ValueError) as theirs:
+            botocores(bad)
+        with pytest.raises(theirs.type):
+            parse_timestamp(bad)
+
+
+def test_clients_made_inside_fast_timestamps_parse_their_responses_with_it():
+    """A listing by a client of a session made in the block reads its LastModified with parse_timestamp; a client of
+    a session made after the block is botocore's as before (the initializer is gone)."""
+    out = run_python(
+        """
+        import json, os
+        os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+            os.environ.pop(name, None)
+        import boto3
+        from moto import mock_aws
+        from ansible_collections.nova.infra.plugins.module_utils import botocore_share
+
+        seen = []
+        real = botocore_share.parse_timestamp
+        botocore_share.parse_timestamp = lambda value: seen.append(value) or real(value)
+        with mock_aws():
+            with botocore_share.fast_timestamps():
+                inside = boto3.session.Session().client("s3", region_name="us-east-1")
+            outside = boto3.session.Session().client("s3", region_name="us-east-1")
+            inside.create_bucket(Bucket="nova-timestamps")
+            for key in ("k1", "k2"):
+                inside.put_object(Bucket="nova-timestamps", Key=key, Body=b"x")
+            listed = inside.list_objects_v2(Bucket="nova-timestamps")["Contents"]
+            after_inside = len(seen)
+            outside.list_objects_v2(Bucket="nova-timestamps")
+        print(json.dumps({"inside": after_inside, "after": len(seen) - after_inside,
+                          "utc": [o["LastModified"].utcoffset().total_seconds() for o in listed]}))
+        """
+    )
+    result = json.loads(out)
+    assert result["inside"] >= 2 and result["after"] == 0 and result["utc"] == [0, 0], result
