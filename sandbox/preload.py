@@ -5,9 +5,7 @@ one shared loader). Nothing of a sandbox's state: each forked server builds its 
 from __future__ import annotations
 
 from sandbox import server
-
-SERVICES = ("autoscaling", "cloudwatch", "dynamodb", "ec2", "iam", "logs", "s3", "s3control", "service-quotas", "sns",
-            "ssm", "sts")
+from sandbox.sandboxctl import STACK_SERVICES
 
 
 def load() -> None:
@@ -15,9 +13,9 @@ def load() -> None:
     from moto.core import utils
 
     server.share_service_models()
-    for service in SERVICES:
+    for service in STACK_SERVICES:
         utils.get_service_model(service)
-        get_backend(service.replace("-", ""))
+        get_backend(service.replace("-", ""))  # moto's backend names have no dashes (service-quotas: servicequotas)
 
 
 load()

@@ -42,6 +42,10 @@ DEFAULT_PORT = 4590
 # A DescribeImages filter for an Amazon Linux 2023 image among moto's bundled ones (the bastion role's default name
 # pattern), for a test that needs any image to launch: unfiltered, the sandbox lists all ~1,300 (~0.8 s of its CPU).
 AMAZON_LINUX_IMAGES = [{"Name": "name", "Values": ["al2023-ami-2023.*-x86_64"]}]
+# The AWS services the stack and the tests call (botocore's names), whose models are worth loading ahead of a fork:
+# sandbox/preload.py for the forkserver's sandboxes, tests/conftest.py for the tests ansible-test forks.
+STACK_SERVICES = ("autoscaling", "cloudwatch", "dynamodb", "ec2", "iam", "logs", "s3", "s3control", "service-quotas",
+                  "sns", "ssm", "sts")
 HEALTH_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 POLL_S = 0.1

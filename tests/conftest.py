@@ -74,24 +74,6 @@ HEAVY_FIRST = [
 ]
 
 
-# The AWS services the unit tests call (moto in-process or a sandbox): loaded once before ansible-test forks.
-FORKED_TEST_SERVICES = {
-    # botocore's name: moto's backend
-    "autoscaling": "autoscaling",
-    "cloudwatch": "cloudwatch",
-    "dynamodb": "dynamodb",
-    "ec2": "ec2",
-    "iam": "iam",
-    "logs": "logs",
-    "s3": "s3",
-    "s3control": "s3control",
-    "service-quotas": "servicequotas",
-    "sns": "sns",
-    "ssm": "ssm",
-    "sts": "sts",
-}
-
-
 def pytest_collection_finish(session):
     """Under ansible-test units, load the AWS libraries before the first fork when most collected tests use them."""
     if not session.config.pluginmanager.has_plugin("ansible_forked") or not session.items:
@@ -118,10 +100,10 @@ def load_before_forking():
     from moto.backends import get_backend
     from moto.core.utils import get_service_model
 
-    for service, backend in FORKED_TEST_SERVICES.items():
+    for service in sandboxctl.STACK_SERVICES:
         # A client parses the endpoint rules and the model into the shared loader (botocore_share, above); no request.
         boto3.client(service, region_name="us-east-1", aws_access_key_id="unused", aws_secret_access_key="unused")
-        get_backend(backend)  # imports moto's models and responses of the service
+        get_backend(service.replace("-", ""))  # imports moto's models and responses of the service
         get_service_model(service)  # moto's own (cached) reading of the model, to parse and answer requests
     gc.freeze()
 

@@ -17,6 +17,7 @@ nothing.
 from __future__ import annotations
 
 import contextlib
+import datetime
 
 _MARK = "_nova_shared_data_loader"
 
@@ -195,9 +196,7 @@ def parse_timestamp(value):
     import botocore.utils
 
     if isinstance(value, str) and len(value) in _ISO_UTC_LENGTHS and value[-1] == "Z" and value[10] == "T":
-        import datetime
-
-        from dateutil.tz import tzutc
+        from dateutil.tz import tzutc  # botocore's own dependency, as botocore
 
         try:
             return datetime.datetime.fromisoformat(value[:-1]).replace(tzinfo=tzutc())
