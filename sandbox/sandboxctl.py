@@ -70,6 +70,11 @@ def default_state_dir() -> Path:
     return Path(os.environ.get("NOVA_SANDBOX_DIR") or REPO / ".sandbox")
 
 
+def amazon_linux_image_id(ec2) -> str:
+    """The ID of an Amazon Linux 2023 image of the sandbox (AMAZON_LINUX_IMAGES), for ``ec2`` a boto3 EC2 client."""
+    return ec2.describe_images(Owners=["amazon"], Filters=AMAZON_LINUX_IMAGES)["Images"][0]["ImageId"]
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that is free right now (the OS picks it)."""
     with socket.socket() as sock:

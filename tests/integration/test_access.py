@@ -65,7 +65,7 @@ def _network(ec2, cidr: str) -> tuple[str, str, str]:
 
 
 def _instance(ec2, subnet_id: str, tags: dict) -> dict:
-    image_id = ec2.describe_images(Owners=["amazon"], Filters=sandboxctl.AMAZON_LINUX_IMAGES)["Images"][0]["ImageId"]
+    image_id = sandboxctl.amazon_linux_image_id(ec2)
     instance_id = ec2.run_instances(
         ImageId=image_id,
         InstanceType="t3.micro",

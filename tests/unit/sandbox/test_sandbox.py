@@ -369,7 +369,7 @@ def test_auto_scaling_launches_are_scaling_activities_and_an_unoffered_type_fail
             ("us-west-2a", "10.21.0.0/24"), ("us-west-2b", "10.21.1.0/24"), ("us-west-2c", "10.21.2.0/24")
         ]
     }
-    image = ec2.describe_images(Owners=["amazon"], Filters=sandboxctl.AMAZON_LINUX_IMAGES)["Images"][0]["ImageId"]
+    image = sandboxctl.amazon_linux_image_id(ec2)
     rare = "p5e.48xlarge"
     assert offered_zones(ec2, rare) == {"us-west-2c"}  # moto's offerings data, the premise of this test
     for name, instance_type in [("everywhere", "t3.micro"), ("rare", rare)]:
@@ -432,7 +432,7 @@ def test_us_east_1e_offers_no_t3_types_and_refuses_a_t3_launch_as_on_aws(url):
         zone: ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
         for zone, cidr in [("us-east-1e", "10.22.0.0/24"), ("us-east-1f", "10.22.1.0/24")]
     }
-    image = ec2.describe_images(Owners=["amazon"], Filters=sandboxctl.AMAZON_LINUX_IMAGES)["Images"][0]["ImageId"]
+    image = sandboxctl.amazon_linux_image_id(ec2)
     ec2.create_launch_template(LaunchTemplateName="t3", LaunchTemplateData={"ImageId": image, "InstanceType": "t3.micro"})
     attempts = [
         {"InstanceType": "t3.micro", "SubnetId": subnets["us-east-1e"]},
@@ -470,7 +470,7 @@ def test_ssm_managed_policy_launch_template_profile_and_version_deletion_as_on_a
     profile = iam.create_instance_profile(InstanceProfileName="ssm")["InstanceProfile"]["Arn"]
     iam.add_role_to_instance_profile(InstanceProfileName="ssm", RoleName="ssm")
 
-    image = ec2.describe_images(Owners=["amazon"], Filters=sandboxctl.AMAZON_LINUX_IMAGES)["Images"][0]["ImageId"]
+    image = sandboxctl.amazon_linux_image_id(ec2)
     ec2.create_launch_template(LaunchTemplateName="ssm-lt", LaunchTemplateData={
         "ImageId": image, "InstanceType": "t3.micro", "IamInstanceProfile": {"Arn": profile}})
     (instance,) = ec2.run_instances(MinCount=1, MaxCount=1, LaunchTemplate={"LaunchTemplateName": "ssm-lt"})["Instances"]

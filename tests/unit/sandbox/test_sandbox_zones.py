@@ -46,7 +46,7 @@ def test_an_impaired_zone_fails_its_nat_gateway_stops_its_instances_and_the_grou
     eips = {zone: ec2.allocate_address(Domain="vpc")["AllocationId"] for zone in subnets}
     nats = {zone: ec2.create_nat_gateway(SubnetId=subnets[zone], AllocationId=eips[zone])["NatGateway"]["NatGatewayId"]
             for zone in subnets}
-    image = ec2.describe_images(Owners=["amazon"], Filters=sandboxctl.AMAZON_LINUX_IMAGES)["Images"][0]["ImageId"]
+    image = sandboxctl.amazon_linux_image_id(ec2)
     ec2.create_launch_template(LaunchTemplateName="bastion-lt",
                                LaunchTemplateData={"ImageId": image, "InstanceType": "t3.micro"})
     autoscaling.create_auto_scaling_group(
@@ -95,7 +95,7 @@ def test_an_impaired_zone_fails_its_nat_gateway_stops_its_instances_and_the_grou
 
 def test_a_restored_zone_starts_the_instances_the_impairment_stopped(url):
     ec2 = client(url, "ec2")
-    image = ec2.describe_images(Owners=["amazon"], Filters=sandboxctl.AMAZON_LINUX_IMAGES)["Images"][0]["ImageId"]
+    image = sandboxctl.amazon_linux_image_id(ec2)
     (instance,) = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro",
                                     Placement={"AvailabilityZone": "us-west-2b"})["Instances"]
     assert sandboxctl.zone(url, "us-west-2b", "impaired")["instances_stopped"] == [instance["InstanceId"]]

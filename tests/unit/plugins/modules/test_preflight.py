@@ -919,7 +919,7 @@ def test_capacity_checks_against_the_sandbox_name_the_quotas(run_module, aws):
 
     # Another team's instance takes 2 of the 5 vCPUs: the bastion group at its maximum no longer fits.
     ec2 = aws("ec2")
-    image = ec2.describe_images(Owners=["amazon"], Filters=sandboxctl.AMAZON_LINUX_IMAGES)["Images"][0]["ImageId"]
+    image = sandboxctl.amazon_linux_image_id(ec2)
     ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.small")
     failed, result = run_module(
         {"vpc_cidr": "10.0.0.0/16", "permission_checks": [], "instance_type": "t3.micro", "max_instances": 2}
