@@ -1,6 +1,7 @@
 """What the forkserver of ``sandboxctl.use_forkserver()`` loads once, before it forks each sandbox: the server and
 moto, and the botocore models of the services the stack and the tests call (sandbox/server.py parses them through
-one shared loader). Nothing of a sandbox's state: each forked server builds its own app, patches and backends."""
+one shared loader). Nothing of a sandbox's state: each forked server builds its own app, patches and backends.
+tests/conftest.py imports it too, before ansible-test forks a process per unit test (moto in-process)."""
 
 from __future__ import annotations
 

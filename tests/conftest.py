@@ -97,14 +97,13 @@ def load_before_forking():
     import gc
 
     import boto3
-    from moto.backends import get_backend
-    from moto.core.utils import get_service_model
+
+    # What the sandboxes' forkserver loads: moto's backends and its own reading of each service's model.
+    import sandbox.preload  # noqa: F401  # pylint: disable=unused-import
 
     for service in sandboxctl.STACK_SERVICES:
         # A client parses the endpoint rules and the model into the shared loader (botocore_share, above); no request.
         boto3.client(service, region_name="us-east-1", aws_access_key_id="unused", aws_secret_access_key="unused")
-        get_backend(service.replace("-", ""))  # imports moto's models and responses of the service
-        get_service_model(service)  # moto's own (cached) reading of the model, to parse and answer requests
     gc.freeze()
 
 

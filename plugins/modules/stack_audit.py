@@ -593,6 +593,14 @@ def route_record(route):
     }
 
 
+def s3control_unreachable(cause):
+    """Why NOVA-S3-006 could not be read when S3 Control was not reached, and the fix."""
+    return (
+        f"S3 Control was not reached ({cause}); it is called at <account>.<endpoint host>: where the endpoint is an IP "
+        "address, set s3control_aws_config proxies to a proxy that reaches it"
+    )
+
+
 class StackAuditor:
     """Reads the stack into an audit snapshot; all judgement is in module_utils.audit."""
 
@@ -951,11 +959,7 @@ class StackAuditor:
             unresolved = aws_calls.unresolved_account_host(s3control, account, self.params.get("endpoint_url"))
             if unresolved:
                 # botocore would retry the connection with backoff (~30 s in standard mode) before giving up.
-                record["unreadable"] = (
-                    f"S3 Control was not reached ({unresolved} does not resolve and no proxy is set); it is called at "
-                    "<account>.<endpoint host>: where the endpoint is an IP address, set s3control_aws_config proxies "
-                    "to a proxy that reaches it"
-                )
+                record["unreadable"] = s3control_unreachable(f"{unresolved} does not resolve and no proxy is set")
                 snap["account_public_access_block"] = record
                 return
             answer = aws_calls.get_account_public_access_block(s3control, account)
@@ -967,10 +971,7 @@ class StackAuditor:
                     "s3:GetAccountPublicAccessBlock permission; grant it to audit them"
                 )
             elif isinstance(cause, (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)):
-                record["unreadable"] = (
-                    f"S3 Control was not reached ({cause}); it is called at <account>.<endpoint host>: where the "
-                    "endpoint is an IP address, set s3control_aws_config proxies to a proxy that reaches it"
-                )
+                record["unreadable"] = s3control_unreachable(cause)
             else:
                 raise
         else:
