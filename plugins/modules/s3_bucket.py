@@ -6,8 +6,9 @@
 
 # nova.infra: a copy of amazon.aws 10.1.2's s3_bucket (plugins/modules/s3_bucket.py), identical but for the lines
 # marked "nova.infra": a bucket this task has just created is not read before each setting is written, nor for the
-# settings only CreateBucket decides (10 reads of 25 per new bucket). docs/upstream-patches.md has the diff and how to
-# re-apply it.
+# settings only CreateBucket decides (10 reads of 25 per new bucket), and the requested object ownership is set by
+# CreateBucket itself instead of a PutBucketOwnershipControls after it (one write fewer). docs/upstream-patches.md has
+# the diff and how to re-apply it.
 
 from __future__ import annotations
 
@@ -952,9 +953,9 @@ def handle_bucket_ownership(
     object_ownership = module.params.get("object_ownership")
 
     try:
-        # nova.infra: on a new bucket the requested ownership is written without a read
+        # nova.infra: a new bucket has the ownership its CreateBucket asked for (no read, no write)
         if new_bucket and object_ownership is not None and not delete_object_ownership:
-            bucket_ownership = None
+            bucket_ownership = object_ownership
         else:
             bucket_ownership = get_bucket_ownership_cntrl(s3_client, name)
     except (AnsibleS3PermissionsError, AnsibleS3SupportError) as e:
@@ -1214,7 +1215,9 @@ def create_or_update_bucket(s3_client: ClientType, module: AnsibleAWSModule) -> 
     bucket_is_present = bucket_exists(s3_client, name)
 
     if not bucket_is_present:
-        changed = create_bucket(s3_client, name, location, object_lock_enabled)
+        # nova.infra: the requested object ownership goes in CreateBucket (x-amz-object-ownership), not a later call
+        creation_ownership = None if module.params.get("delete_object_ownership") else module.params.get("object_ownership")
+        changed = create_bucket(s3_client, name, location, object_lock_enabled, creation_ownership)  # nova.infra
         waiter = get_s3_waiter(s3_client, "bucket_exists")
         S3ErrorHandler.common_error_handler(f"wait for bucket f{name} to be created")(waiter.wait)(Bucket=name)
     # nova.infra: True only when CreateBucket made the bucket in this run (not when it was already ours)
@@ -1316,7 +1319,8 @@ def _create_bucket(s3_client: ClientType, **params) -> bool:
 
 
 def create_bucket(
-    s3_client: ClientType, bucket_name: str, location: str, object_lock_enabled: Optional[bool] = False
+    s3_client: ClientType, bucket_name: str, location: str, object_lock_enabled: Optional[bool] = False,
+    object_ownership: Optional[str] = None,  # nova.infra
 ) -> bool:
     """
     Create an S3 bucket.
@@ -1325,6 +1329,7 @@ def create_bucket(
         bucket_name (str): The name of the bucket to create.
         location (str): The AWS region where the bucket should be created. If None, it defaults to "us-east-1".
         object_lock_enabled (bool): Whether to enable object lock for the bucket. Defaults to False.
+        object_ownership (str): nova.infra: the bucket's object ownership, set by CreateBucket. Defaults to None.
     Returns:
         True if the bucket was successfully created, False otherwise.
     """
@@ -1339,6 +1344,9 @@ def create_bucket(
 
     if object_lock_enabled is not None:
         params["ObjectLockEnabledForBucket"] = object_lock_enabled
+
+    if object_ownership is not None:  # nova.infra
+        params["ObjectOwnership"] = object_ownership  # nova.infra
 
     return _create_bucket(s3_client, **params)
 
