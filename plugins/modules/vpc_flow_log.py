@@ -316,6 +316,8 @@ unsuccessful:
   sample: [{resource_id: vpc-0123456789abcdef0, code: AccessDenied, message: Access Denied for LogDestination}]
 """
 
+import time
+
 try:
     import botocore
     from botocore.waiter import WaiterModel
@@ -434,12 +436,27 @@ class FlowLogManager:
             return
         request = flow_logs.create_request(want, tags)
         flow_log_id = self.create_once(request, salt)
-        if not self.wait("FlowLogExists", flow_log_id):
+        entry = self.wait_listed(flow_log_id)
+        if entry is None:
             # The token was still mapped to an identical flow log deleted since: AWS answered with its ID.
             flow_log_id = self.create_once(request, salt + flow_log_id)
-            if not self.wait("FlowLogExists", flow_log_id):
+            entry = self.wait_listed(flow_log_id)
+            if entry is None:
                 self.module.fail_json(msg=f"Flow log {flow_log_id} was created but never showed up in DescribeFlowLogs")
-        self.result["flow_log"] = self.read(flow_log_id)
+        self.result["flow_log"] = returned(entry)
+
+    def wait_listed(self, flow_log_id):
+        """The new flow log as DescribeFlowLogs lists it, read at once and then as the FlowLogExists waiter would
+        (its delay and attempts) while it is not listed yet; None when it never is. The read that ends the wait is
+        the module's result (a waiter would need one more read)."""
+        waiter = WAITER_CONFIG["waiters"]["FlowLogExists"]
+        for attempt in range(waiter["maxAttempts"]):
+            if attempt:
+                time.sleep(waiter["delay"])
+            entries = aws_calls.describe_flow_logs(self.client, Filters=by_id(flow_log_id))
+            if entries:
+                return entries[0]
+        return None
 
     def create_once(self, request, salt):
         try:

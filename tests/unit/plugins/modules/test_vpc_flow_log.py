@@ -104,6 +104,38 @@ def test_s3_flow_log_check_mode_create_and_idempotence(run_module, ec2, network,
     assert len(flow_logs_of(ec2, network["vpc"])) == 1
 
 
+def test_a_new_flow_log_costs_a_find_its_creation_and_one_read_back(run_module, ec2, network, url):
+    """The read that finds the new flow log listed (DescribeFlowLogs is eventually consistent) is also the result."""
+    sandboxctl.stats(url, reset=True)
+    created = run_module(s3_args(network, tags={"Name": "nova-vpc"}))
+    requests = sandboxctl.stats(url)["by_action"]
+
+    assert created["changed"] is True
+    assert created["flow_log"]["flow_log_id"] == flow_logs_of(ec2, network["vpc"])[0]["FlowLogId"]
+    assert created["flow_log"]["tags"] == {"Name": "nova-vpc"}
+    assert requests == {"ec2:DescribeFlowLogs": 2, "ec2:CreateFlowLogs": 1}
+
+
+def test_a_flow_log_listed_late_is_waited_for(run_module, ec2, network, monkeypatch):
+    """As AWS may: the first reads after CreateFlowLogs do not list it yet."""
+    real_describe = aws_calls.describe_flow_logs
+    reads = []
+
+    def describe(client, **params):
+        reads.append(params)
+        listed = real_describe(client, **params)
+        return [] if len(reads) in (2, 3) else listed
+
+    monkeypatch.setattr(aws_calls, "describe_flow_logs", describe)
+    monkeypatch.setitem(vpc_flow_log.WAITER_CONFIG["waiters"]["FlowLogExists"], "delay", 0)
+
+    created = run_module(s3_args(network))
+
+    assert created["changed"] is True
+    assert len(reads) == 4
+    assert [f["FlowLogId"] for f in flow_logs_of(ec2, network["vpc"])] == [created["flow_log"]["flow_log_id"]]
+
+
 def test_tags_are_updated_in_place(run_module, ec2, network):
     flow_log_id = run_module(s3_args(network, tags={"Name": "nova-vpc", "Old": "x"}))["flow_log"]["flow_log_id"]
 
