@@ -11,8 +11,9 @@ short_description: Tag a CloudWatch alarm
 description:
   - Sets the tags of one CloudWatch alarm, idempotently (C(ListTagsForResource) unless O(current_tags) is given, then
     C(TagResource) and with O(purge_tags=true) C(UntagResource) only for what differs), and returns the alarm's tags.
-  - M(amazon.aws.cloudwatch_metric_alarm) has no tags option; the monitoring role runs this module right after it,
-    for the alarms it created or changed, so a stack in sync costs no request.
+  - M(amazon.aws.cloudwatch_metric_alarm) has no tags option; this module tags an alarm it created or changed.
+    M(nova.infra.cloudwatch_metric_alarm), its copy with O(nova.infra.cloudwatch_metric_alarm#module:tags), tags a
+    new alarm in the call that creates it (one request less per alarm); the monitoring role uses that copy.
 author:
   - nova.infra engineers (!UNKNOWN)
 options:
@@ -36,7 +37,7 @@ options:
       - The tags the alarm carries now, when the caller knows them; the module then does not read them
         (no C(ListTagsForResource)).
       - V({}) for an alarm that the task before has just created with M(amazon.aws.cloudwatch_metric_alarm), which
-        creates alarms without tags. The monitoring role passes it for the alarms its read before did not find.
+        creates alarms without tags.
       - Unset (the default), the module reads the alarm's tags.
     type: dict
 notes:

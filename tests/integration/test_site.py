@@ -390,7 +390,8 @@ def test_each_replication_alarm_exists_once_in_its_region(converged, port):
 
 
 def test_every_alarm_in_both_regions_carries_the_stack_tags(converged, port):
-    """amazon.aws's alarm module has no tags: the monitoring role tags each alarm it puts (CloudWatch TagResource)."""
+    """amazon.aws's alarm module has no tags: the monitoring role puts each alarm with nova.infra's copy, which tags
+    a new alarm in its PutMetricAlarm call (docs/upstream-patches.md)."""
     for region in (PRIMARY, DR):
         cloudwatch = aws(port, "cloudwatch", region)
         alarms = cloudwatch.describe_alarms(AlarmNamePrefix="nova-production-")["MetricAlarms"]

@@ -18,7 +18,7 @@ def _manifest_version() -> str:
     return json.loads((UPSTREAM.parents[1] / "MANIFEST.json").read_text())["collection_info"]["version"]
 
 
-COPIES = ["ec2_vpc_route_table", "ec2_security_group", "s3_bucket"]
+COPIES = ["ec2_vpc_route_table", "ec2_security_group", "s3_bucket", "cloudwatch_metric_alarm"]
 
 
 def current_diff(module: str) -> str:
