@@ -1,31 +1,42 @@
-"""The copies of amazon.aws modules (docs/upstream-patches.md) differ from the installed upstream only by the recorded
-nova.infra hunks, so an amazon.aws upgrade cannot leave a stale copy behind unnoticed."""
+"""The copies of amazon.aws and community.aws modules (docs/upstream-patches.md) differ from the installed upstream only
+by the recorded nova.infra hunks, so an upgrade of either collection cannot leave a stale copy behind unnoticed."""
 
 from __future__ import annotations
 
 import difflib
+import json
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-UPSTREAM = Path(pytest.importorskip("ansible_collections.amazon.aws").__path__[0]) / "plugins" / "modules"
+
+# Each copy and the collection it is copied from.
+COPIES = {
+    "ec2_vpc_route_table": "amazon.aws",
+    "ec2_security_group": "amazon.aws",
+    "s3_bucket": "amazon.aws",
+    "cloudwatch_metric_alarm": "amazon.aws",
+    "sns_topic": "community.aws",
+}
 
 
-def _manifest_version() -> str:
-    import json
-
-    return json.loads((UPSTREAM.parents[1] / "MANIFEST.json").read_text())["collection_info"]["version"]
+def _collection_root(collection: str) -> Path:
+    return Path(pytest.importorskip(f"ansible_collections.{collection}").__path__[0])
 
 
-COPIES = ["ec2_vpc_route_table", "ec2_security_group", "s3_bucket", "cloudwatch_metric_alarm"]
+def _manifest_version(collection: str) -> str:
+    manifest = _collection_root(collection) / "MANIFEST.json"
+    return json.loads(manifest.read_text())["collection_info"]["version"]
 
 
 def current_diff(module: str) -> str:
-    upstream = (UPSTREAM / f"{module}.py").read_text().splitlines(keepends=True)
-    copy = (REPO / "plugins" / "modules" / f"{module}.py").read_text().splitlines(keepends=True)
+    collection = COPIES[module]
+    upstream = (_collection_root(collection) / "plugins" / "modules" / f"{module}.py").read_text()
+    copy = (REPO / "plugins" / "modules" / f"{module}.py").read_text()
     return "".join(difflib.unified_diff(
-        upstream, copy, fromfile=f"amazon.aws-{_manifest_version()}/plugins/modules/{module}.py",
+        upstream.splitlines(keepends=True), copy.splitlines(keepends=True),
+        fromfile=f"{collection}-{_manifest_version(collection)}/plugins/modules/{module}.py",
         tofile=f"nova.infra/plugins/modules/{module}.py",
     ))
 
@@ -34,9 +45,10 @@ def current_diff(module: str) -> str:
 def test_the_copy_is_upstream_plus_the_recorded_hunks(module):
     diff = current_diff(module)
     recorded = (REPO / "docs" / "upstream-patches" / f"{module}.diff").read_text()
+    collection = COPIES[module]
     assert diff == recorded, (
-        f"plugins/modules/{module}.py is not amazon.aws {_manifest_version()}'s {module}.py plus the hunks of "
-        f"docs/upstream-patches/{module}.diff: re-apply them as docs/upstream-patches.md says"
+        f"plugins/modules/{module}.py is not {collection} {_manifest_version(collection)}'s {module}.py plus the "
+        f"hunks of docs/upstream-patches/{module}.diff: re-apply them as docs/upstream-patches.md says"
     )
 
 
