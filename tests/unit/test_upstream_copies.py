@@ -18,7 +18,7 @@ def _manifest_version() -> str:
     return json.loads((UPSTREAM.parents[1] / "MANIFEST.json").read_text())["collection_info"]["version"]
 
 
-COPIES = ["ec2_vpc_route_table", "ec2_security_group", "s3_bucket"]
+COPIES = ["ec2_vpc_route_table", "ec2_security_group", "s3_bucket", "ec2_vpc_net", "ec2_vpc_subnet", "ec2_vpc_igw"]
 
 
 def current_diff(module: str) -> str:
