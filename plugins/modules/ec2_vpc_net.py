@@ -350,10 +350,11 @@ def wait_for_new_vpc(connection, module: AnsibleAWSModule, vpc_id: str, tags: Di
     returns it as read, or fails as upstream's waiters do on a timeout."""
     deadline = time() + 300
     delay = 0.25
+    wanted = boto3_tag_list_to_ansible_dict(ansible_dict_to_boto3_tag_list(tags))  # the values as sent, strings
     while True:
         vpcs = describe_vpcs(connection, VpcIds=[vpc_id])
         if vpcs and vpcs[0].get("State") == "available":
-            if tags.items() <= boto3_tag_list_to_ansible_dict(vpcs[0].get("Tags", [])).items():
+            if wanted.items() <= boto3_tag_list_to_ansible_dict(vpcs[0].get("Tags", [])).items():
                 return vpcs[0]
         if time() + delay > deadline:
             module.fail_json(msg=f"Timeout waiting for the new VPC {vpc_id} to be available with its tags")
