@@ -17,6 +17,9 @@ COPIES = {
     "ec2_security_group": "amazon.aws",
     "s3_bucket": "amazon.aws",
     "cloudwatch_metric_alarm": "amazon.aws",
+    "ec2_vpc_net": "amazon.aws",
+    "ec2_vpc_subnet": "amazon.aws",
+    "ec2_vpc_igw": "amazon.aws",
     "sns_topic": "community.aws",
 }
 
