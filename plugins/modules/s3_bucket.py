@@ -7,8 +7,9 @@
 # nova.infra: a copy of amazon.aws 10.1.2's s3_bucket (plugins/modules/s3_bucket.py), identical but for the lines
 # marked "nova.infra": a bucket this task has just created is not read before each setting is written, nor for the
 # settings only CreateBucket decides (10 reads of 25 per new bucket), and the requested object ownership is set by
-# CreateBucket itself instead of a PutBucketOwnershipControls after it (one write fewer). docs/upstream-patches.md has
-# the diff and how to re-apply it.
+# CreateBucket itself instead of a PutBucketOwnershipControls after it (one write fewer), and the read that finds a
+# versioning change applied is the result (upstream waits, then reads once more). docs/upstream-patches.md has the diff
+# and how to re-apply it.
 
 from __future__ import annotations
 
@@ -634,8 +635,8 @@ def handle_bucket_versioning(
 
     put_bucket_versioning(s3_client, name, required_versioning)
 
-    wait_versioning_is_applied(s3_client, name, required_versioning)
-    versioning_status = get_s3_bucket_versioning(s3_client, name)
+    # nova.infra: the read that finds the versioning applied is the result (upstream: a waiter, then one read more)
+    versioning_status = wait_versioning_status(s3_client, name, required_versioning)
     return True, normalize_s3_bucket_versioning(versioning_status)
 
 
@@ -1896,6 +1897,27 @@ def wait_versioning_is_applied(s3_client: ClientType, bucket_name: str, required
     S3ErrorHandler.common_error_handler(f"wait for bucket versioning to be {required_versioning}")(waiter.wait)(
         Bucket=bucket_name
     )
+
+
+def wait_versioning_status(s3_client: ClientType, bucket_name: str, required_versioning: str) -> dict:  # nova.infra
+    """
+    nova.infra: wait for the versioning status as upstream's bucket_versioning_enabled/suspended waiters do (every 8 s,
+    25 reads at most), reading at once, and return the read that shows it.
+    Parameters:
+        s3_client (boto3.client): The Boto3 S3 client object.
+        bucket_name (str): The name of the S3 bucket.
+        required_versioning (str): The required versioning status (Enabled or Suspended).
+    Returns:
+        The bucket's versioning (GetBucketVersioning's answer) with that status.
+    """
+    for attempt in range(0, 25):
+        if attempt:
+            time.sleep(8)
+        versioning_status = get_s3_bucket_versioning(s3_client, bucket_name)
+        if versioning_status.get("Status") == required_versioning:
+            return versioning_status
+
+    raise AnsibleS3Error(message=f"Bucket versioning failed to become {required_versioning} in the expected time")
 
 
 def wait_tags_are_applied(s3_client: ClientType, bucket_name: str, expected_tags_dict: dict) -> dict:
