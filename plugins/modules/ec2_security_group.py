@@ -6,7 +6,8 @@
 
 # nova.infra: a copy of amazon.aws 10.1.2's ec2_security_group (plugins/modules/ec2_security_group.py), identical but
 # for the lines marked "nova.infra": a new group is read back at once and then with a growing delay, instead of a
-# fixed 3-second sleep before every read. docs/upstream-patches.md has the diff and how to re-apply it.
+# fixed 3-second sleep before every read, and the account is the group's owner as read (STS only for a group check mode
+# would create). docs/upstream-patches.md has the diff and how to re-apply it.
 
 DOCUMENTATION = r"""
 ---
@@ -1553,6 +1554,8 @@ def ensure_present(
 
         group = create_ec2_security_group(client, module, name, description, vpc_id, tags)
         group_created_new = True
+        global current_account_id  # pylint: disable=global-statement  # nova.infra
+        current_account_id = group.get("OwnerId") or get_aws_account_id(module)  # nova.infra: the new group's owner
 
     else:
         # Description is immutable
@@ -1790,7 +1793,11 @@ def main():
     group, groups = group_exists(client, module, vpc_id, group_id, name, all_groups_needed=bool(named))
 
     global current_account_id
-    current_account_id = get_aws_account_id(module)
+    # nova.infra: the account is the owner DescribeSecurityGroups returned for the group; STS is asked only for a group
+    # that check mode will not create (a group this task creates takes its owner from its read-back, ensure_present)
+    current_account_id = group.get("OwnerId") if group else None
+    if current_account_id is None and module.check_mode and state == "present":
+        current_account_id = get_aws_account_id(module)
 
     before = {}
     after = {}

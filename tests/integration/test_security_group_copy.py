@@ -91,3 +91,24 @@ def test_the_copy_builds_and_reruns_a_group_as_upstream_does_with_fewer_reads(em
     fewer = upstream[3].get("ec2:DescribeSecurityGroups", 0) - copy[3].get("ec2:DescribeSecurityGroups", 0)
     assert "ec2:DescribeTags" in upstream[3] and "ec2:DescribeTags" not in copy[3]
     assert fewer == (1 if "group_name" in named else 2), (upstream[3], copy[3])
+    # The account is the group's owner as read (the new group's from its read-back): no STS call, built or rerun.
+    assert upstream[1]["sts:GetCallerIdentity"] == upstream[3]["sts:GetCallerIdentity"] == 1
+    assert "sts:GetCallerIdentity" not in copy[1] and "sts:GetCallerIdentity" not in copy[3]
+
+
+def test_check_mode_reports_a_new_group_and_its_owner_as_upstream_does(empty_sandbox, tmp_path):
+    """A group check mode would create has no owner to read: the copy asks STS for the account, as upstream does."""
+    port = empty_sandbox.port
+    ec2 = aws(port, "ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    peer = ec2.create_security_group(GroupName="copy-test-peer", Description="peer", VpcId=vpc_id)["GroupId"]
+    checked = {}
+    for module in ("amazon.aws.ec2_security_group", "nova.infra.ec2_security_group"):
+        play = sandbox_play(f"One group with {module}").replace("gather_facts: false", "gather_facts: false\n  check_mode: true\n  diff: true")
+        play += TASKS.format(module=module, name="copy-test-checked", vpc_id=vpc_id, peer=peer, named="cidr_ip: 10.0.0.0/16")
+        checked[module] = run_task_counted(port, tmp_path / f"check-{module}.yml", play, "The group")
+    (upstream, upstream_requests), (copy, copy_requests) = checked.values()
+    assert copy["changed"] is True and copy == upstream
+    assert copy["diff"][0]["after"]["owner_id"] == upstream["diff"][0]["after"]["owner_id"] != "None"
+    assert copy_requests["sts:GetCallerIdentity"] == 1
+    assert not ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["copy-test-checked"]}])["SecurityGroups"]
