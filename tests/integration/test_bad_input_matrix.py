@@ -1136,9 +1136,9 @@ def test_every_module_option_has_a_case():
     """A new module or option without a bad-input case fails here (the AWS connection options are shared)."""
     missing = {}
     for path in sorted((REPO / "plugins" / "modules").glob("*.py")):
-        if "# nova.infra: a copy of amazon.aws" in path.read_text():
-            # amazon.aws's own module and argument spec (docs/upstream-patches.md): only the options a copy adds (the
-            # alarm copy's tags and purge_tags), the argument-spec lines of its recorded diff, need cases.
+        if re.search(r"^# nova\.infra: a copy of (amazon|community)\.aws ", path.read_text(), re.MULTILINE):
+            # amazon.aws's or community.aws's own module and argument spec (docs/upstream-patches.md): only the options
+            # a copy adds (the alarm copy's tags and purge_tags), the argument-spec lines of its recorded diff, need cases.
             diff = (REPO / "docs" / "upstream-patches" / f"{path.stem}.diff").read_text()
             documented = set(re.findall(r"^\+\s+(\w+)=dict\(", diff, re.MULTILINE))
         else:

@@ -107,7 +107,8 @@ def test_check_mode_reports_a_new_group_and_its_owner_as_upstream_does(empty_san
         play = sandbox_play(f"One group with {module}").replace("gather_facts: false", "gather_facts: false\n  check_mode: true\n  diff: true")
         play += TASKS.format(module=module, name="copy-test-checked", vpc_id=vpc_id, peer=peer, named="cidr_ip: 10.0.0.0/16")
         checked[module] = run_task_counted(port, tmp_path / f"check-{module}.yml", play, "The group")
-    (upstream, upstream_requests), (copy, copy_requests) = checked.values()
+    upstream, _upstream_requests = checked["amazon.aws.ec2_security_group"]
+    copy, copy_requests = checked["nova.infra.ec2_security_group"]
     assert copy["changed"] is True and copy == upstream
     assert copy["diff"][0]["after"]["owner_id"] == upstream["diff"][0]["after"]["owner_id"] != "None"
     assert copy_requests["sts:GetCallerIdentity"] == 1
