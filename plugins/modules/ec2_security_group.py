@@ -571,6 +571,7 @@ vpc_id:
 
 import itertools
 import json
+import math  # nova.infra
 import re
 from collections import namedtuple
 from copy import deepcopy
@@ -608,6 +609,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import ansible_dict_to_boto3_filter_list
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import scrub_none_parameters
 from ansible_collections.amazon.aws.plugins.module_utils.waiters import wait_for_resource_state
+
+from ansible_collections.nova.infra.plugins.module_utils.readback import read_until  # nova.infra
 
 Rule = namedtuple("Rule", ["port_range", "protocol", "target", "target_type", "description"])
 TARGET_TYPES_ALL = {"ipv4", "ipv6", "group", "ip_prefix"}
@@ -1218,15 +1221,14 @@ def create_ec2_security_group(
     # reflected in the object returned by the AWS API
     # call. We re-read the group for getting an updated object
     # amazon sometimes takes a couple seconds to update the security group so wait till it exists
-    # nova.infra: read at once, then wait with a growing delay (upstream sleeps 3 s before every read)
-    delay = 0.25
-    while True:
-        groups = describe_security_groups(client, GroupIds=[group["GroupId"]])
-        if groups[0].get("VpcId") and not groups[0].get("IpPermissionsEgress"):
-            sleep(delay)
-            delay = min(delay * 2, 3)
-        else:
-            return groups[0]
+    # nova.infra: read at once, then with a growing delay up to 3 s, unbounded as upstream (which sleeps 3 s first)
+    group_id = group["GroupId"]  # nova.infra
+    created, _settled = read_until(  # nova.infra
+        lambda: describe_security_groups(client, GroupIds=[group_id])[0],  # nova.infra
+        lambda read: not (read.get("VpcId") and not read.get("IpPermissionsEgress")),  # nova.infra
+        timeout=math.inf, max_delay=3,  # nova.infra
+    )  # nova.infra
+    return created  # nova.infra
 
 
 def wait_for_rule_propagation(module, client, group, desired_ingress, desired_egress, purge_ingress, purge_egress):

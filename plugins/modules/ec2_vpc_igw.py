@@ -146,8 +146,6 @@ vpc_id:
     vpc_id: "vpc-XXXXXXXX"
 """
 
-from time import monotonic  # nova.infra
-from time import sleep  # nova.infra
 from typing import Any
 from typing import Dict
 from typing import Optional
@@ -166,6 +164,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import ansible_dict_to_boto3_filter_list
 from ansible_collections.amazon.aws.plugins.module_utils.waiters import wait_for_resource_state
+
+from ansible_collections.nova.infra.plugins.module_utils.readback import read_until  # nova.infra
 
 
 class AnsibleEc2Igw:
@@ -252,17 +252,14 @@ class AnsibleEc2Igw:
         """nova.infra: polls DescribeInternetGateways (at once, then with a growing delay, 200 s at most) until the
         gateway this task created is there and, when a VPC was given, attached (every attachment available, as
         upstream's internet_gateway_attached waiter); returns it as read, or fails as the waiter does on a timeout."""
-        deadline = monotonic() + 200
-        delay = 0.25
-        while True:
-            igw = self.get_matching_igw(None, gateway_id=igw_id)
+        def attached(igw):
             attachments = (igw or {}).get("attachments", [])
-            if igw and (not vpc_id or (attachments and all(a.get("state") == "available" for a in attachments))):
-                return igw
-            if monotonic() + delay > deadline:
-                self._module.fail_json(msg=f"Timeout waiting for the new internet gateway {igw_id} to be attached")
-            sleep(delay)
-            delay = min(delay * 2, 5)
+            return bool(igw and (not vpc_id or (attachments and all(a.get("state") == "available" for a in attachments))))
+
+        igw, settled = read_until(lambda: self.get_matching_igw(None, gateway_id=igw_id), attached, timeout=200)
+        if not settled:
+            self._module.fail_json(msg=f"Timeout waiting for the new internet gateway {igw_id} to be attached")
+        return igw
 
     def ensure_igw_absent(self, igw_id, vpc_id):
         igw = self.get_matching_igw(vpc_id, gateway_id=igw_id)

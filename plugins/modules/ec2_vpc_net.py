@@ -245,6 +245,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import ansible_dict_to_boto3_filter_list
 from ansible_collections.amazon.aws.plugins.module_utils.waiters import wait_for_resource_state
 
+from ansible_collections.nova.infra.plugins.module_utils.readback import read_until  # nova.infra
+
 
 def get_vpc_id(connection, module: AnsibleAWSModule) -> Optional[str]:
     """Returns None or a vpc object depending on the existence of a VPC. When supplied
@@ -348,18 +350,16 @@ def wait_for_new_vpc(connection, module: AnsibleAWSModule, vpc_id: str, tags: Di
     """nova.infra: polls DescribeVpcs (at once, then with a growing delay, 300 s at most, the bound of this module's
     other read-back loops) until the VPC this task created is available and carries the tags it was created with;
     returns it as read, or fails as upstream's waiters do on a timeout."""
-    deadline = time() + 300
-    delay = 0.25
     wanted = boto3_tag_list_to_ansible_dict(ansible_dict_to_boto3_tag_list(tags))  # the values as sent, strings
-    while True:
-        vpcs = describe_vpcs(connection, VpcIds=[vpc_id])
-        if vpcs and vpcs[0].get("State") == "available":
-            if wanted.items() <= boto3_tag_list_to_ansible_dict(vpcs[0].get("Tags", [])).items():
-                return vpcs[0]
-        if time() + delay > deadline:
-            module.fail_json(msg=f"Timeout waiting for the new VPC {vpc_id} to be available with its tags")
-        sleep(delay)
-        delay = min(delay * 2, 5)
+
+    def as_created(vpcs):
+        return bool(vpcs and vpcs[0].get("State") == "available"
+                    and wanted.items() <= boto3_tag_list_to_ansible_dict(vpcs[0].get("Tags", [])).items())
+
+    vpcs, settled = read_until(lambda: describe_vpcs(connection, VpcIds=[vpc_id]), as_created, timeout=300)
+    if not settled:
+        module.fail_json(msg=f"Timeout waiting for the new VPC {vpc_id} to be available with its tags")
+    return vpcs[0]
 
 
 def wait_for_vpc_attribute(connection, module, vpc_id, attribute, expected_value):

@@ -306,8 +306,6 @@ route_table:
 
 import re
 from ipaddress import ip_network
-from time import monotonic
-from time import sleep
 from typing import Any
 from typing import Dict
 from typing import List
@@ -335,6 +333,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict  # nova.infra
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import ansible_dict_to_boto3_filter_list
 from ansible_collections.amazon.aws.plugins.module_utils.waiters import wait_for_resource_state
+
+from ansible_collections.nova.infra.plugins.module_utils.readback import read_until  # nova.infra
 
 
 def find_subnets(
@@ -746,14 +746,12 @@ def wait_for_route_table_settled(
     """nova.infra: poll (at once, then with a growing delay) until the table reads back as set, for at most
     `timeout` seconds; returns either way, as upstream's sleep did, with the table as last read, which the module
     reports (upstream reads it once more)."""
-    deadline = monotonic() + timeout
-    delay = 0.25
-    while True:
-        current = get_route_table_by_id(connection, route_table_id) or {}
-        if route_table_settled(current, route_specs, subnet_ids) or monotonic() + delay > deadline:
-            return current
-        sleep(delay)
-        delay = min(delay * 2, 5)
+    current, _settled = read_until(
+        lambda: get_route_table_by_id(connection, route_table_id) or {},
+        lambda table: route_table_settled(table, route_specs, subnet_ids),
+        timeout=timeout,
+    )
+    return current
 
 
 def ensure_route_table_present(connection, module: AnsibleAWSModule) -> Dict[str, Any]:

@@ -276,6 +276,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import ansible_dict_to_boto3_filter_list
 from ansible_collections.amazon.aws.plugins.module_utils.waiters import wait_for_resource_state
 
+from ansible_collections.nova.infra.plugins.module_utils.readback import read_until  # nova.infra
+
 
 def get_subnet_info(subnet: Dict[str, Any]) -> Dict[str, Any]:
     subnet = camel_dict_to_snake_dict(subnet)
@@ -456,21 +458,20 @@ def wait_for_new_subnet(conn, module: AnsibleAWSModule, start_time: float) -> Di
     """nova.infra: polls the subnet this task created (at once, then with a growing delay, until wait_timeout) until
     it reads back as set, instead of upstream's lookup, subnet_exists waiter, lookup again and map_public waiters;
     returns it as read, or fails as upstream's waiters do on a timeout."""
-    delay = 0.25
-    while True:
-        subnet = get_matching_subnet(conn, module, module.params["vpc_id"], module.params["cidr"])
-        if new_subnet_settled(module, subnet):
-            return subnet
-        if time.time() + delay > start_time + module.params["wait_timeout"]:
-            if not subnet:
-                module.fail_json("Failed to describe newly created subnet")
-            module.fail_json(
-                msg=f"Timeout waiting for the new subnet {subnet['id']} to be available with map_public and"
-                " assign_instances_ipv6 as set",
-                subnet=subnet,
-            )
-        time.sleep(delay)
-        delay = min(delay * 2, 5)
+    subnet, settled = read_until(
+        lambda: get_matching_subnet(conn, module, module.params["vpc_id"], module.params["cidr"]),
+        lambda read: new_subnet_settled(module, read),
+        timeout=start_time + module.params["wait_timeout"] - time.time(),
+    )
+    if settled:
+        return subnet
+    if not subnet:
+        module.fail_json("Failed to describe newly created subnet")
+    module.fail_json(
+        msg=f"Timeout waiting for the new subnet {subnet['id']} to be available with map_public and"
+        " assign_instances_ipv6 as set",
+        subnet=subnet,
+    )
 
 
 def update_subnet_attributes(
