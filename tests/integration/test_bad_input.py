@@ -108,3 +108,30 @@ def test_missing_credentials_stop_the_build_in_preflight(empty_sandbox, port, tm
     assert "credentials" in message.lower(), message
     assert "aws configure" in message and "sts get-caller-identity" in message, message
     assert inventory_snapshot(ec2) == before
+
+
+def test_check_mode_on_an_empty_account_says_what_would_be_built_and_writes_nothing(empty_sandbox, port):
+    """--check compares a built stack with the design: with no VPC of the stack there is nothing to compare, and the
+    tasks after the VPC's would need IDs only the build makes. The run ends without an error, naming the plan; a
+    drift job (nova_fail_on_drift=true) fails on the missing stack. Nothing is written either way."""
+    from sandbox import sandboxctl
+
+    ec2 = aws(port, "ec2")
+    before = inventory_snapshot(ec2)
+    url = sandboxctl.endpoint(port)
+    sandboxctl.stats(url, reset=True)
+    run = run_playbook(port, "site.yml", "--check")
+    counted = sandboxctl.stats(url)
+    assert run.returncode == 0, run.failure_messages()
+    assert "No VPC nova-production-vpc in us-west-2 to compare with the design" in run.stdout
+    assert "10.0.0.0/16" in run.stdout and "10.0.3.0/24" in run.stdout
+    reads = ("Describe", "Get", "List")
+    writes = {action: n - counted.get("dry_runs", {}).get(action, 0) for action, n in counted["by_action"].items()
+              if not action.split(":", 1)[1].startswith(reads)}
+    assert {action: n for action, n in writes.items() if n} == {}
+    assert inventory_snapshot(ec2) == before
+
+    drift_job = run_playbook(port, "site.yml", "--check", "-e", "nova_fail_on_drift=true")
+    assert drift_job.returncode != 0
+    assert "The stack does not exist" in "\n".join(drift_job.failure_messages())
+    assert inventory_snapshot(ec2) == before and stack_vpcs(ec2) == []
