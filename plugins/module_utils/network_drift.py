@@ -353,6 +353,22 @@ def _route_table_drift(
         drift.add("route table " + name, table_id, "main", False, True)
 
 
+# The resources whose IDs the network role's later tasks take from the task that makes them (subnets from the VPC's,
+# route tables from the subnets', gateways' and NAT gateways'...): a drift record saying one of them is missing.
+STRUCTURAL_SETTINGS = ("exists", "count", "attached")
+
+
+def missing_structure(records: Sequence[dict[str, Any]]) -> list[str]:
+    """The planned VPC, subnets, internet gateway, Elastic IPs and NAT gateways that do not exist (fewer than
+    planned): --check cannot look past them, as check mode makes no ID for what it would create."""
+    return [
+        r["resource"]
+        for r in records
+        if r["id"] is None and r["setting"] in STRUCTURAL_SETTINGS and isinstance(r["actual"], (bool, int))
+        and r["actual"] < r["desired"]
+    ]
+
+
 def compare(
     found: dict[str, Any],
     prefix: str,

@@ -115,6 +115,15 @@ vpc_id:
   type: str
   returned: always
   sample: vpc-0123456789abcdef0
+missing:
+  description:
+    - The planned resources that do not exist and whose IDs the network role's later tasks take from the task that
+      creates them (the VPC, subnets, internet gateway, NAT Elastic IPs and NAT gateways), as RV(drift) names them.
+    - Check mode makes no ID for what it would create, so C(site.yml --check) cannot look past them.
+  type: list
+  elements: str
+  returned: always
+  sample: [public subnet 10.0.0.0/24, NAT gateway in us-west-2a]
 drift:
   description: One record per difference from the plan; empty when RV(in_sync).
   type: list
@@ -263,7 +272,10 @@ def main():
     result = network_drift.compare(
         found, params["name_prefix"], params["vpc_cidr"], params["subnets"], tags, params["nat_mode"], plan
     )
-    module.exit_json(**drift.report(result["drift"], outputs=result["outputs"], vpc_id=result["vpc_id"]))
+    module.exit_json(**drift.report(
+        result["drift"], outputs=result["outputs"], vpc_id=result["vpc_id"],
+        missing=network_drift.missing_structure(result["drift"]),
+    ))
 
 
 if __name__ == "__main__":

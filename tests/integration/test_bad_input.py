@@ -11,6 +11,7 @@ from helpers import REPO
 from helpers import aws
 from helpers import inventory_snapshot
 from helpers import run_playbook
+from helpers import sandbox_play
 from helpers import stack_vpcs
 
 pytestmark = pytest.mark.integration
@@ -135,3 +136,29 @@ def test_check_mode_on_an_empty_account_says_what_would_be_built_and_writes_noth
     assert drift_job.returncode != 0
     assert "The stack does not exist" in "\n".join(drift_job.failure_messages())
     assert inventory_snapshot(ec2) == before and stack_vpcs(ec2) == []
+
+
+def test_check_mode_on_a_network_a_killed_run_left_without_subnets_names_what_is_missing(empty_sandbox, port, tmp_path):
+    """A run killed after the VPC's creation: --check cannot look past the subnets it would create (their IDs feed
+    every later task), so it names them and ends; the drift job fails on the incomplete stack."""
+    play = tmp_path / "vpc-only.yml"
+    play.write_text(sandbox_play("The VPC a killed run left") + """  tasks:
+    - name: The stack's VPC, and nothing else
+      nova.infra.ec2_vpc_net:
+        name: nova-production-vpc
+        cidr_block: 10.0.0.0/16
+        dns_support: true
+        dns_hostnames: true
+        tags: "{{ 'nova-production' | nova.infra.stack_tags }}"
+""")
+    assert run_playbook(port, str(play)).returncode == 0
+    ec2 = aws(port, "ec2")
+    before = inventory_snapshot(ec2)
+    run = run_playbook(port, "site.yml", "--check")
+    assert run.returncode == 0, run.failure_messages()
+    assert "lacks public subnet 10.0.0.0/24, public subnet 10.0.1.0/24" in run.stdout
+    assert "--check ends here" in run.stdout
+    drift_job = run_playbook(port, "site.yml", "--check", "-e", "nova_fail_on_drift=true")
+    assert drift_job.returncode != 0
+    assert "The stack is incomplete: its network lacks public subnet" in "\n".join(drift_job.failure_messages())
+    assert inventory_snapshot(ec2) == before

@@ -426,3 +426,31 @@ def test_a_narrowed_policy_names_the_buckets_and_their_objects_and_compares_as_a
     stale = network_drift.stale_endpoints(with_endpoints(converged())["endpoints"], PREFIX, plan(buckets=["b1"]),
                                           ["rtb-a", "rtb-b"], [], None)
     assert stale == ["vpce-s3"]
+
+
+# ---------------------------------------------------------------- what --check cannot look past
+
+
+def test_nothing_is_missing_from_a_converged_network_nor_from_one_that_only_differs():
+    assert network_drift.missing_structure(compare(converged())["drift"]) == []
+    found = converged()
+    found["dns_hostnames"] = False
+    found["eips"].append({"AllocationId": "eipalloc-spare", "Tags": tags(Name="nova-production-nat-eip-us-west-2c")})
+    # More than planned (a spare address, the second AZ's NAT gateway in single mode) is drift, not missing.
+    assert network_drift.missing_structure(compare(found)["drift"]) == []
+    per_az = network_drift.compare(converged(), PREFIX, CIDR, PLAN, TAGS, "single")["drift"]
+    assert network_drift.missing_structure(per_az) == []
+
+
+def test_the_missing_vpc_subnet_gateway_address_and_nat_gateway_are_named():
+    assert network_drift.missing_structure(compare({**converged(), "vpcs": []})["drift"]) == ["vpc"]
+    found = converged()
+    found["subnets"] = [s for s in found["subnets"] if s["SubnetId"] != "subnet-3"]
+    found["igws"] = []
+    found["eips"] = [e for e in found["eips"] if e["AllocationId"] != "eipalloc-us-west-2a"]
+    found["nats"] = [n for n in found["nats"] if n["NatGatewayId"] != "nat-us-west-2b"]
+    missing = network_drift.missing_structure(compare(found)["drift"])
+    assert sorted(missing) == sorted([
+        "private subnet 10.0.3.0/24", "internet gateway", "Elastic IP nova-production-nat-eip-us-west-2a",
+        "NAT gateway in us-west-2b",
+    ])
