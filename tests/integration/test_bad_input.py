@@ -10,6 +10,7 @@ import yaml
 from helpers import REPO
 from helpers import aws
 from helpers import inventory_snapshot
+from helpers import role_play
 from helpers import run_playbook
 from helpers import sandbox_play
 from helpers import stack_vpcs
@@ -162,3 +163,25 @@ def test_check_mode_on_a_network_a_killed_run_left_without_subnets_names_what_is
     assert drift_job.returncode != 0
     assert "The stack is incomplete: its network lacks public subnet" in "\n".join(drift_job.failure_messages())
     assert inventory_snapshot(ec2) == before
+
+
+def test_the_storage_role_in_check_mode_on_an_empty_account_names_what_it_would_create(empty_sandbox, port, tmp_path):
+    """Check mode creates nothing, so the replication role's policy and the replication of buckets that do not exist
+    yet cannot be checked: they are skipped (before, the policy's read failed on the missing role) and the buckets'
+    read names them as missing. Nothing is written."""
+    from sandbox import sandboxctl
+
+    play = tmp_path / "storage.yml"
+    play.write_text(role_play("storage", "The storage role alone, in check mode"))
+    url = sandboxctl.endpoint(port)
+    sandboxctl.stats(url, reset=True)
+    run = run_playbook(port, str(play), "--check")
+    counted = sandboxctl.stats(url)["by_action"]
+    assert run.returncode == 0, run.failure_messages()
+    tasks = {task["task"]["name"]: task["hosts"]["localhost"] for task in run.results["plays"][0]["tasks"]}
+    found = tasks["nova.infra.storage : Compare each bucket with its settings (six reads a bucket)"]["results"]
+    assert [item["drift"][0]["setting"] for item in found] == ["exists"] * len(found) and len(found) == 4
+    assert tasks["nova.infra.storage : Scope the replication role to the stack's buckets"].get("skipped") is True
+    replication = tasks["nova.infra.storage : Replicate each bucket to its replica with storage class STANDARD_IA"]
+    assert all(item.get("skipped") for item in replication["results"])
+    assert not [action for action in counted if action.split(":", 1)[1].startswith(("Create", "Put", "Delete"))]
