@@ -7,8 +7,9 @@
 # nova.infra: a copy of amazon.aws 10.1.2's ec2_vpc_route_table (plugins/modules/ec2_vpc_route_table.py), identical
 # but for the lines marked "nova.infra": a waiter on the table's routes and subnet associations replaces the fixed
 # 5-second sleep after every change (also taken in check mode upstream), and a table's tags are read from the
-# DescribeRouteTables answer instead of one DescribeTags call per table. docs/upstream-patches.md has the diff and
-# how to re-apply it to a newer amazon.aws.
+# DescribeRouteTables answer instead of one DescribeTags call per table. A subnet associated with another table is
+# associated with this one in the same run (upstream only disassociates it, leaving it on the VPC's main table until
+# the next run). docs/upstream-patches.md has the diff and how to re-apply it to a newer amazon.aws.
 
 DOCUMENTATION = r"""
 ---
@@ -553,7 +554,11 @@ def ensure_subnet_association(
                         return False, association["RouteTableAssociationId"]
                     if not module.check_mode:
                         disassociate_route_table(connection, association["RouteTableAssociationId"])
-                    return True, association_id
+                    if module.check_mode:  # nova.infra
+                        return True, association_id
+                    # nova.infra: and associated with this table below; upstream returned here, which left the subnet
+                    # on the VPC's main table (no route of this one) until the next run
+                    break
 
     if not module.check_mode:
         association_id = associate_route_table(connection, route_table_id=route_table_id, SubnetId=subnet_id)[

@@ -151,3 +151,45 @@ def test_the_igw_copy_creates_and_attaches_a_gateway_as_upstream_does_with_two_r
     built = _twins(port, tmp_path, "ec2_vpc_igw", options_of, names, 2, igw_state)
     assert built["gateway_id"] == "igw-ID" and built["tags"] == {"Project": "nova", "Name": "NAME"}
     assert igw_state(names[COPY])["Attachments"] == [{"State": "available", "VpcId": "vpc-ID"}]
+
+
+ROUTE_TABLE = """  tasks:
+    - name: The route table
+      {module}:
+        vpc_id: {vpc_id}
+        lookup: tag
+        tags:
+          Name: {name}
+        subnets: [{subnet}]
+        routes: []
+      register: route_table
+"""
+
+
+def test_the_route_table_copy_takes_a_subnet_from_another_table_in_one_run(empty_sandbox, tmp_path):
+    """A subnet associated with another table (changed by hand): upstream disassociates it and returns, which leaves it
+    on the VPC's main table until the next run (and the copy, waiting for the association, used to wait 30 s); the
+    copy associates it with its table in the same run."""
+    port = empty_sandbox.port
+    ec2 = aws(port, "ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    placed = {}
+    for index, module in enumerate(("amazon.aws.ec2_vpc_route_table", "nova.infra.ec2_vpc_route_table")):
+        subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.0.{index}.0/24")["Subnet"]["SubnetId"]
+        other = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+        ec2.associate_route_table(RouteTableId=other, SubnetId=subnet)
+        play = sandbox_play(f"A route table with {module}") + ROUTE_TABLE.format(
+            module=module, vpc_id=vpc_id, name=f"twin-{index}", subnet=subnet)
+        result, _requests = run_task_counted(port, tmp_path / f"rt-{index}.yml", play, "The route table")
+        assert result["changed"] is True
+        tables = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])
+        placed[module] = [table["RouteTableId"] for table in tables["RouteTables"]], result["route_table"]["id"], other
+        if module.startswith("nova.infra"):
+            again, again_requests = run_task_counted(port, tmp_path / f"rt-{index}-again.yml", play, "The route table")
+            assert again["changed"] is False
+            assert not [action for action in again_requests if not action.split(":")[1].startswith("Describe")]
+
+    upstream_tables = placed["amazon.aws.ec2_vpc_route_table"][0]
+    assert upstream_tables == []  # upstream: on the main table, its own table not associated yet
+    copy_tables, copy_table, other = placed["nova.infra.ec2_vpc_route_table"]
+    assert copy_tables == [copy_table] and other not in copy_tables
