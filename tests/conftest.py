@@ -209,3 +209,27 @@ def run_module(capsys):
         return result
 
     return run
+
+
+class FakeClock:
+    """A clock that only sleep() moves forward: time() and monotonic() read it, sleep() records each delay and adds
+    it, so a test of a wait or a retry loop sleeps for nothing (the fake_clock fixture; each test patches it into the
+    module it tests)."""
+
+    def __init__(self, now: float = 1000.0):
+        self.now = now
+        self.slept: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    monotonic = time
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_clock():
+    return FakeClock()

@@ -13,22 +13,9 @@ import pytest
 from ansible_collections.nova.infra.plugins.module_utils import readback
 
 
-class Clock:
-    def __init__(self):
-        self.now = 50.0
-        self.slept = []
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
+def clock(fake_clock, monkeypatch):
+    clock = fake_clock
     monkeypatch.setattr(readback, "time", SimpleNamespace(monotonic=clock.monotonic, sleep=clock.sleep))
     return clock
 

@@ -77,28 +77,13 @@ class FakeAutoScaling:
         raise AssertionError(f"unexpected call {operation}")
 
 
-class Clock:
-    """time.monotonic / time.sleep of the module: sleeping advances the clock, nobody waits."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.slept = []
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
-def aws(monkeypatch):
+def aws(fake_clock, monkeypatch):
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    clock = Clock()
+    clock = fake_clock
     monkeypatch.setattr(autoscaling_activity_info.time, "monotonic", clock.monotonic)
     monkeypatch.setattr(autoscaling_activity_info.time, "sleep", clock.sleep)
 

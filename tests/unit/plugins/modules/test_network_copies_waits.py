@@ -29,21 +29,6 @@ class FakeModule:
         raise Failed(msg)
 
 
-class Clock:
-    """time()/monotonic() that only sleep() moves forward; records the delays slept."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.slept = []
-
-    def time(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 def reads(*answers):
     """A describe answering `answers` in turn (the last one forever)."""
     answers = list(answers)
@@ -55,8 +40,8 @@ def reads(*answers):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
+def clock(fake_clock, monkeypatch):
+    clock = fake_clock
     # The loops are module_utils.readback's; the subnet copy counts its bound from its own start time.
     monkeypatch.setattr(readback, "time", SimpleNamespace(monotonic=clock.time, sleep=clock.sleep))
     monkeypatch.setattr(ec2_vpc_subnet, "time", SimpleNamespace(time=clock.time, sleep=clock.sleep))
