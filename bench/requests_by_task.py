@@ -17,15 +17,15 @@ import argparse
 import bisect
 import collections
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+from converge import _run_playbook  # noqa: E402  (bench/converge.py: ansible-playbook as the bench runs it)
+
 from sandbox import sandboxctl  # noqa: E402  (the repository's sandbox/ package, standard library only)
 
 
@@ -51,17 +51,13 @@ def run(playbook: str, names: list[str]) -> dict:
         handle = sandboxctl.start(port=None, state_dir=state, strict=True)
         try:
             log = Path(state, "requests.jsonl")
-            env = {**os.environ, "NOVA_SANDBOX_PORT": str(handle.port), "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
-                   "ANSIBLE_CALLBACK_PLUGINS": str(REPO / "bench" / "callback_plugins"),
+            env = {"ANSIBLE_CALLBACK_PLUGINS": str(REPO / "bench" / "callback_plugins"),
                    "ANSIBLE_CALLBACKS_ENABLED": "nova.infra.troubleshoot,task_starts"}
             results = {}
             for name in names:
                 starts_file = Path(state, f"{name}.tasks.jsonl")
                 seen = len(_lines(log))
-                proc = subprocess.run([str(BIN / "ansible-playbook"), playbook], cwd=REPO, capture_output=True,
-                                      text=True, check=False, env={**env, "NOVA_TASK_STARTS": str(starts_file)})
-                if proc.returncode != 0:
-                    raise SystemExit(f"{playbook} ({name}) failed ({proc.returncode}):\n{proc.stdout[-3000:]}")
+                _run_playbook(handle.port, playbook, env={**env, "NOVA_TASK_STARTS": str(starts_file)})
                 requests = _lines(log)[seen:]
                 results[name] = {"requests": len(requests), "tasks": by_task(_lines(starts_file), requests)}
         finally:
