@@ -7,9 +7,10 @@
 # nova.infra: a copy of amazon.aws 10.1.2's s3_bucket (plugins/modules/s3_bucket.py), identical but for the lines
 # marked "nova.infra": a bucket this task has just created is not read before each setting is written, nor for the
 # settings only CreateBucket decides (10 reads of 25 per new bucket), and the requested object ownership is set by
-# CreateBucket itself instead of a PutBucketOwnershipControls after it (one write fewer), and the read that finds a
-# versioning change applied is the result (upstream waits, then reads once more). docs/upstream-patches.md has the diff
-# and how to re-apply it.
+# CreateBucket itself instead of a PutBucketOwnershipControls after it (one write fewer), the read that finds a
+# versioning change applied is the result (upstream waits, then reads once more), and a new bucket is not waited for
+# with the bucket_exists waiter (a HeadBucket), as every call that can follow CreateBucket retries NoSuchBucket.
+# docs/upstream-patches.md has the diff and how to re-apply it.
 
 from __future__ import annotations
 
@@ -1219,8 +1220,7 @@ def create_or_update_bucket(s3_client: ClientType, module: AnsibleAWSModule) -> 
         # nova.infra: the requested object ownership goes in CreateBucket (x-amz-object-ownership), not a later call
         creation_ownership = None if module.params.get("delete_object_ownership") else module.params.get("object_ownership")
         changed = create_bucket(s3_client, name, location, object_lock_enabled, creation_ownership)  # nova.infra
-        waiter = get_s3_waiter(s3_client, "bucket_exists")
-        S3ErrorHandler.common_error_handler(f"wait for bucket f{name} to be created")(waiter.wait)(Bucket=name)
+        # nova.infra: no bucket_exists waiter (a HeadBucket): every call that can follow retries NoSuchBucket itself
     # nova.infra: True only when CreateBucket made the bucket in this run (not when it was already ours)
     new_bucket = not bucket_is_present and changed
 
