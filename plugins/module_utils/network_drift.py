@@ -269,6 +269,17 @@ def tag_dict(item: dict[str, Any]) -> dict[str, str]:
     return {t["Key"]: t.get("Value", "") for t in item.get("Tags") or [] if not t["Key"].startswith(AWS_TAG_PREFIX)}
 
 
+def named(resources: Sequence[dict[str, Any]], *names: str) -> list[dict[str, Any]]:
+    """Those whose Name tag is one of ``names``: what EC2's ``tag:Name`` filter (``tag_filter``) selects, applied to a
+    region-wide list read earlier in the run (nova.infra.preflight's region_lists) instead of a read of its own."""
+    return [r for r in resources if tag_dict(r).get("Name") in names]
+
+
+def in_vpc(resources: Sequence[dict[str, Any]], vpc_id: str) -> list[dict[str, Any]]:
+    """Those of the VPC: what EC2's ``vpc-id`` filter selects, applied to a region-wide list as ``named`` is."""
+    return [r for r in resources if r.get("VpcId") == vpc_id]
+
+
 def eip_name(prefix: str, az: str) -> str:
     return f"{prefix}-nat-eip-{az}"
 

@@ -13,6 +13,8 @@ description:
     C(<name_prefix>-vpc), its DNS attributes, subnets, attached internet gateway, NAT gateways, route tables, VPC
     endpoints, default security group and interface endpoints' security group C(<name_prefix>-endpoints-sg), and the
     Elastic IPs named C(<name_prefix>-nat-eip-<az>)), and compares it with the plan the network role builds.
+  - With O(region_lists), the VPCs, Elastic IPs, NAT gateways and VPC endpoints come from the region-wide lists a
+    task of the same run has already read (the pre-flight's), and only what they do not cover is read.
   - Returns every difference as a drift record (resource, ID, setting, desired and actual value). None means that
     every task of the network role would change nothing; the role then skips them and publishes the IDs this
     module returns (RV(outputs)), which saves about 25 module runs and 95 AWS requests on a converged stack.
@@ -70,6 +72,17 @@ options:
     type: list
     elements: str
     default: []
+  region_lists:
+    description:
+      - Region-wide lists a task of the same run has already read, as M(nova.infra.preflight) returns them
+        (RV(nova.infra.preflight#module:region_lists)) - C(region) and any of C(vpcs), C(addresses), C(nat_gateways)
+        (at least every NAT gateway that is not deleted or failed) and C(vpc_endpoints), as EC2 answered them.
+      - Each list given stands for the read it covers (DescribeVpcs, DescribeAddresses, DescribeNatGateways,
+        DescribeVpcEndpoints), filtered here by the C(Name) tag or the VPC as that read filters; a list not given is
+        read. Ignored when C(region) is not the region of the module.
+      - Give only lists read before anything of their kind was created, changed or deleted since, or the network is
+        compared with what was, not with what is.
+    type: dict
 notes:
   - Supports check mode; it only reads, so it does the same in check mode.
   - "IAM permissions: C(ec2:DescribeVpcs), C(ec2:DescribeVpcAttribute), C(ec2:DescribeSubnets),
@@ -151,6 +164,20 @@ drift:
       setting: routes
       desired: [["0.0.0.0/0", "nat-0123456789abcdef0", "active"]]
       actual: [["0.0.0.0/0", "igw-0123456789abcdef0", "active"]]
+elastic_ips:
+  description:
+    - The Elastic IPs named C(<name_prefix>-nat-eip-<az>) for the AZs of O(subnets), as read (or taken from
+      O(region_lists)), in the form of amazon.aws.ec2_eip_info's C(addresses) (keys in snake_case, C(tags) a dict).
+    - The network role takes from them the AZs whose NAT gateway still needs an Elastic IP, without reading them again.
+  type: list
+  elements: dict
+  returned: always
+  sample:
+    - allocation_id: eipalloc-0123456789abcdef0
+      association_id: eipassoc-0123456789abcdef0
+      domain: vpc
+      public_ip: 198.51.100.7
+      tags: {Name: nova-production-nat-eip-us-west-2a, Project: nova}
 summary:
   description: One line per drift record.
   type: list
@@ -203,7 +230,10 @@ outputs:
       type: dict
 """
 
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nova.infra.plugins.module_utils import aws_calls
 from ansible_collections.nova.infra.plugins.module_utils import drift
@@ -213,17 +243,25 @@ from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import aws
 
 
 class NetworkReader:
-    """Reads what network_drift.compare looks at, as EC2 returns it."""
+    """Reads what network_drift.compare looks at, as EC2 returns it; a region-wide list the run has already read
+    (region_lists) is filtered instead of read again."""
 
-    def __init__(self, module):
+    def __init__(self, module, lists=None):
         self.ec2 = aws_calls.connect(module, "ec2")
+        self.lists = lists or {}
 
     def read(self, prefix, azs):
         names = network_drift.desired_names(prefix, azs)
+        lists = self.lists
+        eip_names = list(names["eip"].values())
         found = {
-            "vpcs": aws_calls.describe_vpcs(self.ec2, Filters=[network_drift.tag_filter("Name", names["vpc"])]),
-            "eips": aws_calls.describe_addresses(
-                self.ec2, Filters=[network_drift.tag_filter("Name", *names["eip"].values())]
+            "vpcs": (
+                network_drift.named(lists["vpcs"], names["vpc"]) if "vpcs" in lists
+                else aws_calls.describe_vpcs(self.ec2, Filters=[network_drift.tag_filter("Name", names["vpc"])])
+            ),
+            "eips": (
+                network_drift.named(lists["addresses"], *eip_names) if "addresses" in lists
+                else aws_calls.describe_addresses(self.ec2, Filters=[network_drift.tag_filter("Name", *eip_names)])
             ),
         }
         if len(found["vpcs"]) != 1:
@@ -236,9 +274,15 @@ class NetworkReader:
         found["igws"] = aws_calls.describe_internet_gateways(
             self.ec2, Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]
         )
-        found["nats"] = aws_calls.describe_nat_gateways(self.ec2, Filter=in_vpc)
+        found["nats"] = (
+            network_drift.in_vpc(lists["nat_gateways"], vpc_id) if "nat_gateways" in lists
+            else aws_calls.describe_nat_gateways(self.ec2, Filter=in_vpc)
+        )
         found["route_tables"] = aws_calls.describe_route_tables(self.ec2, Filters=in_vpc)
-        found["endpoints"] = aws_calls.describe_vpc_endpoints(self.ec2, Filters=in_vpc)
+        found["endpoints"] = (
+            network_drift.in_vpc(lists["vpc_endpoints"], vpc_id) if "vpc_endpoints" in lists
+            else aws_calls.describe_vpc_endpoints(self.ec2, Filters=in_vpc)
+        )
         # The default group and the interface endpoints' group, in one call.
         found["default_sgs"] = aws_calls.describe_security_groups(
             self.ec2, Filters=in_vpc + [{"Name": "group-name", "Values": ["default", names["endpoints_sg"]]}]
@@ -256,6 +300,7 @@ def main():
         s3_endpoint=dict(type="bool", default=False),
         s3_endpoint_policy=dict(type="dict"),
         interface_endpoints=dict(type="list", elements="str", default=[]),
+        region_lists=dict(type="dict"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -264,8 +309,10 @@ def main():
         module.fail_json(msg=drift.refusal(problems))
     tags = {str(k): str(v) for k, v in params["tags"].items()}
     azs = list(dict.fromkeys(s["az"] for s in params["subnets"]))
+    # Lists of another region stand for nothing here.
+    lists = params["region_lists"] if (params["region_lists"] or {}).get("region") == module.region else {}
     with aws_failures(module, f"Failed to read the {params['name_prefix']} network"):
-        found = NetworkReader(module).read(params["name_prefix"], azs)
+        found = NetworkReader(module, lists).read(params["name_prefix"], azs)
     plan = network_drift.endpoint_plan(
         module.region, params["s3_endpoint"], params["s3_endpoint_policy"], params["interface_endpoints"]
     )
@@ -274,8 +321,17 @@ def main():
     )
     module.exit_json(**drift.report(
         result["drift"], outputs=result["outputs"], vpc_id=result["vpc_id"],
-        missing=network_drift.missing_structure(result["drift"]),
+        missing=network_drift.missing_structure(result["drift"]), elastic_ips=elastic_ips(found["eips"]),
     ))
+
+
+def elastic_ips(addresses):
+    """The addresses as amazon.aws.ec2_eip_info returns them (its ``addresses``)."""
+    records = [camel_dict_to_snake_dict(address) for address in addresses]
+    for record in records:
+        if "tags" in record:
+            record["tags"] = boto3_tag_list_to_ansible_dict(record["tags"])
+    return records
 
 
 if __name__ == "__main__":

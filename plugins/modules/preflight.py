@@ -467,6 +467,47 @@ problems:
       fix: >-
         use a block that overlaps no existing VPC, e.g. 10.1.0.0/16; if vpc-0123456789abcdef0 is this stack's own
         VPC, make sure it carries all the tags in own_vpc_tags
+region_lists:
+  description:
+    - The region-wide lists the checks read, as EC2 answered them, so that a later task of the same run can use them
+      instead of reading them again (O(nova.infra.network_drift#module:region_lists) of M(nova.infra.network_drift)).
+      A list whose read failed or whose check did not run is left out.
+    - They are valid only until something of their kind is created, changed or deleted in the region, so site.yml
+      hands them to the network role only when its run lock was free at the first ask (no wait for another run, no
+      lock taken over or broken), when no other run of the stack can have written since.
+  type: dict
+  returned: success
+  contains:
+    region:
+      description: The region they were read in.
+      type: str
+      sample: us-west-2
+    vpcs:
+      description: Every VPC (C(DescribeVpcs)); read for C(quota_vpcs) and C(cidr_conflicts).
+      type: list
+      elements: dict
+    addresses:
+      description: Every Elastic IP (C(DescribeAddresses)); read for C(quota_eips).
+      type: list
+      elements: dict
+    nat_gateways:
+      description: >-
+        Every NAT gateway that is pending, available or deleting (C(DescribeNatGateways)); read for
+        C(quota_nat_gateways).
+      type: list
+      elements: dict
+    vpc_endpoints:
+      description: >-
+        Every VPC endpoint (C(DescribeVpcEndpoints)); read for C(quota_gateway_endpoints) and
+        C(quota_interface_endpoints).
+      type: list
+      elements: dict
+  sample:
+    region: us-west-2
+    vpcs: []
+    addresses: []
+    nat_gateways: []
+    vpc_endpoints: []
 """
 
 try:
@@ -524,6 +565,8 @@ class PreflightGate:
         self.quota_defaults = quota_defaults
         # The VPCs carrying own_vpc_tags (check_vpcs_and_eips): the stack's, whose interface endpoints count.
         self.own_vpc_ids = []
+        # The region-wide lists read for the checks, for later tasks of the same run (RV(region_lists)).
+        self.region_lists = {"region": self.region}
         self.report = {
             "account": None,
             "arn": None,
@@ -611,6 +654,7 @@ class PreflightGate:
         if vpcs_error is not None:
             self.report["checks"].append(preflight.read_failure("quota_vpcs", "list the VPCs", vpcs_error))
         else:
+            self.region_lists["vpcs"] = described_vpcs
             vpcs = [preflight.vpc_record(v, self.region, self.tags(v)) for v in described_vpcs]
             owned = sum(preflight.has_tags(v["tags"], own_tags) for v in vpcs)
             self.own_vpc_ids = [v["VpcId"] for v in described_vpcs if preflight.has_tags(self.tags(v), own_tags)]
@@ -619,6 +663,7 @@ class PreflightGate:
         if error is not None:
             self.report["checks"].append(preflight.read_failure("quota_eips", "list the Elastic IPs", error))
         else:
+            self.region_lists["addresses"] = addresses
             eip_tags = preflight.own_eip_tags(own_tags)
             owned = sum(preflight.has_tags(self.tags(a), eip_tags) for a in addresses)
             unassociated = sum("AssociationId" not in a for a in addresses)
@@ -668,6 +713,7 @@ class PreflightGate:
                 preflight.read_failure("quota_nat_gateways", "count the NAT gateways per AZ", error)
             )
             return
+        self.region_lists["nat_gateways"] = gateways
         zone_of = {s["SubnetId"]: s["AvailabilityZone"] for s in subnets}
         own_tags = preflight.own_eip_tags(self.params["own_vpc_tags"])
         usage = {}
@@ -699,6 +745,7 @@ class PreflightGate:
                     preflight.read_failure(f"quota_{kind}", "count the VPC endpoints", error)
                 )
             return
+        self.region_lists["vpc_endpoints"] = [dict(endpoint) for endpoint in endpoints]
         for endpoint in endpoints:
             endpoint["tags"] = self.tags(endpoint)
         own_tags = preflight.own_eip_tags(self.params["own_vpc_tags"])
@@ -818,10 +865,11 @@ def main():
         module.warn(warning)
     if options["problems"]:
         module.fail_json(msg=preflight.format_message(options["problems"]), problems=options["problems"])
-    report = PreflightGate(module, options["quota_defaults"]).run()
+    gate = PreflightGate(module, options["quota_defaults"])
+    report = gate.run()
     if report["problems"] and module.params["fail_on_problems"]:
         module.fail_json(msg=preflight.format_message(report["problems"]), report=report, problems=report["problems"])
-    module.exit_json(changed=False, report=report, problems=report["problems"])
+    module.exit_json(changed=False, report=report, problems=report["problems"], region_lists=gate.region_lists)
 
 
 if __name__ == "__main__":

@@ -849,6 +849,7 @@ MODULE_CASES = {
             "s3_endpoint": ({"s3_endpoint": "sometimes"}, "s3_endpoint", "bool"),
             "s3_endpoint_policy": ({"s3_endpoint_policy": "allow all"}, "s3_endpoint_policy", "dict"),
             "interface_endpoints": ({"interface_endpoints": {"ssm": True}}, "interface_endpoints", "list"),
+            "region_lists": ({"region_lists": "the pre-flight's"}, "region_lists", "dict"),
             "subnets": ({"subnets": [{"cidr": "10.0.0.0/24", "az": "us-west-2a"}]}, "subnets[0]", "tier", "fix"),
             "subnets.tier": (
                 {"subnets": [{"cidr": "10.0.0.0/24", "az": "us-west-2a", "tier": "dmz"}]},
