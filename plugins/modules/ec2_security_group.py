@@ -7,7 +7,8 @@
 # nova.infra: a copy of amazon.aws 10.1.2's ec2_security_group (plugins/modules/ec2_security_group.py), identical but
 # for the lines marked "nova.infra": a new group is read back at once and then with a growing delay, instead of a
 # fixed 3-second sleep before every read, and the account is the group's owner as read (STS only for a group check mode
-# would create). docs/upstream-patches.md has the diff and how to re-apply it.
+# would create), and the group's tags are those DescribeSecurityGroups returned (no DescribeTags before a tag change).
+# docs/upstream-patches.md has the diff and how to re-apply it.
 
 DOCUMENTATION = r"""
 ---
@@ -589,12 +590,13 @@ from ansible.module_utils.common.network import to_ipv6_subnet
 from ansible.module_utils.common.network import to_subnet
 
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import AnsibleEC2Error
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import add_ec2_tags  # nova.infra
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import authorize_security_group_egress
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import authorize_security_group_ingress
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import create_security_group
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import delete_security_group
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_security_groups
-from ansible_collections.amazon.aws.plugins.module_utils.ec2 import ensure_ec2_tags
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import remove_ec2_tags  # nova.infra
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import revoke_security_group_egress
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import revoke_security_group_ingress
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import update_security_group_rule_descriptions_egress
@@ -1567,11 +1569,15 @@ def ensure_present(
                 "and re-creating the security group. Try using state=absent to delete, then rerunning this task."
             )
 
-    # nova.infra: the group's tags as DescribeSecurityGroups returned them; DescribeTags only when they differ
-    if tags is not None and (purge_tags and not tags or any(compare_aws_tags(
-        boto3_tag_list_to_ansible_dict(group.get("Tags", [])), tags, purge_tags
-    ))):
-        changed |= ensure_ec2_tags(client, module, group["GroupId"], tags=tags, purge_tags=purge_tags)
+    # nova.infra: the group's tags as DescribeSecurityGroups returned them (no DescribeTags), set and removed as
+    # ensure_ec2_tags would with what it reads
+    if tags is not None:  # nova.infra
+        current_tags = boto3_tag_list_to_ansible_dict(group.get("Tags", []))  # nova.infra
+        tags_to_set, tags_to_unset = compare_aws_tags(current_tags, tags, purge_tags)  # nova.infra
+        if purge_tags and not tags:  # nova.infra
+            tags_to_unset = current_tags  # nova.infra
+        changed |= remove_ec2_tags(client, module, group["GroupId"], tags_to_unset)  # nova.infra
+        changed |= add_ec2_tags(client, module, group["GroupId"], tags_to_set)  # nova.infra
 
     named_tuple_ingress_list: List[Rule] = []
     named_tuple_egress_list: List[Rule] = []

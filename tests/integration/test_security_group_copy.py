@@ -113,3 +113,43 @@ def test_check_mode_reports_a_new_group_and_its_owner_as_upstream_does(empty_san
     assert copy["diff"][0]["after"]["owner_id"] == upstream["diff"][0]["after"]["owner_id"] != "None"
     assert copy_requests["sts:GetCallerIdentity"] == 1
     assert not ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["copy-test-checked"]}])["SecurityGroups"]
+
+
+def test_tags_changed_by_hand_are_put_back_as_upstream_does_without_describe_tags(empty_sandbox, tmp_path):
+    """An existing group whose tags differ: the copy sets and removes the same tags as upstream, from the tags
+    DescribeSecurityGroups returned, where upstream reads them again with DescribeTags first."""
+    port = empty_sandbox.port
+    ec2 = aws(port, "ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    peer = ec2.create_security_group(GroupName="copy-test-peer", Description="peer", VpcId=vpc_id)["GroupId"]
+    named = "cidr_ip: 10.0.0.0/16"
+
+    results = {}
+    for module, name in (("amazon.aws.ec2_security_group", "copy-test-upstream"),
+                         ("nova.infra.ec2_security_group", "copy-test-copy")):
+        _apply(port, tmp_path, module, name, vpc_id, peer, named)
+        # By hand: one tag changed, one added (purge_tags removes it), Name left as it is.
+        ec2.create_tags(Resources=[_group_id(ec2, name)],
+                        Tags=[{"Key": "Project", "Value": "other"}, {"Key": "Stray", "Value": "x"}])
+        repaired, repaired_requests = _apply(port, tmp_path, module, name, vpc_id, peer, named)
+        again, _again_requests = _apply(port, tmp_path, module, name, vpc_id, peer, named)
+        tags = {t["Key"]: t["Value"] for t in ec2.describe_tags(
+            Filters=[{"Name": "resource-id", "Values": [_group_id(ec2, name)]}])["Tags"]}
+        results[module] = (repaired, repaired_requests, again, tags)
+
+    upstream, copy = results["amazon.aws.ec2_security_group"], results["nova.infra.ec2_security_group"]
+    assert copy[0]["changed"] is True and copy[2]["changed"] is False
+    assert copy[0] == upstream[0] and copy[2] == upstream[2]
+    assert copy[3] == {"Project": "nova", "Name": "copy-test-copy"}
+    assert upstream[3] == {"Project": "nova", "Name": "copy-test-upstream"}
+
+    def writes(requests):
+        return {action: n for action, n in requests.items() if not action.split(":")[1].startswith(("Describe", "Get"))}
+
+    assert writes(copy[1]) == writes(upstream[1]) == {"ec2:CreateTags": 1, "ec2:DeleteTags": 1}
+    assert upstream[1]["ec2:DescribeTags"] >= 1 and "ec2:DescribeTags" not in copy[1], (upstream[1], copy[1])
+
+
+def _group_id(ec2, name):
+    (group,) = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]}])["SecurityGroups"]
+    return group["GroupId"]
