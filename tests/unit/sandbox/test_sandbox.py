@@ -69,6 +69,31 @@ def test_dispatcher_remembers_each_hosts_service_and_answers_as_moto_does():
     assert remembered.get_backend_for_host(None) is None
 
 
+@pytest.mark.parametrize("value", ["2026-12-05T02:30:00Z", "2026-12-05T02:30:00.000Z", "2026-12-05T02:30:00.123Z",
+                                   "2026-12-05T02:30:00.123456Z", "2026-12-05T02:30:00+00:00", "2026-12-05T04:30:00+02:00",
+                                   "2026-13-05T02:30:00.000Z", 1733366400, "1733366400.5"])
+def test_moto_reads_timestamps_fast_and_to_the_same_instant(value, monkeypatch):
+    """The sandbox's serialiser reads AWS's ISO 8601 UTC form with the standard library: the same datetime as
+    botocore's parser, which still reads every other form (and rejects what it rejects)."""
+    from botocore.utils import parse_to_aware_datetime
+    from moto.core import serialize
+
+    from sandbox import server
+
+    monkeypatch.setattr(serialize, "parse_to_aware_datetime", parse_to_aware_datetime)
+    try:
+        expected = parse_to_aware_datetime(value)
+    except ValueError:
+        expected = ValueError
+    server.fast_timestamps()
+    assert serialize.parse_to_aware_datetime.fast
+    if expected is ValueError:
+        with pytest.raises(ValueError):
+            serialize.parse_to_aware_datetime(value)
+    else:
+        assert serialize.parse_to_aware_datetime(value) == expected
+
+
 def test_health_reports_moto_version_and_settings(url):
     doc = sandboxctl.health(url)
     assert doc["status"] == "ok"
