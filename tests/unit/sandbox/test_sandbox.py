@@ -553,6 +553,29 @@ def test_tls_only_bucket_policy_does_not_block_requests_as_on_aws(url):
         s3.put_object(Bucket=bucket, Key="denied", Body=b"1")
 
 
+def test_replication_needs_versioning_on_both_sides_as_on_aws(url):
+    """PutBucketReplication is refused (InvalidRequest, nothing stored) unless the source and the destination have
+    versioning Enabled; moto stored any configuration."""
+    s3 = boto3.client("s3", region_name="us-west-2", endpoint_url=url, aws_access_key_id="testing",
+                      aws_secret_access_key="testing")
+    for name in ("nova-repl-src", "nova-repl-dst"):
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    configuration = {"Role": "arn:aws:iam::123456789012:role/r", "Rules": [
+        {"ID": "r", "Priority": 1, "Status": "Enabled", "Filter": {}, "DeleteMarkerReplication": {"Status": "Disabled"},
+         "Destination": {"Bucket": "arn:aws:s3:::nova-repl-dst"}}]}
+    messages = []
+    for enable in ("nova-repl-src", "nova-repl-dst"):
+        with pytest.raises(ClientError) as refused:
+            s3.put_bucket_replication(Bucket="nova-repl-src", ReplicationConfiguration=configuration)
+        assert refused.value.response["Error"]["Code"] == "InvalidRequest"
+        messages.append(refused.value.response["Error"]["Message"])
+        s3.put_bucket_versioning(Bucket=enable, VersioningConfiguration={"Status": "Enabled"})
+    assert messages == ["Versioning must be 'Enabled' on the bucket to apply a replication configuration",
+                        "Destination bucket must have versioning enabled."]
+    s3.put_bucket_replication(Bucket="nova-repl-src", ReplicationConfiguration=configuration)
+    assert s3.get_bucket_replication(Bucket="nova-repl-src")["ReplicationConfiguration"]["Rules"][0]["ID"] == "r"
+
+
 def test_down_region_answers_service_unavailable(url):
     sandboxctl.configure(url, down_regions="us-west-2")
     try:
