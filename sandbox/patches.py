@@ -284,6 +284,28 @@ def patch_bucket_policy_secure_transport() -> None:
     FakeBucket.get_permission = get_permission
 
 
+def patch_replication_requires_versioning() -> None:
+    """PutBucketReplication: refused (400 InvalidRequest, nothing stored) unless the source bucket and every
+    destination bucket have versioning Enabled, with AWS's messages; moto stored any configuration."""
+    from moto.s3.exceptions import S3ClientError
+    from moto.s3.models import S3Backend
+
+    original = S3Backend.put_bucket_replication
+
+    def put_bucket_replication(self: Any, bucket_name: str, replication: dict[str, Any]) -> None:
+        if self.get_bucket(bucket_name).versioning_status != "Enabled":
+            raise S3ClientError("InvalidRequest", "Versioning must be 'Enabled' on the bucket to apply a replication configuration")
+        rules = replication.get("Rule") or []
+        for rule in rules if isinstance(rules, list) else [rules]:
+            destination = (rule.get("Destination") or {}).get("Bucket", "")
+            name = destination.split(":::", 1)[-1]
+            if name and name in self.buckets and self.buckets[name].versioning_status != "Enabled":
+                raise S3ClientError("InvalidRequest", "Destination bucket must have versioning enabled.")
+        return original(self, bucket_name, replication)
+
+    S3Backend.put_bucket_replication = put_bucket_replication
+
+
 def patch_instance_network_interfaces_on_termination() -> None:
     """TerminateInstances: delete the network interfaces created at launch; disassociate Elastic IPs.
 
@@ -609,6 +631,7 @@ def apply_aws_alignment_patches() -> None:
     patch_launch_template_tags()
     patch_service_quotas()
     patch_bucket_policy_secure_transport()
+    patch_replication_requires_versioning()
     patch_instance_network_interfaces_on_termination()
     patch_auto_scaling_launch_activities()
     patch_delete_alarms_drops_their_tags()

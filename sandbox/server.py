@@ -251,9 +251,40 @@ def share_service_models() -> None:
     base_backend.AccountSpecificBackend.get_session()._session.register_component("data_loader", loader)
 
 
+def fast_timestamps() -> None:
+    """moto's response serialiser reads the ISO 8601 UTC timestamps it keeps with the standard library.
+
+    moto keeps many timestamps as strings (an S3 object's LastModified, "2026-12-05T02:30:00.000Z") and its serialiser
+    parses each one back with botocore's ``parse_to_aware_datetime``, i.e. dateutil (~33 us each): ~7 % of the
+    sandbox's CPU under a copy-heavy load (a CopyObject answer, each entry of a ListObjectsV2 page). This form is read
+    with ``datetime.fromisoformat`` (~1 us); any other (epoch seconds, an offset) goes to botocore's parser as before.
+    Same instant, same answer; the client side does the same (plugins/module_utils/botocore_share.py).
+    """
+    import datetime
+
+    from dateutil.tz import tzutc
+    from moto.core import serialize
+
+    if getattr(serialize.parse_to_aware_datetime, "fast", False):  # already (sandbox/preload.py, before the fork)
+        return
+    botocore_parse, utc = serialize.parse_to_aware_datetime, tzutc()
+
+    def parse_to_aware_datetime(value: Any) -> Any:
+        if isinstance(value, str) and len(value) in (20, 24, 27) and value[-1] == "Z" and value[10] == "T":
+            try:
+                return datetime.datetime.fromisoformat(value[:-1]).replace(tzinfo=utc)
+            except ValueError:
+                pass
+        return botocore_parse(value)
+
+    parse_to_aware_datetime.fast = True  # type: ignore[attr-defined]
+    serialize.parse_to_aware_datetime = parse_to_aware_datetime
+
+
 def build_app(settings: Settings, request_log: str | None = None) -> SandboxApp:
     """Patch moto, then wrap its dispatcher as ``ThreadedMotoServer`` builds it (host lookup remembered)."""
     share_service_models()
+    fast_timestamps()
     apply_aws_alignment_patches()
     install_strict_mode(settings)
     from moto.moto_server.werkzeug_app import create_backend_app

@@ -87,9 +87,12 @@ def region_problems(field: str, region: Optional[str]) -> List[Dict[str, Any]]:
     return [problem(field, region, "is not an AWS region name", REGION_FIX)]
 
 
-def option_problems(bucket: str, destination_region: Optional[str]) -> List[Dict[str, Any]]:
+def option_problems(bucket: str, destination_region: Optional[str], versioned_buckets: Sequence[str] = ()) -> List[Dict[str, Any]]:
     """Problems of the options that are read before any AWS call."""
-    return bucket_name_problems("bucket", bucket) + region_problems("destination_region", destination_region)
+    problems = bucket_name_problems("bucket", bucket) + region_problems("destination_region", destination_region)
+    for name in versioned_buckets:
+        problems += bucket_name_problems("versioned_buckets", name)
+    return problems
 
 
 def role_partition(role: Optional[str]) -> str:

@@ -158,6 +158,17 @@ options:
       - The region of the destination buckets, used to read them before the configuration is put.
       - When omitted, each destination's region is read with C(GetBucketLocation).
     type: str
+  versioned_buckets:
+    description:
+      - Buckets (the source, destinations) that the caller has already read or set with versioning C(Enabled) in the
+        same run, for example from the results of nova.infra.s3_bucket or nova.infra.s3_bucket_drift. Their existence
+        and versioning are not read again (one C(GetBucketVersioning) fewer each); the other buckets are read.
+      - Name a bucket here only on such a read. If its versioning is in fact not enabled, the problem is not reported
+        before any write but by C(PutBucketReplication), which then fails (C(InvalidRequest)) and writes nothing.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.2.0
 notes:
   - Supports check mode and diff mode. In check mode nothing is written and RV(replication_configuration) is the
     configuration that would be put.
@@ -370,7 +381,10 @@ class ReplicationManager:
         self.current = s3_replication.normalize_configuration(self.raw)
 
     def versioning(self, client, name):
-        """The bucket's versioning status for bucket_problems(): "missing", the status, or None if unreadable."""
+        """The bucket's versioning status for bucket_problems(): "missing", the status, or None if unreadable;
+        "Enabled" without a read for a bucket the caller has read or set so (versioned_buckets)."""
+        if name in self.module.params["versioned_buckets"]:
+            return "Enabled"
         try:
             answer = aws_calls.get_bucket_versioning(client, name)
         except AnsibleAWSError as error:
@@ -381,6 +395,8 @@ class ReplicationManager:
 
     def destination_state(self, name):
         region = self.module.params["destination_region"]
+        if name in self.module.params["versioned_buckets"]:
+            return self.versioning(None, name)
         if not region:
             try:
                 answer = aws_calls.get_bucket_location(self.client, name)
@@ -445,11 +461,14 @@ def main():
         rules=dict(type="list", elements="dict", options=RULE_OPTIONS),
         purge_rules=dict(type="bool", default=True),
         destination_region=dict(type="str"),
+        versioned_buckets=dict(type="list", elements="str", default=[]),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec, required_together=[("role", "rules")], supports_check_mode=True
     )
-    problems = s3_replication.option_problems(module.params["bucket"], module.params["destination_region"])
+    problems = s3_replication.option_problems(
+        module.params["bucket"], module.params["destination_region"], module.params["versioned_buckets"]
+    )
     if problems:
         module.fail_json(msg=s3_replication.format_problems(problems), problems=problems)
     manager = ReplicationManager(module)

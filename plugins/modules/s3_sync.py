@@ -16,6 +16,9 @@ description:
     size or ETag, with a pool of O(workers) parallel C(CopyObject) requests (metadata, content headers and tags
     kept, O(storage_class) set), and C(UploadPartCopy) multipart copies for multipart sources and objects of
     O(multipart_threshold) bytes or more.
+  - The copies of each page of the source listing (1,000 objects) start as soon as the page is read, while the next
+    page is listed; the destination is listed first, and the options and the listings are checked before the first
+    copy. In check mode nothing is copied.
   - "ETags: an ETag is the content MD5 only for single-part uploads without SSE-KMS. Multipart sources are copied
     with their own part layout (read with C(HeadObject) C(PartNumber=1)), which gives the copy the same ETag. Where
     the copy's ETag still differs (SSE-KMS, a single-part source copied in parts, an irregular part layout), the
@@ -31,7 +34,8 @@ description:
     key in RV(failed_objects) and fail the module, after all other objects were copied. Re-running resumes, copying
     only what is still missing.
   - After copying, O(verify=true) lists the destination again and compares it with the source listing the plan was
-    made from (counts, bytes, sizes and source ETags).
+    made from (counts, bytes, sizes and source ETags). Past one page, that listing is read as ranges of keys in
+    parallel (C(StartAfter) the source's every 1,000th key), not page after page.
   - Returns recovery point data (RV(rpo_seconds)) for the DR runbook, and with O(allow_missing_source=true) reports an
     unreachable source region instead of failing.
 author:
@@ -100,7 +104,8 @@ options:
     description:
       - When listing the source fails with a connection error or with server errors (5xx) that outlast every retry
         (its region unreachable or impaired, as in a regional outage), do not fail but report
-        RV(source_unavailable=true), copy nothing, and check that the destination holds objects.
+        RV(source_unavailable=true), copy nothing more, and check that the destination holds objects. When the source
+        is lost after its first pages were read, their copies are finished and counted in RV(copied).
       - Without it such an error fails the module.
       - Such a failure takes the full retry budget of O(aws_config) (about a minute with C(max_attempts) 10). Where the source
         region's state is known beforehand, for example from a probe at the start of a failover, give
@@ -393,6 +398,10 @@ RPO_MEASURED = (
 )
 
 
+# The objects of a ListObjectsV2 page (MaxKeys; S3's default and maximum).
+PAGE = 1000
+
+
 def now():
     return datetime.datetime.now(datetime.timezone.utc)
 
@@ -427,46 +436,83 @@ class S3Sync:
         )
         # Relative key -> nova-source-etag of the destination object, as read or written by this run, for the verification.
         self.recorded = {}
+        # The copies submitted and not yet waited for: future -> source entry, and (source entry, upload id, part futures).
+        self.copying, self.multipart = {}, []
 
     # -- reading ---------------------------------------------------------------------------------------------
 
-    def list_objects(self, client, bucket, prefix):
-        """The objects under prefix as s3_sync listing entries (keys relative to prefix)."""
-        objects, token = [], None
+    def pages(self, client, bucket, prefix, start_after=None):
+        """The objects under prefix as s3_sync listing entries (keys relative to prefix), one list per page."""
+        token = None
         while True:
-            page = aws_calls.list_objects_v2(client, bucket, Prefix=prefix, **({"ContinuationToken": token} if token else {}))
-            for obj in page.get("Contents", []):
-                objects.append(
-                    {
-                        "key": s3_sync.relative_key(obj["Key"], prefix),
-                        "size": obj["Size"],
-                        "etag": obj["ETag"].strip('"'),
-                        "last_modified": obj["LastModified"],
-                    }
-                )
+            where = {"ContinuationToken": token} if token else {"StartAfter": start_after} if start_after else {}
+            page = aws_calls.list_objects_v2(client, bucket, Prefix=prefix, MaxKeys=PAGE, **where)
+            yield [
+                {
+                    "key": s3_sync.relative_key(obj["Key"], prefix),
+                    "size": obj["Size"],
+                    "etag": obj["ETag"].strip('"'),
+                    "last_modified": obj["LastModified"],
+                }
+                for obj in page.get("Contents", [])
+            ]
             token = page.get("NextContinuationToken")
             if not page.get("IsTruncated") or not token:
-                return objects
+                return
+
+    def list_objects(self, client, bucket, prefix):
+        """The objects under prefix as s3_sync listing entries (keys relative to prefix)."""
+        return [entry for page in self.pages(client, bucket, prefix) for entry in page]
 
     def list_dest(self):
         return self.list_objects(self.dest, self.params["dest_bucket"], self.params["dest_prefix"])
 
-    def list_both(self):
-        """(source, dest) listings, read in parallel; source None when unreachable and allow_missing_source."""
+    def list_dest_in_ranges(self, pool, source):
+        """The destination listing, read as ranges of keys in parallel instead of page after page: the source's
+        every 1,000th key (a page's worth) splits the key space, and each range is listed from its start
+        (C(StartAfter)) until a key past its end. The same entries as list_dest, in the same order: ListObjectsV2 lists
+        in UTF-8 byte order, which is the order of Python's str comparison."""
+        ends = sorted(o["key"] for o in source)[PAGE - 1:-1:PAGE]
+        if not ends:
+            return self.list_dest()
+
+        def one_range(start, end):
+            entries = []
+            for page in self.pages(self.dest, self.params["dest_bucket"], self.params["dest_prefix"], start_after=start):
+                entries += [o for o in page if end is None or o["key"] <= end]
+                if end is not None and page and page[-1]["key"] >= end:
+                    break
+            return entries
+
+        starts = [None] + [self.params["dest_prefix"] + key for key in ends]
+        ranges = pool.map(one_range, starts, ends + [None])
+        return [entry for entries in ranges for entry in entries]
+
+    def read_listings(self, pool):
+        """(source, dest) listings; source None when unreachable and allow_missing_source.
+
+        The destination is listed beside the source's first page. Outside check mode, each source page's copies
+        start as soon as the page is read, while the next page is listed: the plan of a key depends only on that
+        key's two entries, so the copies are those the whole plan holds. The listings are checked (an empty source
+        with delete=true) before the first copy."""
         params = self.params
-        if not params["source_available"]:
-            self.module.warn(f"Source bucket {params['source_bucket']} declared unavailable: not contacted, nothing copied")
-            return None, self.list_dest()
-        with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            source = pool.submit(self.list_objects, self.source, params["source_bucket"], params["source_prefix"])
-            dest = self.list_dest()
-            try:
-                return source.result(), dest
-            except AnsibleAWSError as error:
-                if not (params["allow_missing_source"] and self.outage(error.exception)):
-                    raise
-                self.module.warn(f"Source bucket {params['source_bucket']} unavailable ({error.exception}): nothing copied")
-                return None, dest
+        dest = pool.submit(self.list_dest)
+        source, dest_by_key = [], None
+        try:
+            for page in self.pages(self.source, params["source_bucket"], params["source_prefix"]):
+                if dest_by_key is None:
+                    dest_by_key = {d["key"]: d for d in dest.result()}
+                    self.refuse_problems(source_empty=not page, dest_count=len(dest_by_key))
+                source += page
+                if not self.module.check_mode:
+                    self.start_copies(pool, page, dest_by_key)
+        except AnsibleAWSError as error:
+            if not (params["allow_missing_source"] and self.outage(error.exception)):
+                raise
+            copying = "nothing more copied" if self.copying or self.multipart else "nothing copied"
+            self.module.warn(f"Source bucket {params['source_bucket']} unavailable ({error.exception}): {copying}")
+            return None, dest.result()
+        return source, dest.result()
 
     @staticmethod
     def outage(exception):
@@ -569,37 +615,46 @@ class S3Sync:
         code = error_code(exception) or type(exception).__name__
         self.result["failed_objects"].append({"key": key, "code": code, "message": str(exception)})
 
-    def copy_all(self, to_copy):
-        """Copy every object, the parts of multipart copies in the same worker pool; record failures by key."""
+    def start_copies(self, pool, page, dest_by_key):
+        """Plan one page of the source listing against the destination and submit its copies to the pool."""
+        listed = [dest_by_key[o["key"]] for o in page if o["key"] in dest_by_key]
+        page_plan = s3_sync.plan(page, listed, False)
+        if page_plan["check"]:
+            list(pool.map(self.recorded_source_etag, [dest_by_key[o["key"]] for o in page_plan["check"]]))
+            page_plan = s3_sync.plan(page, listed, False)
+        self.submit_copies(pool, page_plan["copy"])
+
+    def submit_copies(self, pool, to_copy):
+        """Start copying objects, the parts of multipart copies in the same worker pool."""
         threshold = self.params["multipart_threshold"]
+        for src in to_copy:
+            if s3_sync.copy_method(src, threshold) == "single":
+                self.copying[pool.submit(self.copy_single, src)] = src
+                continue
+            try:
+                upload_id, ranges = self.start_multipart(src)
+            except AnsibleAWSError as e:
+                self.failure(src["key"], e)
+                continue
+            futures = [pool.submit(self.copy_part, src, upload_id, n, r) for n, r in ranges]
+            self.multipart.append((src, upload_id, futures))
+
+    def finish_copies(self):
+        """Wait for every copy submitted; record failures by key."""
         done = []
-        with concurrent.futures.ThreadPoolExecutor(self.params["workers"]) as pool:
-            multipart = []
-            for src in (o for o in to_copy if s3_sync.copy_method(o, threshold) == "multipart"):
-                try:
-                    upload_id, ranges = self.start_multipart(src)
-                except AnsibleAWSError as e:
-                    self.failure(src["key"], e)
-                    continue
-                futures = [pool.submit(self.copy_part, src, upload_id, n, r) for n, r in ranges]
-                multipart.append((src, upload_id, futures))
-            single = {
-                pool.submit(self.copy_single, src): src
-                for src in to_copy
-                if s3_sync.copy_method(src, threshold) == "single"
-            }
-            for src, upload_id, futures in multipart:
-                try:
-                    self.finish_multipart(src, upload_id, futures)
-                    done.append(src)
-                except AnsibleAWSError as e:
-                    self.failure(src["key"], e)
-            for future in concurrent.futures.as_completed(single):
-                try:
-                    future.result()
-                    done.append(single[future])
-                except AnsibleAWSError as e:
-                    self.failure(single[future]["key"], e)
+        for src, upload_id, futures in self.multipart:
+            try:
+                self.finish_multipart(src, upload_id, futures)
+                done.append(src)
+            except AnsibleAWSError as e:
+                self.failure(src["key"], e)
+        for future in concurrent.futures.as_completed(self.copying):
+            try:
+                future.result()
+                done.append(self.copying[future])
+            except AnsibleAWSError as e:
+                self.failure(self.copying[future]["key"], e)
+        self.multipart, self.copying = [], {}
         self.result["copied"] = len(done)
         self.result["copied_bytes"] = sum(o["size"] for o in done)
 
@@ -649,20 +704,32 @@ class S3Sync:
             verification={"objects_dest": len(dest), "bytes_dest": sum(o["size"] for o in dest), "ok": True},
         )
 
-    def sync(self):
-        params, limit = self.params, self.params["report_keys"]
-        source, dest = self.list_both()
-        if source is None:
-            self.report_unavailable_source(dest)
-        problems = s3_sync.validate(params, source_empty=not source, dest_count=len(dest))
+    def refuse_problems(self, source_empty, dest_count):
+        problems = s3_sync.validate(self.params, source_empty=source_empty, dest_count=dest_count)
         if problems:
             self.module.fail_json(msg=s3_sync.format_problems(problems), problems=problems, **self.result)
 
+    def sync(self):
+        params = self.params
+        if not params["source_available"]:
+            self.module.warn(f"Source bucket {params['source_bucket']} declared unavailable: not contacted, nothing copied")
+            self.report_unavailable_source(self.list_dest())
+        # The pool outlives every exit below: leaving the block waits for the copies submitted.
+        with concurrent.futures.ThreadPoolExecutor(params["workers"]) as pool:
+            source, dest = self.read_listings(pool)
+            if source is None:
+                self.finish_copies()
+                self.report_unavailable_source(dest)
+            self.finish(pool, source, dest)
+
+    def finish(self, pool, source, dest):
+        """The plan of the whole listings (its copies already started outside check mode), then deletions and
+        the verification."""
+        params, limit = self.params, self.params["report_keys"]
         the_plan = s3_sync.plan(source, dest, params["delete"])
         if the_plan["check"]:
             dest_by_key = {d["key"]: d for d in dest}
-            with concurrent.futures.ThreadPoolExecutor(params["workers"]) as pool:
-                list(pool.map(self.recorded_source_etag, [dest_by_key[o["key"]] for o in the_plan["check"]]))
+            list(pool.map(self.recorded_source_etag, [dest_by_key[o["key"]] for o in the_plan["check"]]))
             the_plan = s3_sync.plan(source, dest, params["delete"])
 
         oldest, rpo_seconds = s3_sync.rpo(self.started, the_plan["copy"])
@@ -682,12 +749,12 @@ class S3Sync:
         if self.module.check_mode:
             self.exit()
 
-        self.copy_all(the_plan["copy"])
+        self.finish_copies()
         self.delete_all(the_plan["delete"])
         self.result["changed"] = bool(self.result["copied"] or self.result["deleted"])
         if params["verify"]:
             # Against the source as planned: objects written to it during the run are the next run's work.
-            dest = self.list_dest()
+            dest = self.list_dest_in_ranges(pool, source)
             for dst in dest:
                 if dst["key"] in self.recorded:
                     dst["source_etag"] = self.recorded[dst["key"]]

@@ -770,6 +770,7 @@ MODULE_CASES = {
             ),
             "purge_rules": ({"purge_rules": "kinda"}, "purge_rules", "bool"),
             "destination_region": ({"destination_region": "moon-1"}, "destination_region", "moon-1", "fix"),
+            "versioned_buckets": ({"versioned_buckets": ["Bad_Bucket"]}, "versioned_buckets", "Bad_Bucket", "fix"),
         },
     },
     "s3_sync": {

@@ -69,6 +69,31 @@ def test_dispatcher_remembers_each_hosts_service_and_answers_as_moto_does():
     assert remembered.get_backend_for_host(None) is None
 
 
+@pytest.mark.parametrize("value", ["2026-12-05T02:30:00Z", "2026-12-05T02:30:00.000Z", "2026-12-05T02:30:00.123Z",
+                                   "2026-12-05T02:30:00.123456Z", "2026-12-05T02:30:00+00:00", "2026-12-05T04:30:00+02:00",
+                                   "2026-13-05T02:30:00.000Z", 1733366400, "1733366400.5"])
+def test_moto_reads_timestamps_fast_and_to_the_same_instant(value, monkeypatch):
+    """The sandbox's serialiser reads AWS's ISO 8601 UTC form with the standard library: the same datetime as
+    botocore's parser, which still reads every other form (and rejects what it rejects)."""
+    from botocore.utils import parse_to_aware_datetime
+    from moto.core import serialize
+
+    from sandbox import server
+
+    monkeypatch.setattr(serialize, "parse_to_aware_datetime", parse_to_aware_datetime)
+    try:
+        expected = parse_to_aware_datetime(value)
+    except ValueError:
+        expected = ValueError
+    server.fast_timestamps()
+    assert serialize.parse_to_aware_datetime.fast
+    if expected is ValueError:
+        with pytest.raises(ValueError):
+            serialize.parse_to_aware_datetime(value)
+    else:
+        assert serialize.parse_to_aware_datetime(value) == expected
+
+
 def test_health_reports_moto_version_and_settings(url):
     doc = sandboxctl.health(url)
     assert doc["status"] == "ok"
@@ -526,6 +551,29 @@ def test_tls_only_bucket_policy_does_not_block_requests_as_on_aws(url):
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
     with pytest.raises(ClientError):
         s3.put_object(Bucket=bucket, Key="denied", Body=b"1")
+
+
+def test_replication_needs_versioning_on_both_sides_as_on_aws(url):
+    """PutBucketReplication is refused (InvalidRequest, nothing stored) unless the source and the destination have
+    versioning Enabled; moto stored any configuration."""
+    s3 = boto3.client("s3", region_name="us-west-2", endpoint_url=url, aws_access_key_id="testing",
+                      aws_secret_access_key="testing")
+    for name in ("nova-repl-src", "nova-repl-dst"):
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    configuration = {"Role": "arn:aws:iam::123456789012:role/r", "Rules": [
+        {"ID": "r", "Priority": 1, "Status": "Enabled", "Filter": {}, "DeleteMarkerReplication": {"Status": "Disabled"},
+         "Destination": {"Bucket": "arn:aws:s3:::nova-repl-dst"}}]}
+    messages = []
+    for enable in ("nova-repl-src", "nova-repl-dst"):
+        with pytest.raises(ClientError) as refused:
+            s3.put_bucket_replication(Bucket="nova-repl-src", ReplicationConfiguration=configuration)
+        assert refused.value.response["Error"]["Code"] == "InvalidRequest"
+        messages.append(refused.value.response["Error"]["Message"])
+        s3.put_bucket_versioning(Bucket=enable, VersioningConfiguration={"Status": "Enabled"})
+    assert messages == ["Versioning must be 'Enabled' on the bucket to apply a replication configuration",
+                        "Destination bucket must have versioning enabled."]
+    s3.put_bucket_replication(Bucket="nova-repl-src", ReplicationConfiguration=configuration)
+    assert s3.get_bucket_replication(Bucket="nova-repl-src")["ReplicationConfiguration"]["Rules"][0]["ID"] == "r"
 
 
 def test_down_region_answers_service_unavailable(url):

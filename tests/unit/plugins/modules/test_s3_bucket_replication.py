@@ -224,6 +224,24 @@ def test_unversioned_destination_read_in_its_region(run_module, s3):
     assert stored(s3) is None
 
 
+def test_buckets_the_caller_read_as_versioned_are_not_read_again(run_module, s3, monkeypatch):
+    read = []
+    real = s3_bucket_replication.aws_calls.get_bucket_versioning
+
+    def get_bucket_versioning(client, name):
+        read.append(name)
+        return real(client, name)
+
+    monkeypatch.setattr(s3_bucket_replication.aws_calls, "get_bucket_versioning", get_bucket_versioning)
+    failed, result = run_module({**BASE, "destination_region": DR_REGION, "rules": [RULE], "versioned_buckets": [SOURCE]})
+    assert not failed, result
+    assert read == [REPLICA]
+    read.clear()
+    failed, result = run_module({**BASE, "rules": [RULE], "versioned_buckets": [SOURCE, REPLICA]})
+    assert (failed, result["changed"], read) == (False, False, [])
+    assert stored(s3)["Rules"][0]["Destination"]["Bucket"] == REPLICA_ARN
+
+
 def test_missing_source_bucket(run_module, s3):
     failed, result = run_module({**BASE, "bucket": "nova-no-source", "rules": [RULE]})
 
@@ -367,3 +385,25 @@ def test_the_diff_is_returned_only_when_asked(run_module, s3):
     failed, result = run_module({**BASE, "rules": [RULE]}, check=True, diff=False)
     assert not failed, result
     assert result["changed"] is True and "diff" not in result
+
+
+def test_a_bucket_named_versioned_wrongly_fails_at_the_put_and_writes_nothing(run_module, sandbox):
+    """As on AWS (the sandbox): PutBucketReplication refuses an unversioned destination, so a wrong versioned_buckets
+    fails at the write with AWS's error, and nothing is stored."""
+    sandboxctl, url = sandbox
+    sandboxctl.reset(url)
+    for region, name, versioned in ((DR_REGION, REPLICA, False), (REGION, SOURCE, True)):
+        client = sandbox_client(url, region)
+        client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+        if versioned:
+            client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    args = {**BASE, "endpoint_url": url, "access_key": "testing", "secret_key": "testing", "rules": [RULE]}
+
+    failed, result = run_module({**args, "versioned_buckets": [SOURCE, REPLICA]})
+
+    assert failed and "problems" not in result
+    assert result["troubleshooting"]["code"] == "InvalidRequest"
+    assert "Destination bucket must have versioning enabled" in result["msg"]
+    assert stored(client) is None
+    failed, result = run_module(args)
+    assert failed and [p["field"] for p in result["problems"]] == ["rules[0].destination.bucket"]
