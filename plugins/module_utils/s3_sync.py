@@ -66,7 +66,7 @@ def validate(params, source_empty=None, dest_count=0):
         for record in s3_replication.region_problems(option, params.get(option)):
             problem(option, record["value"], record["problem"], record["fix"])
     if params["workers"] < 1 or params["workers"] > 256:
-        problem("workers", params["workers"], "must be between 1 and 256", "use 16-128 for S3 (default 64)")
+        problem("workers", params["workers"], "must be between 1 and 256", "use 16-256 for S3 (default 128)")
     part_size = params["part_size"]
     if not MIN_PART_SIZE <= part_size <= MAX_PART_SIZE:
         problem(

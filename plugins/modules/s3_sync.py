@@ -81,8 +81,9 @@ options:
     description:
       - The number of copy requests in flight. Each request to S3 takes tens of milliseconds or more (a cross-region
         C(CopyObject) 100 ms and up), so throughput grows with this up to S3's per-prefix request rates (3,500 writes/s).
+      - The default was 64 before version 0.2.0.
     type: int
-    default: 64
+    default: 128
   multipart_threshold:
     description:
       - Single-part source objects of this size in bytes or more are copied in parts of O(part_size) in parallel
@@ -772,7 +773,7 @@ def main():
         dest_prefix=dict(type="str", default=""),
         storage_class=dict(type="str", choices=list(s3_sync.STORAGE_CLASSES), default="STANDARD"),
         delete=dict(type="bool", default=False),
-        workers=dict(type="int", default=64),
+        workers=dict(type="int", default=128),
         multipart_threshold=dict(type="int", default=64 * s3_sync.MIB),
         part_size=dict(type="int", default=64 * s3_sync.MIB),
         verify=dict(type="bool", default=True),
