@@ -430,6 +430,18 @@ def test_with_every_task_run_the_second_run_also_changes_nothing(converged, port
     assert readback and all(host.get("skipped") for hosts in readback for host in hosts.values()), readback
 
 
+def test_after_waiting_for_the_lock_the_network_reads_the_region_itself(converged, port):
+    """nova_lock_wait: another run may have held the lock and written since the pre-flight read the region (before the
+    lock), so its region-wide lists are not handed to the network's read, which reads them itself."""
+    run = run_playbook(port, "site.yml", "-e", "nova_lock_wait=5")
+    assert run.returncode == 0, run.failure_messages()
+    assert run.changed == 0, run.changed_tasks()
+    reads = [host for play in run.results["plays"] for task in play["tasks"]
+             if task["task"]["name"].endswith("Compare the network with the plan in one read")
+             for host in task["hosts"].values()]
+    assert len(reads) == 1 and reads[0]["invocation"]["module_args"]["region_lists"] is None, reads
+
+
 def test_check_mode_on_a_converged_stack_reports_no_change(converged, port):
     run = run_playbook(port, "site.yml", "--check", "--diff")
     assert run.returncode == 0, run.failure_messages()
