@@ -396,7 +396,7 @@ class ReplicationManager:
     def destination_state(self, name):
         region = self.module.params["destination_region"]
         if name in self.module.params["versioned_buckets"]:
-            return self.versioning(None, name)
+            return "Enabled"  # as the caller read or set it in this run: neither its region nor its versioning is read
         if not region:
             try:
                 answer = aws_calls.get_bucket_location(self.client, name)
