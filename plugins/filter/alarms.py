@@ -39,6 +39,13 @@ def alarms_differing(desired, found, default_region=None):
     return differing
 
 
+def alarms_missing(desired, found, default_region=None):
+    """The desired alarms that the read (``found``, as for alarms_differing) did not find in their region: the module
+    creates them without reading them first (its ``known_absent`` option)."""
+    described = _described(found, default_region)
+    return [alarm for alarm in desired if (alarm.get("region") or default_region, alarm["name"]) not in described]
+
+
 def alarm_drift(desired, found, default_region=None):
     """Drift records (module_utils/drift.py) of the alarms alarms_differing returns: one per differing setting, or one
     for a missing alarm."""
@@ -57,4 +64,4 @@ def alarm_drift(desired, found, default_region=None):
 
 class FilterModule:
     def filters(self):
-        return {"alarms_differing": alarms_differing, "alarm_drift": alarm_drift}
+        return {"alarms_differing": alarms_differing, "alarms_missing": alarms_missing, "alarm_drift": alarm_drift}

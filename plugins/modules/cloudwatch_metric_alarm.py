@@ -8,8 +8,9 @@
 # identical but for the lines marked "nova.infra". Unlike the other copies it adds options: tags and purge_tags
 # (amazon.aws's tagging contract, which upstream's alarm module lacks). A new alarm gets its tags in its
 # PutMetricAlarm call (no request of its own); an existing alarm's tags are read (ListTagsForResource) and written
-# (TagResource, UntagResource) only when tags is set, and only what differs. docs/upstream-patches.md has the diff
-# and how to re-apply it.
+# (TagResource, UntagResource) only when tags is set, and only what differs. A third option, known_absent, skips the
+# read before creating an alarm the caller has just found missing. docs/upstream-patches.md has the diff and how to
+# re-apply it.
 
 DOCUMENTATION = r"""
 module: cloudwatch_metric_alarm
@@ -238,6 +239,19 @@ options:
         type: list
         elements: str
         default: []
+    known_absent:  # nova.infra
+        description:
+          - The caller has read the alarms of this region in the same run (for example with
+            M(amazon.aws.cloudwatch_metric_alarm_info)) and this alarm was not among them. With O(state=present) it is
+            created without being read first (one C(DescribeAlarms) fewer); the alarm is still read back after it is
+            put.
+          - Set it only on such a read. C(PutMetricAlarm) creates or replaces an alarm, so an alarm that exists after
+            all gets the settings of the task, but AWS ignores O(tags) when the call updates an alarm and its tags are
+            not read or corrected.
+          - Ignored with O(state=absent).
+        type: bool
+        default: false
+        version_added: 0.2.0
     ok_actions:
         description:
           - A list of the names of action(s) to take when the alarm is in the V(ok) status, denoted as Amazon Resource Name(s).
@@ -512,7 +526,10 @@ def ensure_alarm_tags(connection, module, alarm_arn, created):  # nova.infra
 
 
 def create_metric_alarm(connection, module, params):
-    alarms = connection.describe_alarms(AlarmNames=[params["AlarmName"]])
+    if module.params["known_absent"]:  # nova.infra: the caller read this run that the alarm does not exist
+        alarms = {"MetricAlarms": []}  # nova.infra
+    else:  # nova.infra
+        alarms = connection.describe_alarms(AlarmNames=[params["AlarmName"]])
     created = not alarms["MetricAlarms"]  # nova.infra: tags go in the PutMetricAlarm that creates the alarm
     if params.get("Dimensions"):
         if not isinstance(params["Dimensions"], list):
@@ -692,6 +709,7 @@ def main():
         metrics=dict(type="list", elements="dict", default=[]),
         tags=dict(type="dict", aliases=["resource_tags"]),  # nova.infra
         purge_tags=dict(type="bool", default=True),  # nova.infra
+        known_absent=dict(type="bool", default=False),  # nova.infra
     )
 
     mutually_exclusive = [

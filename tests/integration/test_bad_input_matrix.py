@@ -833,6 +833,7 @@ MODULE_CASES = {
         "cases": {
             "tags": ({"tags": "production"}, "tags", "dict"),
             "purge_tags": ({"purge_tags": "sometimes"}, "purge_tags", "bool"),
+            "known_absent": ({"known_absent": "perhaps"}, "known_absent", "bool"),
         },
     },
     "network_drift": {

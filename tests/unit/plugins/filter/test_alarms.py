@@ -9,6 +9,7 @@ import pytest
 
 from ansible_collections.nova.infra.plugins.filter.alarms import alarm_drift
 from ansible_collections.nova.infra.plugins.filter.alarms import alarms_differing
+from ansible_collections.nova.infra.plugins.filter.alarms import alarms_missing
 
 TOPIC = "arn:aws:sns:us-west-2:123456789012:nova-production-alarms"
 WANTED = {
@@ -113,6 +114,15 @@ def test_state_timestamps_and_actions_enabled_do_not_count():
 def test_only_the_differing_alarms_are_returned_in_order():
     other = dict(WANTED, name="nova-production-nat-bytes-out-us-west-2a", region="us-east-1")
     assert alarms_differing([WANTED, other], found(described())) == [other]
+
+
+def test_only_the_alarms_not_found_in_their_region_are_missing():
+    """A differing alarm is not missing (the module reads and corrects it); one found in another region is."""
+    changed = dict(described(), threshold=99.0)
+    elsewhere = dict(WANTED, name="nova-production-nat-bytes-out-us-west-2a")
+    other_region = dict(WANTED, region="us-east-1")
+    assert alarms_missing([WANTED, elsewhere, other_region], found(changed)) == [elsewhere, other_region]
+    assert alarms_missing([dict(WANTED, region=None)], found(described(), region=None)) == []
 
 
 def test_alarms_without_a_region_live_in_the_play_region():

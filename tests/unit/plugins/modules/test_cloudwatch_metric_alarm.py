@@ -125,6 +125,27 @@ def test_check_mode_writes_nothing(cloudwatch, run_module):
     assert tags_of(client) == {"Owner": "ops"}
 
 
+def test_an_alarm_known_absent_is_created_without_a_read_first(cloudwatch, run_module):
+    client, calls = cloudwatch
+    result = run_module({"tags": TAGS, "known_absent": True})
+    assert result["changed"] is True and result["threshold"] == 80.0 and result["tags"] == TAGS
+    assert calls == ["PutMetricAlarm", "DescribeAlarms"]
+    assert tags_of(client) == TAGS
+    check = run_module({"name": "nova-production-nat-bytes-out", "known_absent": True}, check=True)
+    assert check["changed"] is True and calls == ["DescribeAlarms"]
+    assert [a["AlarmName"] for a in client.describe_alarms()["MetricAlarms"]] == [NAME]
+
+
+def test_an_alarm_wrongly_known_absent_gets_the_tasks_settings(cloudwatch, run_module):
+    """PutMetricAlarm replaces an alarm that exists after all; AWS ignores the tags of that call (the option's doc)."""
+    client = cloudwatch[0]
+    run_module({"tags": {"Owner": "ops"}})
+    result = run_module({"threshold": 90.0, "tags": TAGS, "known_absent": True})
+    assert result["changed"] is True
+    (alarm,) = client.describe_alarms(AlarmNames=[NAME])["MetricAlarms"]
+    assert alarm["Threshold"] == 90.0
+
+
 def test_tag_values_are_strings_as_aws_stores_them(cloudwatch, run_module):
     client = cloudwatch[0]
     result = run_module({"tags": {"CostCentre": 42}})
