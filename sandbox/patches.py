@@ -165,14 +165,32 @@ def patch_delete_launch_template_versions() -> None:
 
 
 def patch_launch_template_tags() -> None:
-    """DescribeLaunchTemplates: report the template's current tags.
+    """DescribeLaunchTemplates: report the template's current tags; CreateLaunchTemplate: its tags are not data.
 
     AWS shows tags added later with CreateTags; moto copies the tags once, at creation, so a
-    template tagged afterwards (as the bastion role does) looked untagged.
+    template tagged afterwards looked untagged.
     """
     from moto.ec2.models.launch_templates import LaunchTemplate
+    from moto.ec2.models.launch_templates import LaunchTemplateBackend
 
     LaunchTemplate.tags = property(lambda self: self.get_tags(), lambda self, _value: None)
+
+    # CreateLaunchTemplate's TagSpecifications (resource type launch-template) tag the template itself. moto also
+    # copied them into the first version's LaunchTemplateData, where AWS has only the tags for the instances, volumes
+    # and network interfaces launched from it; a client comparing a version with its settings (amazon.aws's
+    # ec2_launch_template with tags) saw a difference and wrote a new version on every run.
+    original = LaunchTemplateBackend.create_launch_template
+
+    def create_launch_template(self: Any, name: str, description: str, template_data: dict[str, Any],
+                               tag_spec: dict[str, Any]) -> Any:
+        specifications = [spec for spec in template_data.get("TagSpecifications", [])
+                          if spec.get("ResourceType") != "launch-template"]
+        template_data = {key: value for key, value in template_data.items() if key != "TagSpecifications"}
+        if specifications:
+            template_data["TagSpecifications"] = specifications
+        return original(self, name, description, template_data, tag_spec)
+
+    LaunchTemplateBackend.create_launch_template = create_launch_template
 
 
 # The EC2 quotas the stack's pre-flight reads, with AWS's default values.

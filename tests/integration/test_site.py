@@ -520,8 +520,8 @@ def _break_the_stack(port: int) -> None:
     ec2.modify_subnet_attribute(SubnetId=private_subnet, MapPublicIpOnLaunch={"Value": True})
     # The bastion group's scaling limit raised by hand.
     aws(port, "autoscaling").update_auto_scaling_group(AutoScalingGroupName="nova-production-bastion-asg", MaxSize=3)
-    # The launch template's Environment tag changed by hand (the bastion role compares the tags DescribeLaunchTemplates
-    # returns and runs ec2_tag only when one differs).
+    # The launch template's Environment tag changed by hand (ec2_launch_template reads the template's tags and corrects
+    # the one that differs).
     (template,) = ec2.describe_launch_templates(LaunchTemplateNames=["nova-production-bastion-lt"])["LaunchTemplates"]
     ec2.create_tags(Resources=[template["LaunchTemplateId"]], Tags=[{"Key": "Environment", "Value": "changed-by-hand"}])
     # A replication rule's storage class changed by hand (replicas would land in STANDARD, at twice the price).

@@ -512,6 +512,25 @@ def test_ssm_managed_policy_launch_template_profile_and_version_deletion_as_on_a
     ec2.delete_launch_template(LaunchTemplateName="ssm-lt")
 
 
+def test_a_launch_templates_own_tags_are_not_in_its_data_as_on_aws(url):
+    """AWS: CreateLaunchTemplate's TagSpecifications (launch-template) tag the template; its version's data keeps only
+    the tags for what is launched from it. Tags added later with CreateTags show in DescribeLaunchTemplates."""
+    ec2 = client(url, "ec2")
+    instance_tags = {"ResourceType": "instance", "Tags": [{"Key": "Role", "Value": "bastion"}]}
+    template = ec2.create_launch_template(
+        LaunchTemplateName="tagged-lt",
+        LaunchTemplateData={"InstanceType": "t3.micro", "TagSpecifications": [instance_tags]},
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": [{"Key": "Name", "Value": "tagged-lt"}]}],
+    )["LaunchTemplate"]
+    assert template["Tags"] == [{"Key": "Name", "Value": "tagged-lt"}]
+    (version,) = ec2.describe_launch_template_versions(LaunchTemplateName="tagged-lt")["LaunchTemplateVersions"]
+    assert version["LaunchTemplateData"] == {"InstanceType": "t3.micro", "TagSpecifications": [instance_tags]}
+    ec2.create_tags(Resources=[template["LaunchTemplateId"]], Tags=[{"Key": "Owner", "Value": "ops"}])
+    (described,) = ec2.describe_launch_templates(LaunchTemplateNames=["tagged-lt"])["LaunchTemplates"]
+    assert {t["Key"]: t["Value"] for t in described["Tags"]} == {"Name": "tagged-lt", "Owner": "ops"}
+    ec2.delete_launch_template(LaunchTemplateName="tagged-lt")
+
+
 def test_service_quotas_answer_the_nat_gateway_and_vcpu_quotas_with_aws_defaults(url):
     quotas = client(url, "service-quotas")
     for service, code, name in [
