@@ -2,6 +2,7 @@
 by task, most first.
 
 Run: .venv/bin/python bench/requests_by_task.py [--playbook site.yml] [--runs converge,noop] [--top 30] [--json FILE]
+     [-e NAME=VALUE ...]  (extra vars of every run, e.g. -e nova_lock_wait=900 as docs/awx.md advises)
 
 An empty strict sandbox of its own (a free port, as the tests and bench/converge.py start it); the playbook runs as a
 user runs it (ansible.cfg, the strategy it sets), with a bench-only callback (bench/callback_plugins/task_starts.py)
@@ -46,7 +47,7 @@ def by_task(starts: list[dict], requests: list[dict]) -> list[dict]:
     return sorted(rows, key=lambda row: -row["requests"])
 
 
-def run(playbook: str, names: list[str]) -> dict:
+def run(playbook: str, names: list[str], extra_vars: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory() as state:
         handle = sandboxctl.start(port=None, state_dir=state, strict=True)
         try:
@@ -57,7 +58,8 @@ def run(playbook: str, names: list[str]) -> dict:
             for name in names:
                 starts_file = Path(state, f"{name}.tasks.jsonl")
                 seen = len(_lines(log))
-                _run_playbook(handle.port, playbook, env={**env, "NOVA_TASK_STARTS": str(starts_file)})
+                extra = [arg for value in extra_vars or [] for arg in ("-e", value)]
+                _run_playbook(handle.port, playbook, *extra, env={**env, "NOVA_TASK_STARTS": str(starts_file)})
                 requests = _lines(log)[seen:]
                 results[name] = {"requests": len(requests), "tasks": by_task(_lines(starts_file), requests)}
         finally:
@@ -71,8 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", default="converge,noop", help="names of the runs, one after the other")
     parser.add_argument("--top", type=int, default=30, help="tasks shown per run (all are in --json)")
     parser.add_argument("--json", type=Path, help="write every task's counts here")
+    parser.add_argument("-e", "--extra-vars", action="append", default=[], help="NAME=VALUE for every run")
     args = parser.parse_args(argv)
-    results = run(args.playbook, args.runs.split(","))
+    results = run(args.playbook, args.runs.split(","), args.extra_vars)
     for name, result in results.items():
         print(f"== {name}: {result['requests']} requests")
         for row in result["tasks"][:args.top]:

@@ -208,6 +208,17 @@ waited:
   type: float
   returned: always
   sample: 0.0
+free_at_first_ask:
+  description:
+    - Whether this run took the lock at its first ask, with no other run in the way. False when it waited for
+      another run's lock (O(wait_timeout)), took over an expired one (RV(taken_over)), was refused, or did not
+      take the lock (O(state=released), O(state=broken)).
+    - Only then can no other run have written to the account and region since before the lock was taken, so a
+      playbook may trust what it read just before instead of reading it again.
+  type: bool
+  returned: always
+  sample: true
+  version_added: 0.2.0
 troubleshooting:
   description: When the lock is held, the cause and the fix (code C(RunLockHeld)).
   type: dict
@@ -313,6 +324,8 @@ class RunLock:
         self.client = aws_calls.connect(module, "dynamodb")
         self.key = {KEY: {"S": self.name}}
         self.waited = 0.0
+        # Whether another run's lock was in the way at an ask (this run then waited for it, or was refused).
+        self.contended = False
 
     # ---------------------------------------------------------------- results
 
@@ -325,6 +338,7 @@ class RunLock:
             held_by=held_by or {},
             taken_over=taken_over or {},
             waited=round(self.waited, 1),
+            free_at_first_ask=acquired and not self.contended and not taken_over,
         )
 
     def describe(self, lock):
@@ -354,6 +368,7 @@ class RunLock:
             held_by=holder,
             taken_over={},
             waited=round(self.waited, 1),
+            free_at_first_ask=False,
             troubleshooting=explain("RunLockHeld"),
         )
 
@@ -395,6 +410,7 @@ class RunLock:
                         f" {self.describe(taken_over)}: that run did not release it (killed, or it outlived its ttl)."
                     )
                 self.exit(changed=not mine, acquired=True, lock=decode(item), taken_over=taken_over)
+            self.contended = True
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.waited = time.monotonic() - started

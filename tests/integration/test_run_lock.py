@@ -133,6 +133,12 @@ def test_a_killed_holders_lock_refuses_teardown_then_is_taken_over_when_it_expir
     (taken,) = lock_results(run)
     assert taken["taken_over"]["run_id"] == killed["run_id"] and taken["taken_over"]["expired"] is True
     assert "Took over the expired run lock" in str(taken.get("warnings"))
+    # The killed run may have written after this run's pre-flight read the region: the network role reads it again.
+    assert taken["free_at_first_ask"] is False
+    reads = [host for play in run.results["plays"] for task in play["tasks"]
+             if task["task"]["name"].endswith("Compare the network with the plan in one read")
+             for host in task["hosts"].values()]
+    assert len(reads) == 1 and reads[0]["invocation"]["module_args"]["region_lists"] is None, reads
     assert lock_item(port) is None
     assert_no_duplicates(port)
 

@@ -420,9 +420,9 @@ def test_the_installed_preflight_passes_on_the_built_stack(converged, port, inst
 def test_with_every_task_run_the_second_run_also_changes_nothing(converged, port, ec2):
     """nova_skip_in_sync=false: the network's build tasks and every alarm's module run, as before the reads.
 
-    The same run (one site.yml run fewer in the suite) has nova_lock_wait: another run may have held the lock and
-    written since the pre-flight read the region (before the lock), so its region-wide lists are not handed to the
-    network's read, which reads them itself."""
+    The same run (one site.yml run fewer in the suite) has nova_lock_wait, with the lock free: no other run was in the
+    way (run_lock's free_at_first_ask), so the pre-flight's region-wide lists are handed to the network's read as
+    without a wait. After waiting for or taking over another run's lock they are not (test_run_lock.py)."""
     before = inventory_snapshot(ec2)
     run = run_playbook(port, "site.yml", "-e", "nova_skip_in_sync=false", "-e", "nova_lock_wait=5")
     assert run.returncode == 0, run.failure_messages()
@@ -435,7 +435,7 @@ def test_with_every_task_run_the_second_run_also_changes_nothing(converged, port
     reads = [host for play in run.results["plays"] for task in play["tasks"]
              if task["task"]["name"].endswith("Compare the network with the plan in one read")
              for host in task["hosts"].values()]
-    assert len(reads) == 1 and reads[0]["invocation"]["module_args"]["region_lists"] is None, reads
+    assert len(reads) == 1 and reads[0]["invocation"]["module_args"]["region_lists"], reads
 
 
 def test_check_mode_on_a_converged_stack_reports_no_change(converged, port):

@@ -69,6 +69,7 @@ def actions(url):
 def test_acquire_creates_the_table_takes_the_lock_and_names_the_holder(run_module, dynamodb, url):
     taken = run_module({"playbook": "site.yml", "user": "alice", "ttl": 600})
     assert taken["changed"] and taken["acquired"] and not taken["taken_over"]
+    assert taken["free_at_first_ask"] is True  # creating the table first is no contention
     lock = taken["lock"]
     assert (lock["name"], lock["playbook"], lock["user"]) == (NAME, "site.yml", "alice")
     assert lock["run_id"] == taken["run_id"]
@@ -89,7 +90,7 @@ def test_acquire_creates_the_table_takes_the_lock_and_names_the_holder(run_modul
 def test_a_second_run_is_refused_naming_the_holder_and_changes_nothing(run_module, dynamodb):
     first = run_module({"playbook": "site.yml", "user": "alice"})
     refused = run_module({"playbook": "teardown.yml", "user": "bob"})
-    assert refused["failed"] and not refused["acquired"]
+    assert refused["failed"] and not refused["acquired"] and refused["free_at_first_ask"] is False
     message = refused["msg"]
     holder = first["lock"]
     for fragment in ("site.yml", "alice", first["run_id"], holder["started"], holder["expires"], "state=broken"):
@@ -128,7 +129,7 @@ def test_an_expired_lock_is_taken_over_and_its_holder_named(run_module, dynamodb
     dead = run_module({"playbook": "site.yml", "user": "alice", "ttl": 1})
     time.sleep(1.2)
     taker = run_module({"playbook": "teardown.yml", "user": "bob"})
-    assert taker["changed"] and taker["acquired"]
+    assert taker["changed"] and taker["acquired"] and taker["free_at_first_ask"] is False
     assert taker["taken_over"]["run_id"] == dead["run_id"] and taker["taken_over"]["playbook"] == "site.yml"
     assert "Took over the expired run lock" in warnings(taker)
     assert stored(dynamodb)["run_id"] == taker["run_id"]
@@ -166,7 +167,15 @@ def test_wait_takes_the_lock_once_it_is_released(run_module, url):
     finally:
         releaser.join()
     assert waited["acquired"] and waited["changed"] and not waited["taken_over"]
+    assert waited["free_at_first_ask"] is False  # another run's lock was in the way: it may have written meanwhile
     assert 0.9 <= waited["waited"] < 10 and waited["run_id"] != holder["run_id"]
+
+
+def test_with_a_wait_allowed_a_free_lock_is_taken_at_the_first_ask(run_module):
+    taken = run_module({"playbook": "site.yml", "wait_timeout": 600})
+    assert taken["acquired"] and taken["free_at_first_ask"] is True and taken["waited"] < 5
+    renewed = run_module({"run_id": taken["run_id"], "wait_timeout": 600})
+    assert renewed["acquired"] and not renewed["changed"] and renewed["free_at_first_ask"] is True
 
 
 def test_wait_gives_up_after_the_timeout_naming_the_holder(run_module):
@@ -181,6 +190,7 @@ def test_wait_takes_over_a_lock_as_soon_as_it_expires(run_module):
     dead = run_module({"ttl": 2})
     taker = run_module({"wait_timeout": 30})
     assert taker["acquired"] and taker["taken_over"]["run_id"] == dead["run_id"] and taker["waited"] < 5
+    assert taker["free_at_first_ask"] is False
 
 
 def test_break_removes_whoever_holds_it(run_module, dynamodb):
@@ -198,6 +208,7 @@ def test_break_removes_whoever_holds_it(run_module, dynamodb):
 def test_check_mode_reads_and_writes_nothing(run_module, dynamodb, url):
     planned = run_module({}, check_mode=True)
     assert planned["changed"] and planned["acquired"] and actions(url) == {"dynamodb:GetItem": 1}
+    assert planned["free_at_first_ask"] is True
     assert stored(dynamodb) is None
 
     holder = run_module({"playbook": "site.yml"})
