@@ -81,7 +81,9 @@ def pytest_collection_finish(session):
     uses_aws = {}
     for item in session.items:
         if item.path not in uses_aws:
-            uses_aws[item.path] = bool(re.search(r"^(import boto3|from moto )", item.path.read_text(), re.MULTILINE))
+            # boto3 or moto imported, or the sandbox's clients taken from the fixture below.
+            text = item.path.read_text()
+            uses_aws[item.path] = bool(re.search(r"^(import boto3|from moto )|\bsandbox_client\b", text, re.MULTILINE))
     if sum(uses_aws[item.path] for item in session.items) * 2 > len(session.items):
         load_before_forking()
 
@@ -176,6 +178,18 @@ def clean_sandbox_url(sandbox, monkeypatch):
     sandboxctl.reset(url)
     sandboxctl.stats(url, reset=True)
     return url
+
+
+@pytest.fixture
+def sandbox_client(clean_sandbox_url):
+    """boto3 clients of the emptied sandbox (clean_sandbox_url): ``sandbox_client(service, region)``."""
+    import boto3
+
+    def make(service, region="us-west-2"):
+        return boto3.client(service, region_name=region, endpoint_url=clean_sandbox_url,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    return make
 
 
 @pytest.fixture(autouse=True)

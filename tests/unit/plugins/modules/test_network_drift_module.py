@@ -6,7 +6,6 @@
 (region_lists) stand for its own reads of the VPCs, Elastic IPs, NAT gateways and VPC endpoints, with the same
 result; without them, or with another region's, it reads them itself. Its Elastic IPs are ec2_eip_info's."""
 
-import boto3
 import pytest
 
 from ansible_collections.amazon.aws.plugins.modules import ec2_eip_info
@@ -38,10 +37,8 @@ def url(clean_sandbox_url):
 
 
 @pytest.fixture
-def ec2(url):
-    return boto3.client(
-        "ec2", region_name=REGION, endpoint_url=url, aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
+def ec2(sandbox_client):
+    return sandbox_client("ec2", REGION)
 
 
 def tagged(resource_type, tags):

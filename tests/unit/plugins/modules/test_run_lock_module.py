@@ -8,7 +8,6 @@ import json
 import threading
 import time
 
-import boto3
 import pytest
 
 from ansible_collections.nova.infra.plugins.modules import run_lock
@@ -30,10 +29,8 @@ def url(clean_sandbox_url):
 
 
 @pytest.fixture
-def dynamodb(url):
-    return boto3.client(
-        "dynamodb", region_name=REGION, endpoint_url=url, aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
+def dynamodb(sandbox_client):
+    return sandbox_client("dynamodb", REGION)
 
 
 @pytest.fixture
@@ -155,12 +152,9 @@ def test_two_takers_of_an_expired_lock_one_wins(run_module, dynamodb):
     assert run_module({"run_id": "taker-b"})["failed"]
 
 
-def test_wait_takes_the_lock_once_it_is_released(run_module, url):
+def test_wait_takes_the_lock_once_it_is_released(run_module, dynamodb):
     holder = run_module({"playbook": "site.yml"})
-    client = boto3.client(
-        "dynamodb", region_name=REGION, endpoint_url=url, aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-    releaser = threading.Timer(1.0, lambda: client.delete_item(TableName=TABLE, Key={"lock": {"S": NAME}}))
+    releaser = threading.Timer(1.0, lambda: dynamodb.delete_item(TableName=TABLE, Key={"lock": {"S": NAME}}))
     releaser.start()
     try:
         waited = run_module({"playbook": "teardown.yml", "wait_timeout": 20})
