@@ -121,10 +121,9 @@ def zone(url: str, name: str, state: str) -> dict:
 
 def stats(url: str, reset: bool = False) -> dict:
     """Request counters ``{"requests", "faults_injected", "by_action"}``; ``reset`` zeroes them after reading."""
-    current = _request(f"{url}/_nova/stats")
     if reset:
-        _request(f"{url}/_nova/stats/reset", "POST", {})
-    return current
+        return _request(f"{url}/_nova/stats/reset", "POST", {})
+    return _request(f"{url}/_nova/stats")
 
 
 def reset(url: str) -> None:

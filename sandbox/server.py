@@ -142,18 +142,24 @@ class SandboxApp:
 
     def stats(self) -> dict[str, Any]:
         with self.lock:
-            return {
-                "requests": self.requests,
-                "faults_injected": self.faults_injected,
-                "by_action": dict(sorted(self.by_action.items())),
-                "dry_runs": dict(sorted(self.dry_runs.items())),
-            }
+            return self._counters()
 
-    def reset_stats(self) -> None:
+    def _counters(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "faults_injected": self.faults_injected,
+            "by_action": dict(sorted(self.by_action.items())),
+            "dry_runs": dict(sorted(self.dry_runs.items())),
+        }
+
+    def reset_stats(self) -> dict[str, Any]:
+        """Zero the counters; returns what they held (read and zeroed under one lock: no request falls between)."""
         with self.lock:
+            taken = self._counters()
             self.requests = self.faults_injected = 0
             self.by_action = {}
             self.dry_runs = {}
+        return taken
 
     def control(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         """Serve ``/_nova/*``: health, config, zones, stats. Never faulted, never counted."""
@@ -189,8 +195,7 @@ class SandboxApp:
         elif route == "stats" and method == "GET":
             payload = self.stats()
         elif route == "stats/reset" and method == "POST":
-            self.reset_stats()
-            payload = self.stats()
+            payload = self.reset_stats()
         else:
             status, payload = 404, {"error": f"no such control endpoint: {method} {route}"}
         body = json.dumps(payload).encode()

@@ -310,6 +310,46 @@ def run_task_counted(port: int, playbook: Path, play: str, task_name: str) -> tu
     return result, requests
 
 
+_COUNTERS_TASK = "nova-tests: take the sandbox's counters"
+_TAKE_COUNTERS = f"""    - name: "{_COUNTERS_TASK}"
+      ansible.builtin.uri:
+        url: "{{{{ nova_aws_endpoint_url }}}}/_nova/stats/reset"
+        method: POST
+        body_format: json
+        body: {{}}
+      check_mode: false
+"""
+
+
+def run_tasks_counted(port: int, playbook: Path, head: str, steps: list[tuple[str, str]]) -> list[tuple[dict, dict]]:
+    """Runs `steps` in this order in one play after `head` (sandbox_play's), each a pair (the name of the task whose
+    result is wanted, the YAML of the step's tasks: list items indented four spaces), and returns, for each step, that
+    task's result (as run_task_counted's) and the sandbox's requests by action during the step alone: after each step
+    a uri task takes the sandbox's counters and zeroes them (POST /_nova/stats/reset returns what it zeroed; control
+    requests are not counted). One ansible-playbook run instead of one per step: a run costs ~1.3 CPU-s to start, a
+    task ~0.1."""
+    from sandbox import sandboxctl
+
+    url = sandboxctl.endpoint(port)
+    playbook.write_text(head + "  tasks:\n" + "".join(tasks + _TAKE_COUNTERS for _name, tasks in steps))
+    sandboxctl.stats(url, reset=True)
+    run = run_playbook(port, str(playbook))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    counted, step = [], []
+    for task in run.results["plays"][0]["tasks"]:
+        if task["task"]["name"] != _COUNTERS_TASK:
+            step.append(task)
+            continue
+        name = steps[len(counted)][0]
+        (wanted,) = [each["hosts"]["localhost"] for each in step if each["task"]["name"] == name]
+        result = {key: value for key, value in wanted.items()
+                  if not key.startswith("_ansible") and key not in ("invocation", "action")}
+        counted.append((result, task["hosts"]["localhost"]["json"]["by_action"]))
+        step = []
+    assert len(counted) == len(steps) and not step, run.stdout[-3000:]
+    return counted
+
+
 def role_play(role: str, name: str) -> str:
     """A play running one nova.infra role on localhost against the sandbox (the variables run_playbook passes), for
     tests that exercise a role without site.yml around it."""

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from helpers import aws
-from helpers import run_task_counted
+from helpers import run_tasks_counted
 from helpers import sandbox_play
 
 pytestmark = pytest.mark.integration
@@ -22,17 +22,13 @@ UPSTREAM, COPY = "amazon.aws", "nova.infra"
 _ID = re.compile(r"\b(vpc-cidr-assoc|subnet-cidr-assoc|vpc|subnet|igw)-[0-9a-f]{8,17}\b")
 
 
-def _apply(port: int, tmp_path, collection: str, module: str, name: str, options: str, check: bool = False):
-    """Runs `collection`.`module` with `options` once (in check mode if asked): its result, names and ids masked,
-    and the sandbox's requests by action during the run."""
-    play = sandbox_play(f"{module} of {collection}") + f"""  tasks:
-    - name: The resource
+def _task(collection: str, module: str, options: str, check: bool) -> tuple[str, str]:
+    """A step of run_tasks_counted: `collection`.`module` with `options`, in check mode if asked."""
+    return "The resource", f"""    - name: The resource
       {collection}.{module}:
 {options}
       check_mode: {str(check).lower()}
 """
-    result, requests = run_task_counted(port, tmp_path / f"{collection}-{module}-{name}-{check}.yml", play, "The resource")
-    return json.loads(_ID.sub(r"\1-ID", json.dumps(result)).replace(name, "NAME")), requests
 
 
 def _writes(requests: dict) -> dict:
@@ -42,14 +38,15 @@ def _writes(requests: dict) -> dict:
 def _twins(port: int, tmp_path, module: str, options_of, names: dict, saved: int, resource_of, check_saved: int = 0) -> dict:
     """Check mode, build and rerun with upstream and with the copy, each on its own twin; asserts what the copies
     promise (`saved` requests fewer to build, `check_saved` in check mode) and returns the copy's built result."""
-    runs = {}
-    for collection in (UPSTREAM, COPY):
-        name = names[collection]
-        runs[collection] = [
-            _apply(port, tmp_path, collection, module, name, options_of(collection), check=True),
-            _apply(port, tmp_path, collection, module, name, options_of(collection)),
-            _apply(port, tmp_path, collection, module, name, options_of(collection)),
-        ]
+    # Check mode, build and rerun of upstream's, then the copy's, in one ansible-playbook run; each step's requests
+    # are its own. Results have the ids masked to their kind and the name to NAME.
+    steps = [_task(collection, module, options_of(collection), check)
+             for collection in (UPSTREAM, COPY) for check in (True, False, False)]
+    counted = run_tasks_counted(port, tmp_path / f"{module}.yml", sandbox_play(f"{module}, upstream's and the copy"), steps)
+    runs = {
+        collection: [(_masked(result, names[collection]), requests) for result, requests in counted[3 * i:3 * i + 3]]
+        for i, collection in enumerate((UPSTREAM, COPY))
+    }
     (up_check, up_check_requests), (up_built, up_requests), (up_again, up_again_requests) = runs[UPSTREAM]
     (check, check_requests), (built, requests), (again, again_requests) = runs[COPY]
 
@@ -153,8 +150,7 @@ def test_the_igw_copy_creates_and_attaches_a_gateway_as_upstream_does_with_two_r
     assert igw_state(names[COPY])["Attachments"] == [{"State": "available", "VpcId": "vpc-ID"}]
 
 
-ROUTE_TABLE = """  tasks:
-    - name: The route table
+ROUTE_TABLE = """    - name: The route table
       {module}:
         vpc_id: {vpc_id}
         lookup: tag
@@ -173,21 +169,26 @@ def test_the_route_table_copy_takes_a_subnet_from_another_table_in_one_run(empty
     port = empty_sandbox.port
     ec2 = aws(port, "ec2")
     vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    placed = {}
-    for index, module in enumerate(("amazon.aws.ec2_vpc_route_table", "nova.infra.ec2_vpc_route_table")):
+    modules = ("amazon.aws.ec2_vpc_route_table", "nova.infra.ec2_vpc_route_table")
+    setups = {}
+    for index, module in enumerate(modules):
         subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.0.{index}.0/24")["Subnet"]["SubnetId"]
         other = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
         ec2.associate_route_table(RouteTableId=other, SubnetId=subnet)
-        play = sandbox_play(f"A route table with {module}") + ROUTE_TABLE.format(
-            module=module, vpc_id=vpc_id, name=f"twin-{index}", subnet=subnet)
-        result, _requests = run_task_counted(port, tmp_path / f"rt-{index}.yml", play, "The route table")
+        setups[module] = subnet, other
+    # Upstream's table, the copy's, and the copy's again, in one run (each twin has its own subnet and table).
+    steps = [("The route table", ROUTE_TABLE.format(module=module, vpc_id=vpc_id, name=f"twin-{index}", subnet=setups[module][0]))
+             for index, module in enumerate(modules)]
+    counted = run_tasks_counted(port, tmp_path / "route-tables.yml", sandbox_play("Twin route tables"), steps + steps[1:])
+    placed = {}
+    for module, (result, _requests) in zip(modules, counted[:2], strict=True):
+        subnet, other = setups[module]
         assert result["changed"] is True
         tables = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])
         placed[module] = [table["RouteTableId"] for table in tables["RouteTables"]], result["route_table"]["id"], other
-        if module.startswith("nova.infra"):
-            again, again_requests = run_task_counted(port, tmp_path / f"rt-{index}-again.yml", play, "The route table")
-            assert again["changed"] is False
-            assert not [action for action in again_requests if not action.split(":")[1].startswith("Describe")]
+    again, again_requests = counted[2]
+    assert again["changed"] is False
+    assert not [action for action in again_requests if not action.split(":")[1].startswith("Describe")]
 
     upstream_tables = placed["amazon.aws.ec2_vpc_route_table"][0]
     assert upstream_tables == []  # upstream: on the main table, its own table not associated yet

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import urllib.request
 
 import boto3
 import pytest
@@ -216,6 +217,16 @@ def test_stats_reset(url):
     client(url, "sts").get_caller_identity()
     assert sandboxctl.stats(url, reset=True)["requests"] == 1
     assert sandboxctl.stats(url) == {"requests": 0, "faults_injected": 0, "by_action": {}, "dry_runs": {}}
+
+
+def test_the_reset_endpoint_returns_the_counters_it_zeroed(url):
+    """POST /_nova/stats/reset reads and zeroes in one step (a playbook's uri task counts the task before it)."""
+    client(url, "sts").get_caller_identity()
+    request = urllib.request.Request(f"{url}/_nova/stats/reset", data=b"{}", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        taken = json.loads(response.read())
+    assert taken == {"requests": 1, "faults_injected": 0, "by_action": {"sts:GetCallerIdentity": 1}, "dry_runs": {}}
+    assert sandboxctl.stats(url)["requests"] == 0
 
 
 def test_stats_count_dry_runs_apart(url):
