@@ -293,23 +293,6 @@ def sandbox_play(name: str) -> str:
 """
 
 
-def run_task_counted(port: int, playbook: Path, play: str, task_name: str) -> tuple[dict, dict]:
-    """Writes `play` to `playbook` and runs it against the sandbox on `port`: the result of its task `task_name`
-    (without Ansible's own keys, its invocation and action) and the sandbox's requests by action during the run."""
-    from sandbox import sandboxctl
-
-    url = sandboxctl.endpoint(port)
-    playbook.write_text(play)
-    sandboxctl.stats(url, reset=True)
-    run = run_playbook(port, str(playbook))
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    requests = sandboxctl.stats(url)["by_action"]
-    (task,) = [task for task in run.results["plays"][0]["tasks"] if task["task"]["name"] == task_name]
-    result = {key: value for key, value in task["hosts"]["localhost"].items()
-              if not key.startswith("_ansible") and key not in ("invocation", "action")}
-    return result, requests
-
-
 _COUNTERS_TASK = "nova-tests: take the sandbox's counters"
 _TAKE_COUNTERS = f"""    - name: "{_COUNTERS_TASK}"
       ansible.builtin.uri:
@@ -324,10 +307,10 @@ _TAKE_COUNTERS = f"""    - name: "{_COUNTERS_TASK}"
 def run_tasks_counted(port: int, playbook: Path, head: str, steps: list[tuple[str, str]]) -> list[tuple[dict, dict]]:
     """Runs `steps` in this order in one play after `head` (sandbox_play's), each a pair (the name of the task whose
     result is wanted, the YAML of the step's tasks: list items indented four spaces), and returns, for each step, that
-    task's result (as run_task_counted's) and the sandbox's requests by action during the step alone: after each step
-    a uri task takes the sandbox's counters and zeroes them (POST /_nova/stats/reset returns what it zeroed; control
-    requests are not counted). One ansible-playbook run instead of one per step: a run costs ~1.3 CPU-s to start, a
-    task ~0.1."""
+    task's result (less Ansible's own keys, invocation and action) and the sandbox's requests by action during the
+    step alone: after each step a uri task takes the sandbox's counters and zeroes them (POST /_nova/stats/reset
+    returns what it zeroed; control requests are not counted). One ansible-playbook run instead of one per step: a
+    run costs ~1.3 CPU-s to start, a task ~0.1."""
     from sandbox import sandboxctl
 
     url = sandboxctl.endpoint(port)

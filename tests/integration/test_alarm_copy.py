@@ -11,7 +11,7 @@ import json
 import pytest
 
 from helpers import aws
-from helpers import run_task_counted
+from helpers import run_tasks_counted
 from helpers import sandbox_play
 
 pytestmark = pytest.mark.integration
@@ -36,8 +36,7 @@ ALARM = """        name: {name}
 """
 
 # The copy, in one task.
-COPY_TASKS = """  tasks:
-    - name: The alarm
+COPY_TASKS = """    - name: The alarm
       nova.infra.cloudwatch_metric_alarm:
 {alarm}        tags: {tags}
         purge_tags: {purge}
@@ -47,8 +46,7 @@ COPY_TASKS = """  tasks:
 
 # What the role ran before the copy: upstream's module, then the alarm's tags by its ARN (current_tags {} for an alarm
 # the task has just created, which upstream creates untagged: no read).
-UPSTREAM_TASKS = """  tasks:
-    - name: The alarm
+UPSTREAM_TASKS = """    - name: The alarm
       amazon.aws.cloudwatch_metric_alarm:
 {alarm}      check_mode: {check}
       register: alarm
@@ -63,20 +61,27 @@ UPSTREAM_TASKS = """  tasks:
 """
 
 
-def _apply(port, tmp_path, name, threshold=80.0, purge=False, check=False, created=False):
-    """The copy's task on COPY, or upstream's and the tagging task on UPSTREAM: the result of "The alarm" (name and
-    configuration time masked) and the sandbox's requests during the run."""
+def _step(name, threshold=80.0, purge=False, check=False, created=False):
+    """A step of run_tasks_counted: the copy's task on COPY, or upstream's and the tagging task on UPSTREAM."""
     tags = json.dumps({**TAGS, "Name": name})
     alarm = ALARM.format(name=name, threshold=threshold)
     template = COPY_TASKS if name == COPY else UPSTREAM_TASKS
-    tasks = template.format(alarm=alarm, tags=tags, purge=str(purge).lower(), check=str(check).lower(),
-                            created=str(created).lower())
-    play = sandbox_play(f"One alarm, {name}") + tasks
-    result, requests = run_task_counted(port, tmp_path / f"{name}-{len(list(tmp_path.iterdir()))}.yml", play, "The alarm")
-    masked = json.loads(json.dumps(result).replace(name, "NAME"))
-    if masked.get("last_updated"):
-        masked["last_updated"] = "TIME"
-    return masked, requests
+    return "The alarm", template.format(alarm=alarm, tags=tags, purge=str(purge).lower(), check=str(check).lower(),
+                                        created=str(created).lower())
+
+
+def _apply(port, tmp_path, *steps):
+    """Runs the steps (each a name and _step's options) in one ansible-playbook run: for each, the result of "The
+    alarm" (name and configuration time masked) and the sandbox's requests during the step."""
+    counted = run_tasks_counted(port, tmp_path / f"{len(list(tmp_path.iterdir()))}.yml", sandbox_play("Twin alarms"),
+                                [_step(name, **options) for name, options in steps])
+    applied = []
+    for (name, _options), (result, requests) in zip(steps, counted, strict=True):
+        masked = json.loads(json.dumps(result).replace(name, "NAME"))
+        if masked.get("last_updated"):
+            masked["last_updated"] = "TIME"
+        applied.append((masked, requests))
+    return applied
 
 
 def _alarm(cloudwatch, name):
@@ -108,8 +113,10 @@ def _without_tags(result):
 def test_a_new_alarm_is_built_as_upstream_builds_it_and_tagged_with_one_request_fewer(empty_sandbox, tmp_path):
     port = empty_sandbox.port
     cloudwatch = aws(port, "cloudwatch")
-    upstream, upstream_requests = _apply(port, tmp_path, UPSTREAM, created=True)
-    copy, copy_requests = _apply(port, tmp_path, COPY)
+    # Built, then rerun, in one ansible-playbook run (the rerun writes nothing: asserted below).
+    (upstream, upstream_requests), (copy, copy_requests), (upstream_again, upstream_again_requests), \
+        (copy_again, copy_again_requests) = _apply(port, tmp_path, (UPSTREAM, {"created": True}), (COPY, {}),
+                                                   (UPSTREAM, {}), (COPY, {}))
 
     assert copy["changed"] is True and upstream["changed"] is True
     assert _without_tags(copy) == upstream
@@ -121,8 +128,6 @@ def test_a_new_alarm_is_built_as_upstream_builds_it_and_tagged_with_one_request_
     assert upstream_requests == {**copy_requests, "monitoring:TagResource": 1}
 
     # The rerun: nothing to change; the copy reads the tags it is given, as the tagging task did.
-    upstream_again, upstream_again_requests = _apply(port, tmp_path, UPSTREAM)
-    copy_again, copy_again_requests = _apply(port, tmp_path, COPY)
     assert copy_again["changed"] is False and upstream_again["changed"] is False
     assert _without_tags(copy_again) == upstream_again == {**upstream, "changed": False}
     assert copy_again["tags"] == copy["tags"]
@@ -139,8 +144,9 @@ def test_an_alarm_that_differs_is_corrected_with_its_tags_in_as_many_requests(em
     found = {"Project": "nova", "Stack": "other", "Owner": "ops"}
     for name in (UPSTREAM, COPY):
         _existing(cloudwatch, name, 99.0, found)
-    upstream, upstream_requests = _apply(port, tmp_path, UPSTREAM, purge=purge)
-    copy, copy_requests = _apply(port, tmp_path, COPY, purge=purge)
+    # Corrected, then the copy rerun, in one ansible-playbook run (the rerun writes nothing: asserted below).
+    (upstream, upstream_requests), (copy, copy_requests), (copy_again, copy_again_requests) = _apply(
+        port, tmp_path, (UPSTREAM, {"purge": purge}), (COPY, {"purge": purge}), (COPY, {"purge": purge}))
 
     assert copy["changed"] is True and upstream["changed"] is True and copy["threshold"] == 80.0
     assert _without_tags(copy) == upstream
@@ -153,7 +159,6 @@ def test_an_alarm_that_differs_is_corrected_with_its_tags_in_as_many_requests(em
         "monitoring:TagResource": 1, **({"monitoring:UntagResource": 1} if purge else {}),
     }
 
-    copy_again, copy_again_requests = _apply(port, tmp_path, COPY, purge=purge)
     assert copy_again["changed"] is False and _without_tags(copy_again) == {**upstream, "changed": False}
     assert copy_again["tags"] == wanted
     assert copy_again_requests == {"monitoring:DescribeAlarms": 2, "monitoring:ListTagsForResource": 1}
@@ -164,8 +169,7 @@ def test_an_alarm_in_sync_with_a_tag_missing_gets_only_its_tag(empty_sandbox, tm
     cloudwatch = aws(port, "cloudwatch")
     for name in (UPSTREAM, COPY):
         _existing(cloudwatch, name, 80.0, {"Project": "nova", "Name": name})
-    upstream, upstream_requests = _apply(port, tmp_path, UPSTREAM)
-    copy, copy_requests = _apply(port, tmp_path, COPY)
+    (upstream, upstream_requests), (copy, copy_requests) = _apply(port, tmp_path, (UPSTREAM, {}), (COPY, {}))
     # Upstream's task changes nothing (the tagging task after it does); the copy's one task reports the change.
     assert upstream["changed"] is False and copy["changed"] is True
     assert _without_tags(copy) == {**upstream, "changed": True}
@@ -180,8 +184,8 @@ def test_check_mode_writes_nothing(empty_sandbox, tmp_path):
     port = empty_sandbox.port
     cloudwatch = aws(port, "cloudwatch")
     # A new alarm: reported with the tags it would have, nothing created, no tag request.
-    upstream, upstream_requests = _apply(port, tmp_path, UPSTREAM, check=True, created=True)
-    copy, copy_requests = _apply(port, tmp_path, COPY, check=True)
+    (upstream, upstream_requests), (copy, copy_requests) = _apply(
+        port, tmp_path, (UPSTREAM, {"check": True, "created": True}), (COPY, {"check": True}))
     assert copy["changed"] is True and _without_tags(copy) == upstream
     assert copy["tags"] == {**TAGS, "Name": "NAME"}
     assert copy_requests == upstream_requests == {"monitoring:DescribeAlarms": 2}
@@ -192,8 +196,8 @@ def test_check_mode_writes_nothing(empty_sandbox, tmp_path):
     for name in (UPSTREAM, COPY):
         _existing(cloudwatch, name, 99.0, found)
     before = _alarm(cloudwatch, COPY)
-    upstream, upstream_requests = _apply(port, tmp_path, UPSTREAM, purge=True, check=True)
-    copy, copy_requests = _apply(port, tmp_path, COPY, purge=True, check=True)
+    (upstream, upstream_requests), (copy, copy_requests) = _apply(
+        port, tmp_path, (UPSTREAM, {"purge": True, "check": True}), (COPY, {"purge": True, "check": True}))
     assert copy["changed"] is True and _without_tags(copy) == upstream
     assert copy["tags"] == {**TAGS, "Name": "NAME"}
     assert copy_requests == upstream_requests == {"monitoring:DescribeAlarms": 2, "monitoring:ListTagsForResource": 1}

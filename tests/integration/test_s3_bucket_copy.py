@@ -10,14 +10,13 @@ import json
 import pytest
 
 from helpers import aws
-from helpers import run_task_counted
+from helpers import run_tasks_counted
 from helpers import sandbox_play
 
 pytestmark = pytest.mark.integration
 
 # The options the storage role passes, with the policy naming its own bucket.
-TASKS = """  tasks:
-    - name: The bucket
+TASKS = """    - name: The bucket
       {module}:
         name: {bucket}
         versioning: true
@@ -46,13 +45,16 @@ def _policy(bucket: str) -> str:
         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
 
 
-def _apply(port: int, tmp_path, module: str, bucket: str) -> tuple[dict, dict]:
-    """Runs the play with `module` on `bucket`: its result (bucket name masked) and the sandbox's request counts."""
-    tasks = TASKS.format(module=module, bucket=bucket, policy=_policy(bucket))
-    result, requests = run_task_counted(port, tmp_path / f"{module}-{bucket}.yml",
-                                        sandbox_play(f"One bucket with {module}") + tasks, "The bucket")
-    masked = json.loads(json.dumps(result).replace(bucket, "BUCKET"))
-    return _without_response_metadata(masked), requests
+TWINS = (("amazon.aws.s3_bucket", "nova-copy-test-upstream"), ("nova.infra.s3_bucket", "nova-copy-test-copy"))
+
+
+def _apply(port: int, tmp_path) -> list[tuple[dict, dict]]:
+    """Runs upstream's module on its bucket, then the copy on its own, in one ansible-playbook run: for each, its
+    result (bucket name masked) and the sandbox's request counts."""
+    steps = [("The bucket", TASKS.format(module=module, bucket=bucket, policy=_policy(bucket))) for module, bucket in TWINS]
+    counted = run_tasks_counted(port, tmp_path / f"{len(list(tmp_path.iterdir()))}.yml", sandbox_play("Twin buckets"), steps)
+    return [(_without_response_metadata(json.loads(json.dumps(result).replace(bucket, "BUCKET"))), requests)
+            for (_module, bucket), (result, requests) in zip(TWINS, counted, strict=True)]
 
 
 def _without_response_metadata(value):
@@ -79,8 +81,7 @@ def _bucket_state(s3, bucket: str) -> dict:
 def test_the_copy_builds_and_reports_a_new_bucket_as_upstream_does_with_twelve_reads_and_a_write_fewer(empty_sandbox, tmp_path):
     port = empty_sandbox.port
     s3 = aws(port, "s3")
-    upstream, upstream_requests = _apply(port, tmp_path, "amazon.aws.s3_bucket", "nova-copy-test-upstream")
-    copy, copy_requests = _apply(port, tmp_path, "nova.infra.s3_bucket", "nova-copy-test-copy")
+    (upstream, upstream_requests), (copy, copy_requests) = _apply(port, tmp_path)
 
     assert copy["changed"] is True and upstream["changed"] is True
     assert copy == upstream
@@ -99,8 +100,7 @@ def test_the_copy_builds_and_reports_a_new_bucket_as_upstream_does_with_twelve_r
     assert sum(upstream_requests.values()) - sum(copy_requests.values()) == 13, (upstream_requests, copy_requests)
 
     # An existing bucket is read as upstream reads it: the rerun changes nothing and reports the same.
-    upstream_again, upstream_again_requests = _apply(port, tmp_path, "amazon.aws.s3_bucket", "nova-copy-test-upstream")
-    copy_again, copy_again_requests = _apply(port, tmp_path, "nova.infra.s3_bucket", "nova-copy-test-copy")
+    (upstream_again, upstream_again_requests), (copy_again, copy_again_requests) = _apply(port, tmp_path)
     assert copy_again["changed"] is False and upstream_again["changed"] is False
     assert copy_again == upstream_again == {**upstream, "changed": False}
     assert copy_again_requests == upstream_again_requests

@@ -10,13 +10,12 @@ import json
 import pytest
 
 from helpers import aws
-from helpers import run_task_counted
+from helpers import run_tasks_counted
 from helpers import sandbox_play
 
 pytestmark = pytest.mark.integration
 
-TASKS = """  tasks:
-    - name: The group
+TASKS = """    - name: The group
       {module}:
         name: {name}
         description: twin groups of the copy test
@@ -48,16 +47,31 @@ TASKS = """  tasks:
 """
 
 
-def _apply(port, tmp_path, module, name, vpc_id, peer, named):
-    play = sandbox_play(f"One group with {module}") + TASKS.format(
-        module=module, name=name, vpc_id=vpc_id, peer=peer, named=named)
-    result, requests = run_task_counted(port, tmp_path / f"{module}-{name}.yml", play, "The group")
+def _step(module, name, vpc_id, peer, named, check=False):
+    """A step of run_tasks_counted: the group `name` with `module` (in check mode, with its diff, if asked)."""
+    tasks = TASKS.format(module=module, name=name, vpc_id=vpc_id, peer=peer, named=named)
+    if check:
+        tasks = tasks.replace("      register: group\n", "      register: group\n      check_mode: true\n      diff: true\n")
+    return "The group", tasks
+
+
+def _apply(port, tmp_path, play_name, steps):
+    """Runs the steps ((module, name) and _step's options) in one play: each one's masked result and requests."""
+    counted = run_tasks_counted(port, tmp_path / f"{len(list(tmp_path.iterdir()))}.yml", sandbox_play(play_name),
+                                [_step(module, name, *options) for (module, name), options in steps])
+    return [(_masked(result, name), requests) for ((_module, name), _options), (result, requests) in zip(steps, counted, strict=True)]
+
+
+def _masked(result, name):
     group_id = result.get("group_id")
     masked = json.loads(json.dumps(result).replace(name, "NAME").replace(group_id or "-", "GROUP"))
     # The order of the rules is AWS's (and the order the module authorised them in, a Python set's): not compared.
     for key in ("ip_permissions", "ip_permissions_egress"):
         masked[key] = sorted(masked.get(key, []), key=lambda rule: json.dumps(rule, sort_keys=True))
-    return masked, requests
+    return masked
+
+
+TWINS = (("amazon.aws.ec2_security_group", "copy-test-upstream"), ("nova.infra.ec2_security_group", "copy-test-copy"))
 
 
 @pytest.mark.parametrize("named", ["cidr_ip: 10.0.0.0/16", "group_name: copy-test-peer"], ids=["no-named-group", "a-named-group"])
@@ -67,11 +81,12 @@ def test_the_copy_builds_and_reruns_a_group_as_upstream_does_with_fewer_reads(em
     vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     peer = ec2.create_security_group(GroupName="copy-test-peer", Description="peer", VpcId=vpc_id)["GroupId"]
 
+    # Each twin built and rerun, in one ansible-playbook run.
+    options = (vpc_id, peer, named)
+    runs = iter(_apply(port, tmp_path, "Twin groups", [(twin, options) for twin in TWINS for _ in (1, 2)]))
     results = {}
-    for module, name in (("amazon.aws.ec2_security_group", "copy-test-upstream"),
-                         ("nova.infra.ec2_security_group", "copy-test-copy")):
-        built, built_requests = _apply(port, tmp_path, module, name, vpc_id, peer, named)
-        again, again_requests = _apply(port, tmp_path, module, name, vpc_id, peer, named)
+    for module, name in TWINS:
+        (built, built_requests), (again, again_requests) = next(runs), next(runs)
         (group,) = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]}])["SecurityGroups"]
         rules = json.loads(json.dumps(sorted(
             json.dumps(p, sort_keys=True) for p in group["IpPermissions"] + group["IpPermissionsEgress"]
@@ -102,13 +117,11 @@ def test_check_mode_reports_a_new_group_and_its_owner_as_upstream_does(empty_san
     ec2 = aws(port, "ec2")
     vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     peer = ec2.create_security_group(GroupName="copy-test-peer", Description="peer", VpcId=vpc_id)["GroupId"]
-    checked = {}
-    for module in ("amazon.aws.ec2_security_group", "nova.infra.ec2_security_group"):
-        play = sandbox_play(f"One group with {module}").replace("gather_facts: false", "gather_facts: false\n  check_mode: true\n  diff: true")
-        play += TASKS.format(module=module, name="copy-test-checked", vpc_id=vpc_id, peer=peer, named="cidr_ip: 10.0.0.0/16")
-        checked[module] = run_task_counted(port, tmp_path / f"check-{module}.yml", play, "The group")
-    upstream, _upstream_requests = checked["amazon.aws.ec2_security_group"]
-    copy, copy_requests = checked["nova.infra.ec2_security_group"]
+    # Both in check mode with their diff, in one ansible-playbook run: the same group name, neither creates it.
+    options = (vpc_id, peer, "cidr_ip: 10.0.0.0/16", True)
+    (upstream, _upstream_requests), (copy, copy_requests) = run_tasks_counted(
+        port, tmp_path / "check.yml", sandbox_play("One group in check mode"),
+        [_step(module, "copy-test-checked", *options) for module, _name in TWINS])
     assert copy["changed"] is True and copy == upstream
     assert copy["diff"][0]["after"]["owner_id"] == upstream["diff"][0]["after"]["owner_id"] != "None"
     assert copy_requests["sts:GetCallerIdentity"] == 1
@@ -124,15 +137,17 @@ def test_tags_changed_by_hand_are_put_back_as_upstream_does_without_describe_tag
     peer = ec2.create_security_group(GroupName="copy-test-peer", Description="peer", VpcId=vpc_id)["GroupId"]
     named = "cidr_ip: 10.0.0.0/16"
 
-    results = {}
-    for module, name in (("amazon.aws.ec2_security_group", "copy-test-upstream"),
-                         ("nova.infra.ec2_security_group", "copy-test-copy")):
-        _apply(port, tmp_path, module, name, vpc_id, peer, named)
+    options = (vpc_id, peer, named)
+    _apply(port, tmp_path, "Twin groups", [(twin, options) for twin in TWINS])
+    for _module, name in TWINS:
         # By hand: one tag changed, one added (purge_tags removes it), Name left as it is.
         ec2.create_tags(Resources=[_group_id(ec2, name)],
                         Tags=[{"Key": "Project", "Value": "other"}, {"Key": "Stray", "Value": "x"}])
-        repaired, repaired_requests = _apply(port, tmp_path, module, name, vpc_id, peer, named)
-        again, _again_requests = _apply(port, tmp_path, module, name, vpc_id, peer, named)
+    # Each twin repaired and rerun, in one ansible-playbook run.
+    runs = iter(_apply(port, tmp_path, "Twin groups again", [(twin, options) for twin in TWINS for _ in (1, 2)]))
+    results = {}
+    for module, name in TWINS:
+        (repaired, repaired_requests), (again, _again_requests) = next(runs), next(runs)
         tags = {t["Key"]: t["Value"] for t in ec2.describe_tags(
             Filters=[{"Name": "resource-id", "Values": [_group_id(ec2, name)]}])["Tags"]}
         results[module] = (repaired, repaired_requests, again, tags)

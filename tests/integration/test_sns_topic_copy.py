@@ -12,7 +12,7 @@ import re
 import pytest
 
 from helpers import aws
-from helpers import run_task_counted
+from helpers import run_tasks_counted
 from helpers import sandbox_play
 
 pytestmark = pytest.mark.integration
@@ -24,8 +24,7 @@ EMAILS = ["ops@example.com", "oncall@example.com"]
 
 # The options the monitoring role passes (roles/monitoring/tasks/present.yml). ignore_errors: a failure is a result
 # to compare too (check mode on a topic that does not exist yet fails upstream).
-TASKS = """  tasks:
-    - name: The topic
+TASKS = """    - name: The topic
       {module}:
         name: {topic}
         state: {state}
@@ -53,26 +52,31 @@ def _masked(value, topic: str):
     return json.loads(SUBSCRIPTION_ID.sub("ID", json.dumps(value).replace(topic, "TOPIC")))
 
 
-def _apply(port: int, tmp_path, module: str, state: str = "present", check: bool = False,
-           extra: str = "") -> tuple[dict, dict]:
-    """Runs `module` on its twin topic (`extra`: more options, {topic} its name): its result (topic name and
-    subscription ids masked) and the sandbox's request counts by action."""
+def _step(module: str, state: str = "present", check: bool = False, extra: str = "") -> tuple[str, str]:
+    """A step of run_tasks_counted: `module` on its twin topic (`extra`: more options, {topic} its name)."""
     topic = TWINS[module]
-    play = sandbox_play(f"One topic with {module}") + TASKS.format(module=module, topic=topic, state=state,
-                                                                   check=str(check).lower(),
-                                                                   extra=extra.replace("{topic}", topic))
-    result, requests = run_task_counted(port, tmp_path / f"{module}-{state}-{check}.yml", play, "The topic")
-    masked = _masked(result, topic)
-    # The modules subscribe in the order of a Python set (string hashes differ from run to run), and the sandbox lists
-    # subscriptions in the order they were made: not compared.
-    if "subscriptions" in masked.get("sns_topic", {}):
-        masked["sns_topic"]["subscriptions"].sort(key=lambda sub: json.dumps(sub, sort_keys=True))
-    return masked, requests
+    return "The topic", TASKS.format(module=module, topic=topic, state=state, check=str(check).lower(),
+                                     extra=extra.replace("{topic}", topic))
+
+
+def _apply(port: int, tmp_path, *modules: str, **options) -> list[tuple[dict, dict]]:
+    """Runs each of `modules` on its twin topic with _step's `options`, in this order in one ansible-playbook run: for
+    each, its result (topic name and subscription ids masked) and the sandbox's request counts by action."""
+    counted = run_tasks_counted(port, tmp_path / f"{len(list(tmp_path.iterdir()))}.yml", sandbox_play("Twin topics"),
+                                [_step(module, **options) for module in modules])
+    applied = []
+    for module, (result, requests) in zip(modules, counted, strict=True):
+        masked = _masked(result, TWINS[module])
+        # The modules subscribe in the order of a Python set (string hashes differ from run to run), and the sandbox
+        # lists subscriptions in the order they were made: not compared.
+        if "subscriptions" in masked.get("sns_topic", {}):
+            masked["sns_topic"]["subscriptions"].sort(key=lambda sub: json.dumps(sub, sort_keys=True))
+        applied.append((masked, requests))
+    return applied
 
 
 def _both(port: int, tmp_path, **options) -> tuple[dict, dict, dict, dict]:
-    upstream, upstream_requests = _apply(port, tmp_path, UPSTREAM, **options)
-    copy, copy_requests = _apply(port, tmp_path, COPY, **options)
+    (upstream, upstream_requests), (copy, copy_requests) = _apply(port, tmp_path, UPSTREAM, COPY, **options)
     return upstream, upstream_requests, copy, copy_requests
 
 
@@ -116,7 +120,9 @@ def _make_twins(sns, display_name: str, emails: list[str], tags: dict) -> None:
 def test_a_new_topic_is_built_and_reported_as_upstream_does_with_eight_requests_fewer(empty_sandbox, tmp_path):
     port = empty_sandbox.port
     sns = aws(port, "sns")
-    upstream, upstream_requests, copy, copy_requests = _both(port, tmp_path)
+    # Built, then rerun, in one ansible-playbook run (the rerun writes nothing: asserted below).
+    (upstream, upstream_requests), (copy, copy_requests), (upstream_again, upstream_again_requests), \
+        (copy_again, copy_again_requests) = _apply(port, tmp_path, UPSTREAM, COPY, UPSTREAM, COPY)
 
     assert copy["changed"] is True and upstream["changed"] is True and not copy.get("failed")
     assert copy == upstream
@@ -132,7 +138,6 @@ def test_a_new_topic_is_built_and_reported_as_upstream_does_with_eight_requests_
     assert _total(upstream_requests) - _total(copy_requests) == 8, (upstream_requests, copy_requests)
 
     # The rerun finds the topic as asked: nothing changes, both report the same, the copy with fewer reads.
-    upstream_again, upstream_again_requests, copy_again, copy_again_requests = _both(port, tmp_path)
     assert copy_again["changed"] is False and upstream_again["changed"] is False
     assert copy_again == upstream_again
     assert _writes(copy_again_requests) == _writes(upstream_again_requests) == {}
