@@ -83,7 +83,7 @@ def test_the_copy_builds_and_reruns_a_group_as_upstream_does_with_fewer_reads(em
 
     # Each twin built and rerun, in one ansible-playbook run.
     options = (vpc_id, peer, named)
-    runs = iter(_apply(port, tmp_path, "Twin groups", [(twin, options) for twin in TWINS for _ in (1, 2)]))
+    runs = iter(_apply(port, tmp_path, "Twin groups", [(twin, options) for twin in TWINS for _run in ("built", "again")]))
     results = {}
     for module, name in TWINS:
         (built, built_requests), (again, again_requests) = next(runs), next(runs)
@@ -144,7 +144,7 @@ def test_tags_changed_by_hand_are_put_back_as_upstream_does_without_describe_tag
         ec2.create_tags(Resources=[_group_id(ec2, name)],
                         Tags=[{"Key": "Project", "Value": "other"}, {"Key": "Stray", "Value": "x"}])
     # Each twin repaired and rerun, in one ansible-playbook run.
-    runs = iter(_apply(port, tmp_path, "Twin groups again", [(twin, options) for twin in TWINS for _ in (1, 2)]))
+    runs = iter(_apply(port, tmp_path, "Twin groups again", [(twin, options) for twin in TWINS for _run in ("repaired", "again")]))
     results = {}
     for module, name in TWINS:
         (repaired, repaired_requests), (again, _again_requests) = next(runs), next(runs)
