@@ -4,6 +4,7 @@ it is patched here, at start-up (server.build_app applies them), and nowhere els
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 # --------------------------------------------------------------------------
@@ -617,6 +618,44 @@ def enable_aws_validations() -> None:
     moto_settings.ENABLE_KEYPAIR_VALIDATION = True
 
 
+_REQUEST_PAYMENT = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<RequestPaymentConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Payer>{payer}</Payer>'
+    "</RequestPaymentConfiguration>"
+)
+
+
+def patch_bucket_request_payment() -> None:
+    """GetBucketRequestPayment and PutBucketRequestPayment (`?requestPayment`): the bucket's payer, `BucketOwner`
+    until set to `Requester` (or back), as on AWS; any other payer is MalformedXML and changes nothing. moto keeps a
+    payer per bucket but answers neither call: the GET lists the bucket's objects (no Payer in the answer), and the
+    PUT is taken for CreateBucket (IllegalLocationConstraintException outside us-east-1), so amazon.aws.s3_bucket's
+    `requester_pays` could not be set."""
+    from moto.s3.exceptions import MalformedXML
+    from moto.s3.responses import S3Response
+
+    get, put = S3Response._bucket_response_get, S3Response._bucket_response_put
+
+    def bucket_response_get(self: Any, bucket_name: str, querystring: dict[str, Any]) -> Any:
+        if "requestPayment" not in querystring:
+            return get(self, bucket_name, querystring)
+        payer = self.backend.get_bucket(bucket_name).payer  # NoSuchBucket when there is none
+        return 200, {"Content-Type": "application/xml"}, _REQUEST_PAYMENT.format(payer=payer)
+
+    def bucket_response_put(self: Any, request: Any, bucket_name: str, querystring: dict[str, Any]) -> Any:
+        if "requestPayment" not in querystring:
+            return put(self, request, bucket_name, querystring)
+        bucket = self.backend.get_bucket(bucket_name)
+        found = re.search(r"<Payer>\s*(\w+)\s*</Payer>", self.body.decode("utf-8", "replace"))
+        if not found or found.group(1) not in ("Requester", "BucketOwner"):
+            raise MalformedXML()
+        bucket.payer = found.group(1)
+        return 200, {}, ""
+
+    S3Response._bucket_response_get = bucket_response_get
+    S3Response._bucket_response_put = bucket_response_put
+
+
 def patch_delete_alarms_drops_their_tags() -> None:
     """DeleteAlarms: the alarm's tags go with it.
 
@@ -650,6 +689,7 @@ def apply_aws_alignment_patches() -> None:
     patch_service_quotas()
     patch_bucket_policy_secure_transport()
     patch_replication_requires_versioning()
+    patch_bucket_request_payment()
     patch_instance_network_interfaces_on_termination()
     patch_auto_scaling_launch_activities()
     patch_delete_alarms_drops_their_tags()

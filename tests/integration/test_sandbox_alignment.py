@@ -1,4 +1,5 @@
-"""End-to-end proof of the sandbox's tag alignment: amazon.aws EIP/NAT modules are idempotent.
+"""End-to-end proofs of the sandbox's alignment with AWS: amazon.aws EIP/NAT modules are idempotent (tags), and
+amazon.aws.s3_bucket sets and reads back a bucket's requester pays (GetBucketRequestPayment / PutBucketRequestPayment).
 
 Without the sandbox's DescribeTags patch, moto files NAT gateway and EIP tags
 under ``nat-gateway`` / ``vpc-elastic-ip``; amazon.aws looks them up as
@@ -13,6 +14,8 @@ import pytest
 
 from helpers import aws
 from helpers import run_playbook
+from helpers import run_tasks_counted
+from helpers import sandbox_play
 
 pytestmark = pytest.mark.integration
 
@@ -70,3 +73,25 @@ def test_eip_and_nat_gateway_with_tags_are_idempotent(empty_sandbox, tmp_path):
     assert second.changed == 0, second.changed_tasks()
     assert len(ec2.describe_addresses()["Addresses"]) == 1
     assert len(ec2.describe_nat_gateways()["NatGateways"]) == 1
+
+
+REQUESTER_PAYS = """    - name: The bucket
+      amazon.aws.s3_bucket:
+        name: nova-alignment-payer
+        requester_pays: {requester_pays}
+"""
+
+
+def test_s3_bucket_sets_requester_pays_and_reruns_unchanged(empty_sandbox, tmp_path):
+    """moto answered neither call (the PUT was taken for CreateBucket); on AWS, as in the sandbox, the module sets the
+    payer, a rerun changes nothing, and setting it back is a change again."""
+    port = empty_sandbox.port
+    steps = [("The bucket", REQUESTER_PAYS.format(requester_pays=value)) for value in ("true", "true", "false")]
+    (built, built_requests), (again, again_requests), (back, _back_requests) = run_tasks_counted(
+        port, tmp_path / "requester_pays.yml", sandbox_play("A bucket whose requester pays"), steps)
+    assert built["changed"] is True and built["requester_pays"] is True
+    assert built_requests["s3:PutBucketRequestPayment"] == 1
+    assert again["changed"] is False and again["requester_pays"] is True
+    assert "s3:PutBucketRequestPayment" not in again_requests and again_requests["s3:GetBucketRequestPayment"] == 1
+    assert back["changed"] is True and back["requester_pays"] is False
+    assert aws(port, "s3").get_bucket_request_payment(Bucket="nova-alignment-payer")["Payer"] == "BucketOwner"

@@ -219,6 +219,25 @@ def test_stats_reset(url):
     assert sandboxctl.stats(url) == {"requests": 0, "faults_injected": 0, "by_action": {}, "dry_runs": {}}
 
 
+def test_a_buckets_request_payment_is_its_owners_until_set_as_on_aws(url):
+    """GetBucketRequestPayment says BucketOwner for a new bucket; PutBucketRequestPayment sets Requester and back; any
+    other payer is MalformedXML; a missing bucket is NoSuchBucket; the bucket's listing is untouched."""
+    s3 = client(url, "s3")
+    make_bucket(s3, "nova-payer")
+    assert s3.get_bucket_request_payment(Bucket="nova-payer")["Payer"] == "BucketOwner"
+    s3.put_bucket_request_payment(Bucket="nova-payer", RequestPaymentConfiguration={"Payer": "Requester"})
+    assert s3.get_bucket_request_payment(Bucket="nova-payer")["Payer"] == "Requester"
+    with pytest.raises(ClientError, match="MalformedXML"):
+        s3.put_bucket_request_payment(Bucket="nova-payer", RequestPaymentConfiguration={"Payer": "Nobody"})
+    assert s3.get_bucket_request_payment(Bucket="nova-payer")["Payer"] == "Requester"
+    s3.put_bucket_request_payment(Bucket="nova-payer", RequestPaymentConfiguration={"Payer": "BucketOwner"})
+    assert s3.get_bucket_request_payment(Bucket="nova-payer")["Payer"] == "BucketOwner"
+    with pytest.raises(ClientError, match="NoSuchBucket"):
+        s3.get_bucket_request_payment(Bucket="nova-no-such-bucket")
+    assert s3.list_objects_v2(Bucket="nova-payer")["KeyCount"] == 0
+    assert sandboxctl.stats(url)["by_action"]["s3:PutBucketRequestPayment"] == 3
+
+
 def test_the_reset_endpoint_returns_the_counters_it_zeroed(url):
     """POST /_nova/stats/reset reads and zeroes in one step (a playbook's uri task counts the task before it)."""
     client(url, "sts").get_caller_identity()
