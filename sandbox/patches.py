@@ -4,7 +4,6 @@ it is patched here, at start-up (server.build_app applies them), and nowhere els
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
 
 # --------------------------------------------------------------------------
@@ -618,19 +617,17 @@ def enable_aws_validations() -> None:
     moto_settings.ENABLE_KEYPAIR_VALIDATION = True
 
 
-_REQUEST_PAYMENT = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    '<RequestPaymentConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Payer>{payer}</Payer>'
-    "</RequestPaymentConfiguration>"
-)
-
-
 def patch_bucket_request_payment() -> None:
     """GetBucketRequestPayment and PutBucketRequestPayment (`?requestPayment`): the bucket's payer, `BucketOwner`
     until set to `Requester` (or back), as on AWS; any other payer is MalformedXML and changes nothing. moto keeps a
     payer per bucket but answers neither call: the GET lists the bucket's objects (no Payer in the answer), and the
     PUT is taken for CreateBucket (IllegalLocationConstraintException outside us-east-1), so amazon.aws.s3_bucket's
-    `requester_pays` could not be set."""
+    `requester_pays` could not be set. The answers go through moto's own serializer, as its other bucket calls do."""
+    from xml.parsers.expat import ExpatError
+
+    import xmltodict
+    from moto.core.responses import ActionResult
+    from moto.core.responses import EmptyResult
     from moto.s3.exceptions import MalformedXML
     from moto.s3.responses import S3Response
 
@@ -640,17 +637,22 @@ def patch_bucket_request_payment() -> None:
         if "requestPayment" not in querystring:
             return get(self, bucket_name, querystring)
         payer = self.backend.get_bucket(bucket_name).payer  # NoSuchBucket when there is none
-        return 200, {"Content-Type": "application/xml"}, _REQUEST_PAYMENT.format(payer=payer)
+        self.data["Action"] = "GetBucketRequestPayment"
+        return self.serialized(ActionResult({"Payer": payer}))
 
     def bucket_response_put(self: Any, request: Any, bucket_name: str, querystring: dict[str, Any]) -> Any:
         if "requestPayment" not in querystring:
             return put(self, request, bucket_name, querystring)
         bucket = self.backend.get_bucket(bucket_name)
-        found = re.search(r"<Payer>\s*(\w+)\s*</Payer>", self.body.decode("utf-8", "replace"))
-        if not found or found.group(1) not in ("Requester", "BucketOwner"):
+        try:
+            payer = xmltodict.parse(self.body)["RequestPaymentConfiguration"]["Payer"]
+        except (ExpatError, KeyError, TypeError) as error:
+            raise MalformedXML() from error
+        if payer not in ("Requester", "BucketOwner"):
             raise MalformedXML()
-        bucket.payer = found.group(1)
-        return 200, {}, ""
+        bucket.payer = payer
+        self.data["Action"] = "PutBucketRequestPayment"
+        return self.serialized(EmptyResult())
 
     S3Response._bucket_response_get = bucket_response_get
     S3Response._bucket_response_put = bucket_response_put

@@ -304,19 +304,21 @@ _TAKE_COUNTERS = f"""    - name: "{_COUNTERS_TASK}"
 """
 
 
-def run_tasks_counted(port: int, playbook: Path, head: str, steps: list[tuple[str, str]]) -> list[tuple[dict, dict]]:
-    """Runs `steps` in this order in one play after `head` (sandbox_play's), each a pair (the name of the task whose
-    result is wanted, the YAML of the step's tasks: list items indented four spaces), and returns, for each step, that
-    task's result (less Ansible's own keys, invocation and action) and the sandbox's requests by action during the
+def run_tasks_counted(port: int, workdir: Path, head: str, steps: list[tuple[str, str]]) -> list[tuple[dict, dict]]:
+    """Runs `steps` in this order in one play after `head` (sandbox_play's; the playbook is a new file in `workdir`),
+    each a pair (the name of the task whose result is wanted, the YAML of the step's tasks: list items indented four
+    spaces), and returns, for each step, that task's result (less Ansible's own keys, invocation and action) and the sandbox's requests by action during the
     step alone: after each step a uri task takes the sandbox's counters and zeroes them (POST /_nova/stats/reset
     returns what it zeroed; control requests are not counted). One ansible-playbook run instead of one per step: a
     run costs ~1.3 CPU-s to start, a task ~0.1."""
     from sandbox import sandboxctl
 
     url = sandboxctl.endpoint(port)
-    playbook.write_text(head + "  tasks:\n" + "".join(tasks + _TAKE_COUNTERS for _name, tasks in steps))
+    handle, playbook = tempfile.mkstemp(prefix="tasks-", suffix=".yml", dir=workdir)
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write(head + "  tasks:\n" + "".join(tasks + _TAKE_COUNTERS for _name, tasks in steps))
     sandboxctl.stats(url, reset=True)
-    run = run_playbook(port, str(playbook))
+    run = run_playbook(port, playbook)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     counted, step = [], []
     for task in run.results["plays"][0]["tasks"]:

@@ -73,7 +73,7 @@ def _step(name, threshold=80.0, purge=False, check=False, created=False):
 def _apply(port, tmp_path, *steps):
     """Runs the steps (each a name and _step's options) in one ansible-playbook run: for each, the result of "The
     alarm" (name and configuration time masked) and the sandbox's requests during the step."""
-    counted = run_tasks_counted(port, tmp_path / f"{len(list(tmp_path.iterdir()))}.yml", sandbox_play("Twin alarms"),
+    counted = run_tasks_counted(port, tmp_path, sandbox_play("Twin alarms"),
                                 [_step(name, **options) for name, options in steps])
     applied = []
     for (name, _options), (result, requests) in zip(steps, counted, strict=True):

@@ -42,7 +42,7 @@ def _twins(port: int, tmp_path, module: str, options_of, names: dict, saved: int
     # are its own. Results have the ids masked to their kind and the name to NAME.
     steps = [_task(collection, module, options_of(collection), check)
              for collection in (UPSTREAM, COPY) for check in (True, False, False)]
-    counted = run_tasks_counted(port, tmp_path / f"{module}.yml", sandbox_play(f"{module}, upstream's and the copy"), steps)
+    counted = run_tasks_counted(port, tmp_path, sandbox_play(f"{module}, upstream's and the copy"), steps)
     runs = {
         collection: [(_masked(result, names[collection]), requests) for result, requests in counted[3 * i:3 * i + 3]]
         for i, collection in enumerate((UPSTREAM, COPY))
@@ -179,7 +179,7 @@ def test_the_route_table_copy_takes_a_subnet_from_another_table_in_one_run(empty
     # Upstream's table, the copy's, and the copy's again, in one run (each twin has its own subnet and table).
     steps = [("The route table", ROUTE_TABLE.format(module=module, vpc_id=vpc_id, name=f"twin-{index}", subnet=setups[module][0]))
              for index, module in enumerate(modules)]
-    counted = run_tasks_counted(port, tmp_path / "route-tables.yml", sandbox_play("Twin route tables"), steps + steps[1:])
+    counted = run_tasks_counted(port, tmp_path, sandbox_play("Twin route tables"), steps + steps[1:])
     placed = {}
     for module, (result, _requests) in zip(modules, counted[:2], strict=True):
         subnet, other = setups[module]

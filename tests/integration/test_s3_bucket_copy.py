@@ -52,7 +52,7 @@ def _apply(port: int, tmp_path) -> list[tuple[dict, dict]]:
     """Runs upstream's module on its bucket, then the copy on its own, in one ansible-playbook run: for each, its
     result (bucket name masked) and the sandbox's request counts."""
     steps = [("The bucket", TASKS.format(module=module, bucket=bucket, policy=_policy(bucket))) for module, bucket in TWINS]
-    counted = run_tasks_counted(port, tmp_path / f"{len(list(tmp_path.iterdir()))}.yml", sandbox_play("Twin buckets"), steps)
+    counted = run_tasks_counted(port, tmp_path, sandbox_play("Twin buckets"), steps)
     return [(_without_response_metadata(json.loads(json.dumps(result).replace(bucket, "BUCKET"))), requests)
             for (_module, bucket), (result, requests) in zip(TWINS, counted, strict=True)]
 

@@ -88,7 +88,7 @@ def test_s3_bucket_sets_requester_pays_and_reruns_unchanged(empty_sandbox, tmp_p
     port = empty_sandbox.port
     steps = [("The bucket", REQUESTER_PAYS.format(requester_pays=value)) for value in ("true", "true", "false")]
     (built, built_requests), (again, again_requests), (back, _back_requests) = run_tasks_counted(
-        port, tmp_path / "requester_pays.yml", sandbox_play("A bucket whose requester pays"), steps)
+        port, tmp_path, sandbox_play("A bucket whose requester pays"), steps)
     assert built["changed"] is True and built["requester_pays"] is True
     assert built_requests["s3:PutBucketRequestPayment"] == 1
     assert again["changed"] is False and again["requester_pays"] is True

@@ -57,7 +57,7 @@ def _step(module, name, vpc_id, peer, named, check=False):
 
 def _apply(port, tmp_path, play_name, steps):
     """Runs the steps ((module, name) and _step's options) in one play: each one's masked result and requests."""
-    counted = run_tasks_counted(port, tmp_path / f"{len(list(tmp_path.iterdir()))}.yml", sandbox_play(play_name),
+    counted = run_tasks_counted(port, tmp_path, sandbox_play(play_name),
                                 [_step(module, name, *options) for (module, name), options in steps])
     return [(_masked(result, name), requests) for ((_module, name), _options), (result, requests) in zip(steps, counted, strict=True)]
 
@@ -120,7 +120,7 @@ def test_check_mode_reports_a_new_group_and_its_owner_as_upstream_does(empty_san
     # Both in check mode with their diff, in one ansible-playbook run: the same group name, neither creates it.
     options = (vpc_id, peer, "cidr_ip: 10.0.0.0/16", True)
     (upstream, _upstream_requests), (copy, copy_requests) = run_tasks_counted(
-        port, tmp_path / "check.yml", sandbox_play("One group in check mode"),
+        port, tmp_path, sandbox_play("One group in check mode"),
         [_step(module, "copy-test-checked", *options) for module, _name in TWINS])
     assert copy["changed"] is True and copy == upstream
     assert copy["diff"][0]["after"]["owner_id"] == upstream["diff"][0]["after"]["owner_id"] != "None"

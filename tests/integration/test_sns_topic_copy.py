@@ -62,7 +62,7 @@ def _step(module: str, state: str = "present", check: bool = False, extra: str =
 def _apply(port: int, tmp_path, *modules: str, **options) -> list[tuple[dict, dict]]:
     """Runs each of `modules` on its twin topic with _step's `options`, in this order in one ansible-playbook run: for
     each, its result (topic name and subscription ids masked) and the sandbox's request counts by action."""
-    counted = run_tasks_counted(port, tmp_path / f"{len(list(tmp_path.iterdir()))}.yml", sandbox_play("Twin topics"),
+    counted = run_tasks_counted(port, tmp_path, sandbox_play("Twin topics"),
                                 [_step(module, **options) for module in modules])
     applied = []
     for module, (result, requests) in zip(modules, counted, strict=True):
