@@ -22,6 +22,7 @@ registered in ``sys.modules``, which a load by path (``spec.loader.exec_module``
 """
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -140,16 +141,24 @@ def _port_in_use(port: int) -> bool:
 
 def _alive(pid: int) -> bool:
     """True while ``pid`` runs (a zombie counts as gone)."""
+    if not _signalable(pid):
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        # No /proc entry: reaped since the signal above (gone), or no procfs here (the signal's answer stands).
+        return _signalable(pid)
+
+
+def _signalable(pid: int) -> bool:
+    """True while ``pid`` exists (a zombie included): signal 0 reaches it, or reaches a process of another user."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
-    except (OSError, IndexError):
-        return True
+    return True
 
 
 def _log_tail(log: Path, lines: int = 30) -> str:
@@ -264,12 +273,14 @@ def stop(handle: Handle) -> bool:
     """SIGTERM the sandbox, SIGKILL after 10 s, remove its pid file. False if it was not running."""
     was_running = _alive(handle.pid)
     if was_running:
-        os.kill(handle.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # it may have exited since
+            os.kill(handle.pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT_S
         while _alive(handle.pid) and time.monotonic() < deadline:
             time.sleep(POLL_S)
         if _alive(handle.pid):
-            os.kill(handle.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # it may exit (and be reaped) just now
+                os.kill(handle.pid, signal.SIGKILL)
     if handle.process is not None:
         handle.process.wait()
     _forget(handle.state_dir, handle.pid)

@@ -7,6 +7,7 @@ collection's modules drive it.
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import urllib.request
 
@@ -126,6 +127,38 @@ def test_down_with_a_port_stops_the_sandbox_on_that_port_only(tmp_path, monkeypa
     finally:
         sandboxctl.stop(other)
         sandboxctl.stop(kept)
+
+
+def test_a_process_reaped_between_the_signal_and_the_proc_read_is_gone(monkeypatch):
+    """Signal 0 reaches a zombie; its reaper (the forkserver) may take it before /proc/PID/stat is read. Gone, not
+    alive: stop() took it for alive and failed with ProcessLookupError on its SIGKILL (CI, stop 36)."""
+    pid = 4194304 + 4242  # above any pid_max: no /proc entry
+    answers = [None]  # the first signal 0 reaches it; every later one finds no such process
+
+    def kill(target, sig):
+        assert (target, sig) == (pid, 0)
+        if not answers:
+            raise ProcessLookupError(target)
+        answers.pop()
+
+    monkeypatch.setattr(sandboxctl.os, "kill", kill)
+    assert sandboxctl._alive(pid) is False  # pylint: disable=protected-access
+
+
+def test_stop_survives_a_sandbox_that_exits_as_it_is_killed(tmp_path, monkeypatch):
+    """A sandbox still alive at the deadline may exit before the SIGKILL lands: stop() reports it stopped."""
+    sent = []
+
+    def kill(pid, sig):
+        sent.append(sig)
+        if sig == signal.SIGKILL:
+            raise ProcessLookupError(pid)
+
+    monkeypatch.setattr(sandboxctl, "_alive", lambda pid: True)
+    monkeypatch.setattr(sandboxctl, "STOP_TIMEOUT_S", 0.0)
+    monkeypatch.setattr(sandboxctl.os, "kill", kill)
+    assert sandboxctl.stop(sandboxctl.Handle(pid=4194304 + 4243, port=1, state_dir=tmp_path)) is True
+    assert sent == [signal.SIGTERM, signal.SIGKILL]
 
 
 def test_start_fails_clearly_when_port_taken_by_something_else(tmp_path):
