@@ -178,6 +178,22 @@ elastic_ips:
       domain: vpc
       public_ip: 198.51.100.7
       tags: {Name: nova-production-nat-eip-us-west-2a, Project: nova}
+vpc_endpoints:
+  description:
+    - The VPC endpoints of the VPC of RV(vpc_id), as read (or taken from O(region_lists)), in the form of
+      amazon.aws.ec2_vpc_endpoint_info's C(vpc_endpoints) (keys in snake_case, C(tags) a list of C(key) and C(value)).
+      Empty when there is not exactly one VPC with the stack's name.
+    - The network role takes from them the stack's endpoints that it must delete, without reading them again.
+  type: list
+  elements: dict
+  returned: always
+  sample:
+    - vpc_endpoint_id: vpce-0123456789abcdef0
+      vpc_endpoint_type: Gateway
+      service_name: com.amazonaws.us-west-2.s3
+      state: available
+      route_table_ids: [rtb-0123456789abcdef0, rtb-0123456789abcdef1]
+      tags: [{key: Name, value: nova-production-vpce-s3}]
 summary:
   description: One line per drift record.
   type: list
@@ -232,6 +248,7 @@ outputs:
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
@@ -322,6 +339,7 @@ def main():
     module.exit_json(**drift.report(
         result["drift"], outputs=result["outputs"], vpc_id=result["vpc_id"],
         missing=network_drift.missing_structure(result["drift"]), elastic_ips=elastic_ips(found["eips"]),
+        vpc_endpoints=vpc_endpoints(found.get("endpoints", [])),
     ))
 
 
@@ -332,6 +350,11 @@ def elastic_ips(addresses):
         if "tags" in record:
             record["tags"] = boto3_tag_list_to_ansible_dict(record["tags"])
     return records
+
+
+def vpc_endpoints(endpoints):
+    """The endpoints as amazon.aws.ec2_vpc_endpoint_info returns them (its ``vpc_endpoints``)."""
+    return [camel_dict_to_snake_dict(endpoint) for endpoint in normalize_boto3_result(endpoints)]
 
 
 if __name__ == "__main__":

@@ -4,11 +4,13 @@
 
 """network_drift against the embedded sandbox: the region-wide lists the pre-flight of the same run read
 (region_lists) stand for its own reads of the VPCs, Elastic IPs, NAT gateways and VPC endpoints, with the same
-result; without them, or with another region's, it reads them itself. Its Elastic IPs are ec2_eip_info's."""
+result; without them, or with another region's, it reads them itself. Its Elastic IPs are ec2_eip_info's,
+its VPC endpoints ec2_vpc_endpoint_info's."""
 
 import pytest
 
 from ansible_collections.amazon.aws.plugins.modules import ec2_eip_info
+from ansible_collections.amazon.aws.plugins.modules import ec2_vpc_endpoint_info
 
 from ansible_collections.nova.infra.plugins.modules import network_drift
 from ansible_collections.nova.infra.plugins.modules import preflight
@@ -127,3 +129,21 @@ def test_the_elastic_ips_are_ec2_eip_infos(run, network):
 
     assert found["elastic_ips"] == info["addresses"]
     assert found["elastic_ips"][0]["association_id"]
+
+
+def test_the_vpc_endpoints_are_ec2_vpc_endpoint_infos_of_its_vpc_only(run, network):
+    """The network role deletes stale endpoints from this list instead of reading them again: it must be what
+    ec2_vpc_endpoint_info answers for the VPC, read or taken from the pre-flight's lists, and the VPC's only."""
+    alone = run(network_drift, DRIFT_ARGS)[0]
+    handed_over = run(network_drift, {**DRIFT_ARGS, "region_lists": preflight_lists(run)})[0]
+    info = run(ec2_vpc_endpoint_info, {"filters": {"vpc-id": network}})[0]
+
+    assert len(info["vpc_endpoints"]) == 1 and info["vpc_endpoints"][0]["vpc_id"] == network
+    assert alone["vpc_endpoints"] == info["vpc_endpoints"]
+    assert handed_over["vpc_endpoints"] == info["vpc_endpoints"]
+
+
+def test_without_its_vpc_it_returns_no_vpc_endpoints(run, url):
+    found = run(network_drift, DRIFT_ARGS)[0]
+    assert found["vpc_id"] is None and "vpc" in found["missing"]
+    assert found["vpc_endpoints"] == []
