@@ -26,6 +26,7 @@ import contextlib
 import json
 import multiprocessing
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -48,8 +49,15 @@ AMAZON_LINUX_IMAGES = [{"Name": "name", "Values": ["al2023-ami-2023.*-x86_64"]}]
 STACK_SERVICES = ("autoscaling", "cloudwatch", "dynamodb", "ec2", "iam", "logs", "s3", "s3control", "service-quotas",
                   "sns", "ssm", "sts")
 HEALTH_TIMEOUT_S = 30.0
+# free_port() picks from PORT_FLOOR up to the kernel's ephemeral range.
+PORT_FLOOR = 10000
+# Starts on a port free_port() picked: another may bind it before the sandbox does (then another port is tried).
+START_ATTEMPTS = 3
 STOP_TIMEOUT_S = 10.0
 POLL_S = 0.1
+
+
+_RANDOM = random.SystemRandom()
 
 
 class SandboxError(RuntimeError):
@@ -77,10 +85,32 @@ def amazon_linux_image_id(ec2) -> str:
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now (the OS picks it)."""
+    """A TCP port on 127.0.0.1 that is free right now, below the kernel's ephemeral range.
+
+    The kernel takes the source port of every outgoing connection from its ephemeral range, so a port it picks there
+    (bind to port 0) may be taken by any connection before the sandbox binds it; below that range only a listener
+    that binds it on purpose can. Falls back to the kernel's pick when no port below the range is free."""
+    ceiling = _ephemeral_floor()
+    for _attempt in range(64):
+        port = _RANDOM.randrange(PORT_FLOOR, ceiling)
+        with socket.socket() as sock:
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
+
+
+def _ephemeral_floor() -> int:
+    """The first port of the kernel's ephemeral range (Linux's default when it cannot be read)."""
+    try:
+        floor = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+    return floor if floor > PORT_FLOOR + 1000 else 32768
 
 
 def endpoint(handle_or_port: Handle | int) -> str:
@@ -161,23 +191,29 @@ def _signalable(pid: int) -> bool:
     return True
 
 
-def _log_tail(log: Path, lines: int = 30) -> str:
+def _log_tail(log: Path, lines: int = 30, since: int = 0) -> str:
+    """The last ``lines`` lines of ``log`` from byte ``since`` on."""
     try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+        with open(log, "rb") as stream:
+            stream.seek(since)
+            text = stream.read().decode(errors="replace")
     except OSError:
         return "(no log)"
+    return "\n".join(text.splitlines()[-lines:]) or "(no log)"
 
 
 def start(port: int | None = None, state_dir: Path | str | None = None, env: dict | None = None,
           strict: bool | None = None) -> Handle:
     """Start a sandbox (detached, own session) and wait until healthy; reuse one already healthy at ``port``.
 
-    ``port=None`` picks a free port. ``env`` adds NOVA_SANDBOX_* settings for the server.
+    ``port=None`` picks a free port (free_port(); another if one is bound before the server binds it).
+    ``env`` adds NOVA_SANDBOX_* settings for the server.
     ``strict`` switches strict mode on/off (also on a reused sandbox); None leaves it to
     NOVA_SANDBOX_STRICT (in ``env`` or the environment), so a test run can turn it on from outside.
     Raises SandboxError if the port is taken by something else or the server never gets healthy.
     """
     state = Path(state_dir) if state_dir else default_state_dir()
+    picked = not port
     port = port or free_port()
     url = endpoint(port)
     running = health(url)
@@ -189,9 +225,25 @@ def start(port: int | None = None, state_dir: Path | str | None = None, env: dic
         raise SandboxError(f"port {port} on {HOST} is in use by something that is not a nova sandbox")
 
     state.mkdir(parents=True, exist_ok=True)
-    log = state / "sandbox.log"
-    args = ["--host", HOST, "--port", str(port), "--request-log", str(state / "requests.jsonl")]
     server_env = {**os.environ, **(env or {}), **({} if strict is None else {"NOVA_SANDBOX_STRICT": str(int(strict))})}
+    failure = ""
+    for attempt in range(START_ATTEMPTS if picked else 1):
+        if attempt:
+            port = free_port()
+        handle, failure = _launch(port, state, server_env)
+        if handle:
+            return handle
+        # Another bound the port free_port() picked before the server did: another pick, not an error.
+        if not (picked and "Address already in use" in failure):
+            break
+    raise SandboxError(f"sandbox did not become healthy on {endpoint(port)}; last log lines:\n{failure}")
+
+
+def _launch(port: int, state: Path, server_env: dict) -> tuple[Handle | None, str]:
+    """Start the server on ``port`` and wait until it is healthy: (its handle, "") or (None, its log's new lines)."""
+    log = state / "sandbox.log"
+    logged = log.stat().st_size if log.exists() else 0
+    args = ["--host", HOST, "--port", str(port), "--request-log", str(state / "requests.jsonl")]
     if _FORKSERVER:
         process = _ForkedServer(args, server_env, log)
     else:
@@ -204,15 +256,16 @@ def start(port: int | None = None, state_dir: Path | str | None = None, env: dic
     (state / "sandbox.pid").write_text(f"{process.pid}\n")
     (state / "sandbox.port").write_text(f"{port}\n")
 
+    url = endpoint(port)
     deadline = time.monotonic() + HEALTH_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             break
         if health(url):
-            return handle
+            return handle, ""
         time.sleep(POLL_S)
     stop(handle)
-    raise SandboxError(f"sandbox did not become healthy on {url}; last log lines:\n{_log_tail(log)}")
+    return None, _log_tail(log, since=logged)
 
 
 # --------------------------------------------------------------------------- pre-loaded starts (tests)

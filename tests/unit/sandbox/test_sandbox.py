@@ -161,6 +161,39 @@ def test_stop_survives_a_sandbox_that_exits_as_it_is_killed(tmp_path, monkeypatc
     assert sent == [signal.SIGTERM, signal.SIGKILL]
 
 
+def test_free_ports_are_below_the_ephemeral_range_and_free():
+    """No outgoing connection takes a picked port as its source port before the sandbox binds it."""
+    floor = int(open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii").read().split()[0])
+    for _pick in range(20):
+        port = sandboxctl.free_port()
+        assert sandboxctl.PORT_FLOOR <= port < floor
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", port))
+
+
+def test_a_picked_port_bound_by_another_before_the_server_is_picked_again(tmp_path, monkeypatch):
+    """The window between free_port() and the server's bind: a port taken in it costs another pick, not the start."""
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))  # bound, not listening: the start's in-use probe cannot see it
+        taken = squatter.getsockname()[1]
+        picks = iter([taken, sandboxctl.free_port()])
+        monkeypatch.setattr(sandboxctl, "free_port", lambda: next(picks))
+        handle = sandboxctl.start(port=None, state_dir=tmp_path)
+        try:
+            assert handle.port != taken and next(picks, None) is None
+            assert sandboxctl.health(sandboxctl.endpoint(handle))["pid"] == handle.pid
+            assert "Address already in use" in (tmp_path / "sandbox.log").read_text()
+        finally:
+            sandboxctl.stop(handle)
+
+
+def test_a_port_asked_for_and_bound_by_another_fails_the_start_naming_why(tmp_path):
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        with pytest.raises(sandboxctl.SandboxError, match="Address already in use"):
+            sandboxctl.start(port=squatter.getsockname()[1], state_dir=tmp_path)
+
+
 def test_start_fails_clearly_when_port_taken_by_something_else(tmp_path):
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
