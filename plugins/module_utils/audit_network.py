@@ -11,6 +11,7 @@ from ansible_collections.nova.infra.plugins.module_utils.audit_core import NotAp
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import _default_route
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import _nat_az
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import _require_vpc
+from ansible_collections.nova.infra.plugins.module_utils.audit_core import _route_table_of
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import _subnets_by_id
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import _typed_subnets
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import check
@@ -189,17 +190,27 @@ def rule_nat_gateways(snapshot, settings):
 )
 def rule_private_no_igw(snapshot, settings):
     _require_vpc(snapshot)
+    # The tables tagged Type=Private, and the table each private subnet uses (its association, else the main
+    # table), whatever its tags say: a route there reaches the internet from that subnet all the same.
+    private = {t["id"]: (t, []) for t in snapshot["route_tables"] if t.get("tags", {}).get("Type", "").lower() == "private"}
+    for subnet in _typed_subnets(snapshot, "private"):
+        table = _route_table_of(snapshot, subnet["id"])
+        if table is not None:
+            private.setdefault(table["id"], (table, []))[1].append(subnet["id"])
     found = []
-    for table in snapshot["route_tables"]:
-        if table.get("tags", {}).get("Type", "").lower() != "private":
-            continue
+    for table, subnet_ids in private.values():
+        tagged_private = table.get("tags", {}).get("Type", "").lower() == "private"
+        used_by = f"private subnet(s) {', '.join(subnet_ids)}"
+        where = (
+            ("a private route table" + (f" (used by {used_by})" if subnet_ids else ""))
+            if tagged_private else f"the route table of {used_by}"
+        )
         for route in table.get("routes", []):
             if route.get("target_type") == "gateway" and str(route.get("target", "")).startswith("igw-"):
                 found.append(
                     (
                         label(table["id"], table.get("tags")),
-                        f"route {route.get('destination')} -> internet gateway {route['target']} "
-                        f"in a private route table",
+                        f"route {route.get('destination')} -> internet gateway {route['target']} in {where}",
                     )
                 )
     return found

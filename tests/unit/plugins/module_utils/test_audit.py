@@ -391,6 +391,23 @@ MUTATIONS = [
         "-> internet gateway igw-1",
     ),
     (
+        # FAILURE_ANALYSIS 'Private Subnet Route to IGW': the table a private subnet uses counts, whatever its tags.
+        "igw_route_in_an_untagged_table_a_private_subnet_uses",
+        lambda s: (rt(s, "rtb-priv-us-west-2a")["tags"].pop("Type"), rt(s, "rtb-priv-us-west-2a")["routes"].append(
+            {"destination": "198.51.100.0/24", "target": "igw-1", "target_type": "gateway", "state": "active"}
+        )),
+        ["NOVA-NET-006"],
+        "in the route table of private subnet(s) subnet-priv-us-west-2a",
+    ),
+    (
+        "igw_route_in_the_main_table_an_unassociated_private_subnet_falls_back_to",
+        lambda s: (rt(s, "rtb-priv-us-west-2a")["subnet_ids"].clear(), rt(s, "rtb-main")["routes"].append(
+            {"destination": "198.51.100.0/24", "target": "igw-1", "target_type": "gateway", "state": "active"}
+        )),
+        ["NOVA-NET-006", "NOVA-NET-007"],
+        "in the route table of private subnet(s) subnet-priv-us-west-2a",
+    ),
+    (
         "private_subnet_uses_other_az_nat",
         lambda s: set_default_route(s, "rtb-priv-us-west-2b", "nat-us-west-2a", "nat_gateway"),
         ["NOVA-NET-007"],
@@ -399,7 +416,8 @@ MUTATIONS = [
     (
         "private_default_route_to_igw_untagged_table",
         lambda s: (rt(s, "rtb-priv-us-west-2b")["tags"].pop("Type"), set_default_route(s, "rtb-priv-us-west-2b", "igw-1", "gateway")),
-        ["NOVA-NET-007"],
+        # The table a private subnet uses routes to the internet gateway: NOVA-NET-006 too, whatever its tags.
+        ["NOVA-NET-007", "NOVA-NET-006"],
         "not a NAT gateway",
     ),
     (
