@@ -248,3 +248,28 @@ def rule_bastion_ssm_profile(snapshot, settings):
         return [(f"instance profile {profile['name']}", f"its role {names} lacks the AWS managed policy {policy}",
                  f"attach arn:aws:iam::aws:policy/{policy} to the role (run the bastion role)")]
     return []
+
+
+@check(
+    "NOVA-EC2-006",
+    "The key pair the bastion's launch template names exists",
+    "high",
+    fix="run site.yml (the bastion role imports the key pair from bastion_public_key_path), or import the public key "
+    "under that name: aws ec2 import-key-pair --key-name <name> --public-key-material fileb://<key>.pub",
+    reference=f"{DESIGN} Deployment Failure Scenarios, SSH Key Pair Issues: 'InvalidKeyPair.NotFound: The key pair "
+    "... does not exist'",
+)
+def rule_bastion_key_pair(snapshot, settings):
+    """Every launch of the Auto Scaling group (a replacement of a failed bastion included) names the template's key
+    pair: when it no longer exists, RunInstances fails with InvalidKeyPair.NotFound and the bastion stays down."""
+    lt = snapshot["launch_template"]
+    if lt is None:
+        raise NotApplicable("no bastion launch template (see NOVA-EC2-005 and NOVA-EC2-001)")
+    if not lt.get("key_name"):
+        raise NotApplicable(f"launch template {lt['name']} names no key pair")
+    if lt.get("key_exists") is False:
+        return [(f"launch template {lt['name']} ({lt['id']})",
+                 f"names key pair {lt['key_name']}, which does not exist in {snapshot['region']}: every instance the "
+                 "Auto Scaling group launches (a replacement of a failed bastion too) fails with "
+                 "InvalidKeyPair.NotFound")]
+    return []

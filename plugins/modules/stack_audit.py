@@ -65,7 +65,8 @@ description:
     C(NOVA-EC2-003) it launches only into public subnets, and its running instances have a public IP address;
     C(NOVA-EC2-004) its minimum, maximum and desired sizes are those of O(bastion_asg); C(NOVA-EC2-005) with
     O(bastion_access) V(ssm) or V(both), its launch template has an instance profile whose role has the AWS managed
-    policy AmazonSSMManagedInstanceCore."
+    policy AmazonSSMManagedInstanceCore; C(NOVA-EC2-006) the key pair its launch template names exists (without it,
+    every launch, a replacement of a failed bastion too, fails with C(InvalidKeyPair.NotFound))."
   - A finding of a setting names the resource, the setting, its value and the design's value (for example
     C(threshold is 5000000000, the design says 1000000000)), and the fix (run C(site.yml), naming the role).
   - The expected settings default to the design (C(plugins/module_utils/stack.py), the C(nova.infra.stack) lookup);
@@ -858,6 +859,13 @@ class StackAuditor:
                 "name": lt["LaunchTemplateName"],
                 "http_tokens": data.get("MetadataOptions", {}).get("HttpTokens"),
                 "instance_profile": profile.get("Arn") or profile.get("Name"),
+                "key_name": data.get("KeyName"),
+                # NOVA-EC2-006: the key pair it names (the stack's, read above, or another one: read).
+                "key_exists": (
+                    None if not data.get("KeyName")
+                    else bool(pair) if data["KeyName"] == name
+                    else aws_calls.describe_key_pair(self.ec2, data["KeyName"]) is not None
+                ),
                 "tags": tags_of(lt),
             }
             self.read_instance_profile(snap)

@@ -180,7 +180,8 @@ def good_snapshot():
             "tags": tagged(f"{P}-bastion", Role="bastion"),
         }
     ]
-    snap["launch_template"] = {"id": "lt-1", "name": f"{P}-bastion-lt", "http_tokens": "required", "tags": tagged(f"{P}-bastion-lt")}
+    snap["launch_template"] = {"id": "lt-1", "name": f"{P}-bastion-lt", "http_tokens": "required", "key_name": f"{P}-bastion-key",
+                               "key_exists": True, "tags": tagged(f"{P}-bastion-lt")}
     for name, region in (("logs-w", "us-west-2"), ("backup-w", "us-west-2"), ("logs-e", "us-east-1"), ("backup-e", "us-east-1")):
         snap["buckets"].append(
             {
@@ -704,6 +705,13 @@ MUTATIONS = [
     ("instance_imdsv1", lambda s: s["instances"][0].update(http_tokens="optional"), ["NOVA-EC2-002"], "HttpTokens is optional"),
     ("launch_template_imdsv1", lambda s: s["launch_template"].update(http_tokens=None), ["NOVA-EC2-002"], "unset (optional)"),
     (
+        # FAILURE_ANALYSIS 'SSH Key Pair Issues': the Auto Scaling group cannot replace a failed bastion.
+        "launch_template_key_pair_deleted",
+        lambda s: (s["launch_template"].update(key_exists=False), s.update(key_pair=None)),
+        ["NOVA-EC2-006"],
+        "names key pair nova-production-bastion-key, which does not exist in us-west-2",
+    ),
+    (
         "bastion_in_private_subnet",
         lambda s: s["instances"][0].update(subnet_id="subnet-priv-us-west-2a"),
         ["NOVA-EC2-003"],
@@ -896,6 +904,7 @@ def test_no_bastion_expected_skips_bastion_checks():
         "NOVA-EC2-002",
         "NOVA-EC2-003",
         "NOVA-EC2-004",
+        "NOVA-EC2-006",  # the key pair check (new): nothing to look at without a launch template
     ]
 
 

@@ -200,11 +200,13 @@ def build_stack(url):
         LogDestination=f"arn:aws:s3:::{buckets['app-logs', REGION]}/vpc-flow-logs/",
         TagSpecifications=tag_spec("vpc-flow-log", f"{P}-flow-log"),
     )
+    ec2.create_key_pair(KeyName=f"{P}-bastion-key", TagSpecifications=tag_spec("key-pair", f"{P}-bastion-key"))
     template = ec2.create_launch_template(
         LaunchTemplateName=f"{P}-bastion-lt",
         LaunchTemplateData={
             "ImageId": "ami-12c6146b",
             "InstanceType": "t3.micro",
+            "KeyName": f"{P}-bastion-key",
             "SecurityGroupIds": [bastion_sg],
             "MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled"},
         },
@@ -227,7 +229,6 @@ def build_stack(url):
     )
     sns = client(url, "sns")
     topic = sns.create_topic(Name=f"{P}-alarms", Tags=tag_list(f"{P}-alarms"))["TopicArn"]
-    ec2.create_key_pair(KeyName=f"{P}-bastion-key", TagSpecifications=tag_spec("key-pair", f"{P}-bastion-key"))
     client(url, "iam").create_role(
         RoleName=f"{P}-s3-replication", AssumeRolePolicyDocument="{}", Tags=tag_list(f"{P}-s3-replication")
     )
@@ -423,6 +424,11 @@ def bastion_group_resized(url, stack):
     return f"Auto Scaling group {P}-bastion-asg"
 
 
+def bastion_key_pair_deleted(url, stack):
+    client(url, "ec2").delete_key_pair(KeyName=f"{P}-bastion-key")
+    return f"launch template {P}-bastion-lt"
+
+
 def private_subnet_maps_public_ips(url, stack):
     subnet = stack["private"]["us-west-2b"]
     client(url, "ec2").modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
@@ -447,6 +453,7 @@ def private_subnet_maps_public_ips(url, stack):
         pytest.param(flow_log_rejects_only, ["NOVA-LOG-001"], id="flow_log_rejects_only"),
         pytest.param(bastion_group_resized, ["NOVA-EC2-004"], id="bastion_group_resized"),
         pytest.param(private_subnet_maps_public_ips, ["NOVA-NET-011"], id="private_subnet_maps_public_ips"),
+        pytest.param(bastion_key_pair_deleted, ["NOVA-EC2-006"], id="bastion_key_pair_deleted"),
     ],
 )
 def test_each_broken_thing_fails_the_audit_naming_it(url, stack, run_module, breakage, failed_checks):
