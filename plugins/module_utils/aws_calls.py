@@ -310,8 +310,10 @@ def describe_instances(client, **params) -> List[Dict[str, Any]]:
 
 
 @_absent_when("describe key pair {name}", "InvalidKeyPair.NotFound")
-def describe_key_pair(client, name: str) -> Optional[Dict[str, Any]]:
-    pairs = client.describe_key_pairs(KeyNames=[name])["KeyPairs"]
+def describe_key_pair(client, name: str, include_public_key: bool = False) -> Optional[Dict[str, Any]]:
+    """The key pair ``name`` (with its ``PublicKey`` when ``include_public_key``), or None when it does not exist."""
+    params = {"IncludePublicKey": True} if include_public_key else {}
+    pairs = client.describe_key_pairs(KeyNames=[name], **params)["KeyPairs"]
     return pairs[0] if pairs else None
 
 

@@ -12,6 +12,9 @@ check records ``{"name", "status", "detail", "cause"?, "fix"?}``; a check with s
 every problem of the account in one run.
 """
 
+import base64
+import binascii
+import hashlib
 from typing import Any
 from typing import Dict
 from typing import List
@@ -251,6 +254,15 @@ def validate_options(params: Dict[str, Any]) -> Dict[str, Any]:
             )
         )
     problems.extend(key_name_problems(params.get("key_name")))
+    if params.get("public_key") is not None and _public_key_blob(params["public_key"]) is None:
+        problems.append(
+            option_problem(
+                "public_key",
+                params["public_key"][:20] + "...",
+                "is not an OpenSSH public key line (type, base64 key, optional comment)",
+                "give the contents of the .pub file ssh-keygen wrote (e.g. ~/.ssh/id_ed25519.pub), or omit it",
+            )
+        )
     if params.get("iam_policy") is not None:
         problems.extend(validate_iam_policy(params["iam_policy"]))
     unknown = [a for a in params.get("permission_checks") or [] if a not in PERMISSION_PROBES]
@@ -656,13 +668,50 @@ def evaluate_cidr(
 
 
 def evaluate_key_pair(
-    key_name: Optional[str], key: Optional[Dict[str, Any]], must_exist: bool, region: str
+    key_name: Optional[str],
+    key: Optional[Dict[str, Any]],
+    must_exist: bool,
+    region: str,
+    public_key: Optional[str] = None,
+    replace_key: bool = False,
 ) -> Dict[str, Any]:
-    """key: the DescribeKeyPairs entry, or None when AWS answered InvalidKeyPair.NotFound."""
+    """key: the DescribeKeyPairs entry (with its PublicKey when ``public_key`` is given), or None when AWS answered
+    InvalidKeyPair.NotFound. ``public_key``: the OpenSSH public key the bastion role imports under ``key_name``;
+    an existing key pair holding another one fails the check, unless ``replace_key`` (the role replaces it)."""
     if key_name is None:
         return check("key_pair", SKIP, "skipped: no key_name given")
     if key is not None:
-        return check("key_pair", PASS, f"key pair {key_name} exists ({key.get('KeyPairId')}) in {region}")
+        exists = f"key pair {key_name} exists ({key.get('KeyPairId')}) in {region}"
+        if not public_key:
+            return check("key_pair", PASS, exists)
+        same = same_public_key(public_key, key.get("PublicKey"))
+        ours = ssh_fingerprint(public_key)
+        if same is None:
+            return check(
+                "key_pair", WARN, f"{exists}; AWS returned no public key to compare with the one given ({ours})",
+                cause="DescribeKeyPairs answered without PublicKey, so whether it is the bastion's key is unknown.",
+                fix=f"compare its fingerprint {key.get('KeyFingerprint')} with your key's by hand",
+            )
+        if same:
+            return check("key_pair", PASS, f"{exists} and holds the public key given ({ours})")
+        theirs = ssh_fingerprint(key.get("PublicKey")) or key.get("KeyFingerprint")
+        if replace_key:
+            return check(
+                "key_pair", PASS,
+                f"{exists} and holds another public key ({theirs}); the bastion role replaces it with the one given "
+                f"({ours}) as asked (bastion_rotate_key); a running bastion keeps the old key until it is replaced",
+            )
+        return check(
+            "key_pair",
+            FAIL,
+            f"key pair {key_name} in {region} holds another public key ({theirs}) than the one the bastion role "
+            f"imports ({ours})",
+            cause="The bastion role keeps an existing key pair as it is, so the bastion would take only the private "
+            "half of the key in AWS: SSH with your key fails with 'Permission denied (publickey)'.",
+            fix="point bastion_public_key_path at the public key of the key pair in AWS, or set "
+            f"bastion_rotate_key=true to replace the key pair with yours, or delete it (`aws ec2 delete-key-pair "
+            f"--region {region} --key-name {key_name}`) so that the next run imports yours",
+        )
     if not must_exist:
         return check(
             "key_pair", PASS, f"key pair {key_name} does not exist in {region} yet; the bastion role imports it"
@@ -676,6 +725,37 @@ def evaluate_key_pair(
         f"(`aws ec2 import-key-pair --region {region} --key-name {key_name} "
         f"--public-key-material fileb://~/.ssh/{key_name}.pub`), or set key_name to an existing key pair",
     )
+
+
+def _public_key_blob(line: Optional[str]) -> Optional[bytes]:
+    """The key of an OpenSSH public key line (type, base64 key, optional comment), decoded; None if it is not one."""
+    if isinstance(line, bytes):
+        line = line.decode("ascii", "replace")
+    fields = (line or "").split()
+    if len(fields) < 2:
+        return None
+    try:
+        blob = base64.b64decode(fields[1], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    # The key's own first field names its type, as the line's first word does.
+    return blob if blob[4:4 + len(fields[0])] == fields[0].encode() else None
+
+
+def same_public_key(ours: str, theirs: Optional[str]) -> Optional[bool]:
+    """Whether two OpenSSH public key lines hold the same key (comments aside); None when ``theirs`` is missing."""
+    if not theirs:
+        return None
+    blob = _public_key_blob(ours)
+    return blob is not None and blob == _public_key_blob(theirs)
+
+
+def ssh_fingerprint(line: Optional[str]) -> Optional[str]:
+    """The key's SHA256 fingerprint as `ssh-keygen -l` prints it (SHA256:<base64, no padding>)."""
+    blob = _public_key_blob(line)
+    if blob is None:
+        return None
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
 
 
 def classify_probe(error: Optional[Dict[str, Any]]) -> str:

@@ -435,7 +435,8 @@ SECTIONS = {
         "InvalidKeyPair.Duplicate": {
             "cause": "A key pair with this name already exists in the region.",
             "fix": [
-                "Keep it (the bastion role adopts an existing key pair), or rotate it with `bastion_rotate_key: true`.",
+                "Keep it (the bastion role adopts an existing key pair; the pre-flight checks that it holds the public key "
+                "of `bastion_public_key_path` or `.secrets/`), or replace it with yours: `bastion_rotate_key: true`.",
                 "Or delete it first: `aws ec2 delete-key-pair --key-name nova-production-bastion-key`.",
             ],
         },

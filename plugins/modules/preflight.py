@@ -37,7 +37,9 @@ description:
     standard families plus those of O(max_instances) instances of O(instance_type) (C(DescribeInstanceTypes)) fit the
     quota C(L-1216C47A) (Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances, service C(ec2)).
   - A failed quota check names the quota code and the C(aws service-quotas request-service-quota-increase) command.
-  - C(key_pair) - whether the key pair O(key_name) exists; a problem only with O(key_must_exist=true).
+  - C(key_pair) - whether the key pair O(key_name) exists; a problem only with O(key_must_exist=true). With
+    O(public_key), an existing key pair that holds another public key is a problem (the bastion role keeps an
+    existing key pair, so SSH with the given key would be refused), unless O(replace_key).
   - C(permissions) - every EC2 action of O(permission_checks) is allowed, tested with C(DryRun=true).
   - C(iam_permissions) - only with O(iam_policy) - every action of that policy document is allowed to the caller,
     evaluated by IAM with C(iam:SimulatePrincipalPolicy) (the caller's identity and permission policies; SCPs and
@@ -149,6 +151,19 @@ options:
     description:
       - Whether a missing key pair is a problem.
       - With V(false) a missing key pair is only reported, since the bastion role imports it.
+    type: bool
+    default: false
+  public_key:
+    description:
+      - The OpenSSH public key (a line of a C(.pub) file) that the bastion role imports as O(key_name).
+      - When the key pair exists, C(key_pair) reads its public key (C(DescribeKeyPairs) with C(IncludePublicKey), the
+        same one call) and compares the two, comments aside.
+      - When omitted, the key pair's public key is not compared.
+    type: str
+  replace_key:
+    description:
+      - Whether the bastion role replaces an existing key pair that holds another key than O(public_key) (its
+        C(bastion_rotate_key)); then such a key pair is reported, not a problem.
     type: bool
     default: false
   permission_checks:
@@ -436,9 +451,15 @@ report:
           description: Its ID when it exists.
           type: str
         fingerprint:
-          description: Its fingerprint when it exists.
+          description: Its fingerprint when it exists (as AWS computes it).
           type: str
-      sample: {name: nova-production-bastion-key, present: false, key_pair_id: null, fingerprint: null}
+        matches_public_key:
+          description:
+            - Whether it holds O(public_key); V(null) when it does not exist, no O(public_key) was given or AWS
+              returned no public key.
+          type: bool
+      sample: {name: nova-production-bastion-key, present: true, key_pair_id: key-0123456789abcdef0,
+               fingerprint: "uYVgCZnpnO7cMo6oYNhcBNRBZEwjlhnHn1qU0ZtBCGM=", matches_public_key: true}
     permissions:
       description: The result of each DryRun probe, C(allowed), C(denied) or C(unverified), keyed by IAM action.
       type: dict
@@ -787,7 +808,8 @@ class PreflightGate:
         name = self.params["key_name"]
         key = None
         if name is not None:
-            key, error = attempt(aws_calls.describe_key_pair, ec2, name)
+            public_key = self.params["public_key"]
+            key, error = attempt(aws_calls.describe_key_pair, ec2, name, include_public_key=bool(public_key))
             if error is not None:
                 self.report["checks"].append(preflight.read_failure("key_pair", f"look up key pair {name}", error))
                 return
@@ -796,9 +818,15 @@ class PreflightGate:
                 "present": key is not None,
                 "key_pair_id": (key or {}).get("KeyPairId"),
                 "fingerprint": (key or {}).get("KeyFingerprint"),
+                "matches_public_key": (
+                    preflight.same_public_key(public_key, key.get("PublicKey")) if key and public_key else None
+                ),
             }
         self.report["checks"].append(
-            preflight.evaluate_key_pair(name, key, self.params["key_must_exist"], self.region)
+            preflight.evaluate_key_pair(
+                name, key, self.params["key_must_exist"], self.region, self.params["public_key"],
+                self.params["replace_key"],
+            )
         )
 
     def check_permissions(self, ec2):
@@ -852,6 +880,8 @@ def main():
         own_vpc_tags=dict(type="dict", default={}),
         key_name=dict(type="str"),
         key_must_exist=dict(type="bool", default=False),
+        public_key=dict(type="str"),
+        replace_key=dict(type="bool", default=False),
         permission_checks=dict(type="list", elements="str", default=preflight.DEFAULT_PERMISSION_CHECKS),
         iam_policy=dict(type="dict"),
         quota_defaults=dict(type="dict", default=preflight.DEFAULT_QUOTAS),

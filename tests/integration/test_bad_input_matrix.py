@@ -559,6 +559,43 @@ def test_the_role_matrix_wrote_nothing(role_matrix):
     assert after == before
 
 
+def _public_key_file(directory: Path, name: str) -> Path:
+    """A new ed25519 public key, as ssh-keygen writes it (the private half is not kept)."""
+    from cryptography.hazmat.primitives import serialization  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # pylint: disable=import-outside-toplevel
+
+    key = Ed25519PrivateKey.generate().public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    path = directory / f"{name}.pub"
+    path.write_bytes(key + f" {name}@example\n".encode())
+    return path
+
+
+def test_an_existing_key_pair_with_another_key_stops_site_before_any_write(empty_sandbox, port, tmp_path):
+    """FAILURE_ANALYSIS 'SSH Key Pair Issues' (an incorrect key): the bastion role keeps an existing key pair, so one
+    that holds another key than bastion_public_key_path's would lock the operator out of the bastion. The pre-flight
+    compares them (in its one DescribeKeyPairs) and stops site.yml before any write; the key pair's own key, or
+    bastion_rotate_key=true (the role replaces it), passes."""
+    ours, theirs = _public_key_file(tmp_path, "ours"), _public_key_file(tmp_path, "theirs")
+    ec2 = aws(port, "ec2")
+    ec2.import_key_pair(KeyName="nova-production-bastion-key", PublicKeyMaterial=theirs.read_bytes())
+    try:
+        log = RequestLog(empty_sandbox)
+        run = run_playbook(port, "site.yml", "-e", f"bastion_public_key_path={ours}")
+        assert run.returncode != 0
+        message = "\n".join(run.failure_messages())
+        assert "[key_pair] key pair nova-production-bastion-key in us-west-2 holds another public key" in message
+        assert "bastion_rotate_key=true" in message and "Permission denied (publickey)" in message
+        assert log.writes() == []
+
+        for extra in ((f"bastion_public_key_path={theirs}",), (f"bastion_public_key_path={ours}", "bastion_rotate_key=true")):
+            run = run_playbook(port, "playbooks/preflight.yml", *(arg for value in extra for arg in ("-e", value)))
+            assert run.returncode == 0, run.failure_messages()
+    finally:
+        ec2.delete_key_pair(KeyName="nova-production-bastion-key")
+
+
 @pytest.mark.parametrize("case_id", PLAYBOOK_CASES)
 def test_playbook_first_checks(sandbox, port, case_id):
     playbook, variables, expect = PLAYBOOK_CASES[case_id]
@@ -716,6 +753,8 @@ MODULE_CASES = {
             "own_vpc_tags": ({"own_vpc_tags": "prod"}, "own_vpc_tags", "dict"),
             "key_name": ({"key_name": "", "key_must_exist": True}, "key_name", "fix"),
             "key_must_exist": ({"key_must_exist": True}, "key_name", "key_must_exist"),
+            "public_key": ({"key_name": "k", "public_key": "ssh-ed25519 not-base64!!"}, "public_key", "OpenSSH", "give"),
+            "replace_key": ({"replace_key": "perhaps"}, "replace_key", "bool"),
             "permission_checks": (
                 {"permission_checks": ["ec2:LaunchRockets"]},
                 "permission_checks",

@@ -289,6 +289,47 @@ def test_key_pair(key, must_exist, status):
         assert "aws ec2 import-key-pair --region us-west-2 --key-name nova-production-bastion-key" in result["fix"]
 
 
+# A key pair's public key as the bastion role imports it (the pre-flight's throw-away probe key) and another one.
+OUR_KEY = logic.PERMISSION_PROBES["ImportKeyPair"]["PublicKeyMaterial"].decode()
+# Its fingerprint as `ssh-keygen -lf` prints it.
+OUR_FINGERPRINT = "SHA256:RIiclKghi5qsjmbVHnLeXz2CYdVUkeQLYf9kI5e8EZc"
+OTHER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl someone@else"
+
+
+@pytest.mark.parametrize(
+    "aws_public_key, replace_key, status, fragment",
+    [
+        pytest.param(OUR_KEY + " ops@laptop", False, "pass", f"holds the public key given ({OUR_FINGERPRINT})",
+                     id="same_key_other_comment"),
+        pytest.param(OTHER_KEY, False, "fail", "holds another public key (SHA256:", id="another_key"),
+        pytest.param(OTHER_KEY, True, "pass", "the bastion role replaces it", id="another_key_replaced"),
+        pytest.param(None, False, "warn", "AWS returned no public key", id="no_public_key_returned"),
+    ],
+)
+def test_an_existing_key_pair_is_compared_with_the_public_key_given(aws_public_key, replace_key, status, fragment):
+    """FAILURE_ANALYSIS 'SSH Key Pair Issues' (incorrect key): the bastion role keeps an existing key pair, so one that
+    holds another key than the operator's would lock them out of the bastion."""
+    key = {"KeyPairId": "key-1", "KeyFingerprint": "aws-fp", **({"PublicKey": aws_public_key} if aws_public_key else {})}
+
+    result = logic.evaluate_key_pair("nova-production-bastion-key", key, False, REGION, OUR_KEY, replace_key)
+
+    assert result["status"] == status and fragment in result["detail"], result
+    if status == "fail":
+        assert OUR_FINGERPRINT in result["detail"]
+        assert "Permission denied (publickey)" in result["cause"]
+        assert "bastion_rotate_key=true" in result["fix"] and "bastion_public_key_path" in result["fix"]
+        assert "aws ec2 delete-key-pair --region us-west-2 --key-name nova-production-bastion-key" in result["fix"]
+
+
+def test_public_keys_are_the_same_by_their_key_not_their_comment():
+    assert logic.same_public_key(OUR_KEY, OUR_KEY.split()[0] + " " + OUR_KEY.split()[1] + " another comment")
+    assert not logic.same_public_key(OUR_KEY, OTHER_KEY)
+    assert not logic.same_public_key("not a key", "not a key")
+    assert logic.ssh_fingerprint(OUR_KEY) == OUR_FINGERPRINT
+    # A key whose type word does not match its data is no key.
+    assert logic.ssh_fingerprint("ssh-rsa " + OUR_KEY.split()[1]) is None
+
+
 def test_no_key_name_is_skipped():
     assert logic.evaluate_key_pair(None, None, False, REGION)["status"] == "skip"
 
@@ -595,7 +636,8 @@ def test_clean_account_passes_with_the_full_report_and_writes_nothing(run_module
     assert report["quotas"]["eips"]["source"] == "service_quotas"
     assert report["quotas"]["eips"]["value"] == 5
     assert (report["quotas"]["eips"]["in_use"], report["quotas"]["eips"]["needed"]) == (0, 2)
-    assert report["key_pair"] == {"name": KEY, "present": False, "key_pair_id": None, "fingerprint": None}
+    assert report["key_pair"] == {"name": KEY, "present": False, "key_pair_id": None, "fingerprint": None,
+                                  "matches_public_key": None}  # (new field: nothing to compare with)
     assert report["permissions"]["ec2:AllocateAddress"] == "allowed"
     assert set(report["permissions"].values()) == {"allowed"}
     assert "denied" not in report["permissions"].values()
@@ -735,6 +777,38 @@ def test_existing_key_pair_passes_when_required(run_module, aws):
     assert not failed, result["msg"]
     assert result["report"]["key_pair"]["present"] is True
     assert result["report"]["key_pair"]["key_pair_id"] == key_id
+
+
+def test_an_existing_key_pair_with_another_key_fails_the_gate_in_the_same_read(run_module, aws, url):
+    ec2 = aws("ec2")
+    ec2.import_key_pair(KeyName=KEY, PublicKeyMaterial=OTHER_KEY.encode())
+
+    sandboxctl.stats(url, reset=True)
+    failed, result = run_module({"key_name": KEY, "public_key": OUR_KEY, "permission_checks": []})
+    assert failed
+    assert [p["name"] for p in result["problems"]] == ["key_pair"]
+    assert f"key pair {KEY} in us-west-2 holds another public key" in result["msg"]
+    assert result["report"]["key_pair"]["matches_public_key"] is False
+    assert sandboxctl.stats(url)["by_action"]["ec2:DescribeKeyPairs"] == 1
+
+    failed, result = run_module({"key_name": KEY, "public_key": OUR_KEY, "replace_key": True, "permission_checks": []})
+    assert not failed, result["msg"]
+
+    ec2.delete_key_pair(KeyName=KEY)
+    ec2.import_key_pair(KeyName=KEY, PublicKeyMaterial=OUR_KEY.encode())
+    failed, result = run_module({"key_name": KEY, "public_key": OUR_KEY + " comment", "permission_checks": []})
+    assert not failed, result["msg"]
+    assert result["report"]["key_pair"]["matches_public_key"] is True
+
+
+def test_a_public_key_that_is_no_key_is_refused_before_any_call(run_module, url):
+    failed, result = run_module({"key_name": KEY, "public_key": "-----BEGIN OPENSSH PRIVATE KEY-----", "permission_checks": []})
+
+    assert failed
+    assert [p["name"] for p in result["problems"]] == ["option public_key"]
+    assert "is not an OpenSSH public key line" in result["msg"]
+    assert "PRIVATE KEY-----" not in result["msg"]  # never echoed whole
+    assert sandboxctl.stats(url)["requests"] == 0
 
 
 def test_fail_on_problems_false_returns_the_problems(run_module, aws):
