@@ -7,6 +7,7 @@
 
 import ipaddress
 
+from ansible_collections.nova.infra.plugins.module_utils import cidr
 from ansible_collections.nova.infra.plugins.module_utils import stack
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import ADMIN_PORTS
 from ansible_collections.nova.infra.plugins.module_utils.audit_core import DESIGN
@@ -126,26 +127,38 @@ def _is_ssh_only(perm):
 
 
 def _world_admin(snapshot, world):
+    """Rules from /0 to an administration port, and a group whose rules to one together let in more public addresses
+    than cidr.MAX_PUBLIC_PREFIX allows (0.0.0.0/1 and 128.0.0.0/1: the internet, split in two)."""
     _require_vpc(snapshot)
     found = []
     for group in snapshot["security_groups"]:
-        for perm in group.get("ingress", []):
-            ports = [p for p in ADMIN_PORTS if _rules_covering_port([perm], p)]
-            if not ports:
-                continue
-            for kind, source in _sources(perm):
-                if kind not in ("cidr", "cidr6"):
-                    continue
-                network = ipaddress.ip_network(source, strict=False)
-                if network.version == world.version and network.prefixlen == 0:
-                    found.append(
-                        (
-                            label(group["id"], group.get("tags")),
-                            f"{_describe_rule(perm)} from {source} opens port(s) "
-                            f"{', '.join(map(str, ports))} to the whole internet",
-                        )
-                    )
+        where = label(group["id"], group.get("tags"))
+        split = {}  # the sources of the rules to each port, when none of them is /0
+        for port in ADMIN_PORTS:
+            sources = []
+            for perm in _rules_covering_port(group.get("ingress", []), port):
+                for kind, source in _sources(perm):
+                    network = ipaddress.ip_network(source, strict=False) if kind in ("cidr", "cidr6") else None
+                    if network is None or network.version != world.version:
+                        continue
+                    if network.prefixlen == 0:
+                        finding = (where, f"{_describe_rule(perm)} from {source} opens port(s) "
+                                          f"{', '.join(map(str, _ports_of(perm)))} to the whole internet")
+                        if finding not in found:
+                            found.append(finding)
+                    sources.append(network)
+            if sources and all(n.prefixlen > 0 for n in sources):
+                split.setdefault(tuple(sorted(set(sources))), []).append(port)
+        for sources, ports in split.items():
+            for version, count in cidr.world_like(sources):
+                found.append((where, f"port(s) {', '.join(map(str, ports))} from {', '.join(map(str, sources))} together "
+                                     f"let in {cidr.describe_span(version, count)}, more than a "
+                                     f"/{cidr.MAX_PUBLIC_PREFIX[version]}: the internet in all but name"))
     return found
+
+
+def _ports_of(perm):
+    return [p for p in ADMIN_PORTS if _rules_covering_port([perm], p)]
 
 
 @check(

@@ -588,17 +588,61 @@ def region_problems(regions: Optional[Sequence[str]], labels: Optional[Dict[str,
     return problems
 
 
+# Ranges whose addresses no internet host has (RFC 1918, RFC 4193): a rule from them does not reach the internet.
+PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
+# More public addresses than these together let in what is the internet in all but name (a /8 holds 1/256 of IPv4;
+# a /32 of IPv6 is a whole ISP's allocation), however the list splits them (0.0.0.0/1 and 128.0.0.0/1, say).
+MAX_PUBLIC_PREFIX = {4: 8, 6: 32}
+
+
+def public_addresses(networks: Iterable[Any]) -> Dict[int, int]:
+    """{IP version: how many public (non RFC 1918 / RFC 4193) addresses the networks hold together}, overlaps once."""
+    by_version: Dict[int, List[Any]] = {4: [], 6: []}
+    for network in networks:
+        by_version[network.version].append(network)
+    counts = {}
+    for version, nets in by_version.items():
+        total = 0
+        for net in ipaddress.collapse_addresses(nets):
+            private = sum(
+                min(net.num_addresses, block.num_addresses)
+                for block in PRIVATE_RANGES
+                if block.version == version and (net.subnet_of(block) or block.subnet_of(net))
+            )
+            total += net.num_addresses - private
+        counts[version] = total
+    return counts
+
+
+def world_like(networks: Iterable[Any]) -> List[Tuple[int, int]]:
+    """(IP version, public addresses) where the networks together let in more than MAX_PUBLIC_PREFIX allows."""
+    return [
+        (version, count)
+        for version, count in public_addresses(networks).items()
+        if count > 2 ** ((32 if version == 4 else 128) - MAX_PUBLIC_PREFIX[version])
+    ]
+
+
+def describe_span(version: int, count: int) -> str:
+    """'2,147,483,648 public addresses (50% of the IPv4 internet)'; IPv6 counts as a power of two."""
+    amount = f"{count:,}" if version == 4 else f"about 2^{count.bit_length() - 1}"
+    share = count / 2 ** (32 if version == 4 else 128)
+    return f"{amount} public addresses" + (f" ({share:.0%} of the IPv{version} internet)" if share >= 0.005 else "")
+
+
 def ingress_cidr_problems(field: str, cidrs: Any, allow_world: bool = False,
                           override_name: str = "the override") -> List[Dict[str, Any]]:
     """Problems with a list of source CIDRs for an inbound rule (IPv4 or IPv6).
 
-    A /0 source opens the port to the whole internet (the design's 'SSH from 0.0.0.0/0' finding);
-    it is refused unless the caller set an explicit override, named in the fix.
+    A /0 source opens the port to the whole internet (the design's 'SSH from 0.0.0.0/0' finding), and so do
+    sources that together hold more public addresses than a /8 of IPv4 (a /32 of IPv6), such as 0.0.0.0/1 and
+    128.0.0.0/1; both are refused unless the caller set an explicit override, named in the fix.
     """
     problems: List[Dict[str, Any]] = []
     if not isinstance(cidrs, (list, tuple)) or not cidrs:
         return [problem(field, cidrs, "must be a non-empty list of CIDR blocks",
                         "list the networks allowed in, e.g. ['203.0.113.0/24']")]
+    networks = []
     for index, text in enumerate(cidrs):
         name = f"{field}[{index}]"
         try:
@@ -613,4 +657,13 @@ def ingress_cidr_problems(field: str, cidrs: Any, allow_world: bool = False,
             problems.append(problem(
                 name, text, "opens the port to the whole internet",
                 f"list only the networks that need access, or set {override_name}=true if you really mean it"))
+        networks.append(network)
+    if allow_world:
+        return problems
+    for version, count in world_like(n for n in networks if n.prefixlen > 0):
+        problems.append(problem(
+            field, [str(n) for n in networks if n.version == version],
+            f"{'together ' if len([n for n in networks if n.version == version]) > 1 else ''}open the port to "
+            f"{describe_span(version, count)}, more than a /{MAX_PUBLIC_PREFIX[version]}: the internet in all but name",
+            f"list only the networks that need access, or set {override_name}=true if you really mean it"))
     return problems

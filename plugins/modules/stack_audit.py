@@ -39,7 +39,8 @@ description:
     C(NOVA-SG-002) the private SG allows SSH only from the bastion SG (a source-group rule, which must exist);
     C(NOVA-SG-006) the bastion and private SGs allow no other ingress (least privilege); C(NOVA-SG-003) and
     C(NOVA-SG-004) no SG in the VPC opens port 22 or 3389 (including all-traffic rules and port ranges covering them)
-    to V(0.0.0.0/0) (CIS v3.0.0 5.2) or V(::/0) (CIS v3.0.0 5.3); C(NOVA-SG-005) the default SG has no rules
+    to V(0.0.0.0/0) (CIS v3.0.0 5.2) or V(::/0) (CIS v3.0.0 5.3), nor from sources that together hold more public
+    addresses than a /8 of IPv4 or a /32 of IPv6 (V(0.0.0.0/1) and V(128.0.0.0/1), say); C(NOVA-SG-005) the default SG has no rules
     (CIS v3.0.0 5.4, AWS FSBP EC2.2); C(NOVA-SG-007) the bastion SG sends out only tcp/22 to O(vpc_cidr) and tcp/443,
     the private SG only O(private_egress) (no CIS or FSBP control covers a non-default group's egress). With
     O(bastion_access=ssm), C(NOVA-SG-001) requires that no rule reaches SSH at all."

@@ -98,6 +98,13 @@ ROLE_CASES = {
         "0.0.0.0/0",
         "bastion_i_accept_ssh_open_to_the_world",
     ),
+    "bastion_ssh_cidrs the world in two halves": case(
+        "bastion",
+        {"bastion_ssh_cidrs": ["0.0.0.0/1", "128.0.0.0/1"]},
+        "bastion_ssh_cidrs",
+        "the internet in all but name",
+        "bastion_i_accept_ssh_open_to_the_world",
+    ),
     "bastion_ssh_cidrs IPv6 world": case(
         "bastion", {"bastion_ssh_cidrs": ["203.0.113.0/24", "::/0"]}, "bastion_ssh_cidrs[1]", "::/0", "fix"
     ),

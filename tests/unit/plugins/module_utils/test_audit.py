@@ -462,6 +462,30 @@ MUTATIONS = [
         "tcp/22 from 0.0.0.0/0 opens port(s) 22",
     ),
     (
+        # The internet split in two: no /0, and still every address (FAILURE_ANALYSIS 'Overly Permissive SSH').
+        "bastion_ssh_from_the_world_in_two_halves",
+        lambda s: sg(s, "sg-bastion")["ingress"].extend([ssh_from_cidr("0.0.0.0/1"), ssh_from_cidr("128.0.0.0/1")]),
+        ["NOVA-SG-003", "NOVA-SG-001"],
+        "port(s) 22 from 0.0.0.0/1, 128.0.0.0/1, 203.0.113.0/24 together let in 4,277,075,968 public addresses "
+        "(100% of the IPv4 internet), more than a /8",
+    ),
+    (
+        "other_sg_ssh_from_ipv6_halves",
+        lambda s: s["security_groups"].append(
+            {
+                "id": "sg-app",
+                "name": "app",
+                "is_default": False,
+                "ingress": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                             "Ipv6Ranges": [{"CidrIpv6": "::/1"}, {"CidrIpv6": "8000::/1"}]}],
+                "egress": [],
+                "tags": tagged("app"),
+            }
+        ),
+        ["NOVA-SG-004"],
+        "port(s) 22 from ::/1, 8000::/1 together let in about 2^127 public addresses",
+    ),
+    (
         "other_sg_rdp_range_from_world",
         lambda s: s["security_groups"].append(
             {
@@ -769,6 +793,16 @@ def test_each_mutation_gives_exactly_its_findings(name, mutate, expected, fragme
     spec = next(c for c in audit.CHECKS if c["id"] == expected[0])
     assert (first["severity"], first["cis"], first["title"]) == (spec["severity"], spec["cis"], spec["title"])
     assert first["fix"] and first["resource"]
+
+
+def test_ssh_from_private_ranges_only_is_not_the_internet():
+    """10/8, 172.16/12 and 192.168/16 together are more than a /8, but none of them is an internet address."""
+    snap = good_snapshot()
+    snap["security_groups"].append({
+        "id": "sg-app", "name": "app", "is_default": False,
+        "ingress": [ssh_from_cidr("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")], "egress": [], "tags": tagged("app"),
+    })
+    assert findings_of(snap) == []
 
 
 def test_every_check_is_covered_by_a_mutation():

@@ -57,6 +57,8 @@ def test_the_design_settings_have_no_problem(role):
     ("network", {"network_interface_endpoints": ["ssm", "ssm"]}, "network_interface_endpoints", ["ssm"]),
     ("network", {"network_s3_endpoint_buckets": ["Bad_Bucket"]}, "network_s3_endpoint_buckets[0]", "Bad_Bucket"),
     ("bastion", {"bastion_ssh_cidrs": ["0.0.0.0/0"]}, "bastion_ssh_cidrs[0]", "0.0.0.0/0"),
+    ("bastion", {"bastion_ssh_cidrs": ["0.0.0.0/1", "128.0.0.0/1"]}, "bastion_ssh_cidrs", ["0.0.0.0/1", "128.0.0.0/1"]),
+    ("bastion", {"bastion_ssh_cidrs": ["203.0.113.0/24", "::/1", "8000::/1"]}, "bastion_ssh_cidrs", ["::/1", "8000::/1"]),
     ("bastion", {"bastion_asg_min_size": 2, "bastion_asg_max_size": 1}, "bastion_asg_min_size/desired_capacity/max_size", "2/1/1"),
     ("bastion", {"bastion_instance_type": "t3 micro"}, "bastion_instance_type", "t3 micro"),
     ("bastion", {"bastion_ami_id": "ami-xyz"}, "bastion_ami_id", "ami-xyz"),
