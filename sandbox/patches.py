@@ -678,6 +678,22 @@ def patch_delete_alarms_drops_their_tags() -> None:
     CloudWatchBackend.delete_alarms = delete_alarms
 
 
+def patch_security_group_ipv6_cidr_filters() -> None:
+    """DescribeSecurityGroups: the ip-permission.ipv6-cidr and egress.ip-permission.ipv6-cidr filters, as on AWS.
+
+    AWS matches a group with an inbound (outbound) rule from (to) that IPv6 range. moto raises NotImplementedError
+    for both, a 500, so the audit's region-wide search for administration ports open to ::/0 could not run.
+    """
+    from moto.core.utils import aws_api_matches
+    from moto.ec2.models.security_groups import SecurityGroup
+
+    def matching(rules: Any, values: list[Any]) -> bool:
+        return any(aws_api_matches(value, rule.ip_range.get("CidrIpv6", "NONE")) for value in values for rule in rules)
+
+    SecurityGroup.filter_ip_permission__ipv6_cidr = lambda self, values: matching(self.ingress_rules, values)
+    SecurityGroup.filter_egress__ip_permission__ipv6_cidr = lambda self, values: matching(self.egress_rules, values)
+
+
 def apply_aws_alignment_patches() -> None:
     """Apply every moto-vs-AWS patch; must run before the first request is served."""
     enable_aws_validations()
@@ -697,3 +713,4 @@ def apply_aws_alignment_patches() -> None:
     patch_delete_alarms_drops_their_tags()
     patch_deleted_vpc_endpoints()
     patch_aws_managed_policies()
+    patch_security_group_ipv6_cidr_filters()

@@ -98,6 +98,9 @@ def empty_snapshot(region: str = stack.DESIGN["region"], name_prefix: str = stac
         "alarm_topic": None,
         # {name, id, tags} of the bastion's key pair <prefix>-bastion-key, or None
         "key_pair": None,
+        # {id, name, vpc_id, ingress, tags}: the region's security groups outside the stack's VPC with an inbound rule
+        # from 0.0.0.0/0 or ::/0 (NOVA-SG-008)
+        "region_security_groups": [],
         # {name, tags} of the IAM role S3 replicates as, <prefix>-s3-replication; None when absent or not read
         "replication_role": None,
         "account_public_access_block": None,

@@ -127,11 +127,15 @@ def _is_ssh_only(perm):
 
 
 def _world_admin(snapshot, world):
+    _require_vpc(snapshot)
+    return _admin_exposure(snapshot["security_groups"], world)
+
+
+def _admin_exposure(groups, world):
     """Rules from /0 to an administration port, and a group whose rules to one together let in more public addresses
     than cidr.MAX_PUBLIC_PREFIX allows (0.0.0.0/1 and 128.0.0.0/1: the internet, split in two)."""
-    _require_vpc(snapshot)
     found = []
-    for group in snapshot["security_groups"]:
+    for group in groups:
         where = label(group["id"], group.get("tags"))
         split = {}  # the sources of the rules to each port, when none of them is /0
         for port in ADMIN_PORTS:
@@ -326,3 +330,21 @@ def rule_stack_sg_egress(snapshot, settings):
 
 def _describe_allowed(allowed):
     return ", ".join(f"{proto}/{','.join(map(str, sorted(ports)))} to {network}" for proto, ports, network in allowed) or "none"
+
+
+@check(
+    "NOVA-SG-008",
+    "No other security group of the region allows ingress from 0.0.0.0/0 or ::/0 to remote administration ports",
+    "medium",
+    fix="revoke the rule (its owner's group, outside the stack); allow ports 22 and 3389 only from known CIDR blocks, "
+    "or skip the check with skip_checks: [NOVA-SG-008] where other teams own those groups",
+    reference=f"{DESIGN} Security Validation Failures, Overly Permissive SSH Access: the validation script lists every "
+    "security group of the region with SSH from 0.0.0.0/0 ('Should return empty')",
+)
+def rule_admin_world_region(snapshot, settings):
+    found = []
+    for group in snapshot.get("region_security_groups") or []:
+        for world in (WORLD_V4, WORLD_V6):
+            found += [(f"{where} in {group.get('vpc_id') or 'no VPC'}", detail)
+                      for where, detail in _admin_exposure([group], world)]
+    return found

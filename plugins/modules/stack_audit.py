@@ -40,7 +40,9 @@ description:
     C(NOVA-SG-006) the bastion and private SGs allow no other ingress (least privilege); C(NOVA-SG-003) and
     C(NOVA-SG-004) no SG in the VPC opens port 22 or 3389 (including all-traffic rules and port ranges covering them)
     to V(0.0.0.0/0) (CIS v3.0.0 5.2) or V(::/0) (CIS v3.0.0 5.3), nor from sources that together hold more public
-    addresses than a /8 of IPv4 or a /32 of IPv6 (V(0.0.0.0/1) and V(128.0.0.0/1), say); C(NOVA-SG-005) the default SG has no rules
+    addresses than a /8 of IPv4 or a /32 of IPv6 (V(0.0.0.0/1) and V(128.0.0.0/1), say); C(NOVA-SG-008) no other
+    security group of the region opens them to V(0.0.0.0/0) or V(::/0) (medium: not the stack's, but the design's
+    validation looks at the whole region; two filtered C(DescribeSecurityGroups)); C(NOVA-SG-005) the default SG has no rules
     (CIS v3.0.0 5.4, AWS FSBP EC2.2); C(NOVA-SG-007) the bastion SG sends out only tcp/22 to O(vpc_cidr) and tcp/443,
     the private SG only O(private_egress) (no CIS or FSBP control covers a non-default group's egress). With
     O(bastion_access=ssm), C(NOVA-SG-001) requires that no rule reaches SSH at all."
@@ -624,6 +626,7 @@ class StackAuditor:
     def snapshot(self):
         snap = audit.empty_snapshot(self.module.region, self.prefix)
         self.read_network(snap)
+        self.read_region_security_groups(snap)
         self.read_bastion(snap)
         self.read_buckets(snap)
         self.read_replication(snap)
@@ -802,6 +805,24 @@ class StackAuditor:
             for e in self.in_vpc(aws_calls.describe_vpc_endpoints)
             if str(e.get("State", "")).lower() != "deleted"
         ]
+
+    def read_region_security_groups(self, snap):
+        """NOVA-SG-008: the region's other security groups with an inbound rule from 0.0.0.0/0 or ::/0 (two filtered
+        reads; the design's validation script looks at every group of the region)."""
+        if "NOVA-SG-008" in self.params["skip_checks"]:
+            return
+        found = {}
+        for name, world in (("ip-permission.cidr", "0.0.0.0/0"), ("ip-permission.ipv6-cidr", "::/0")):
+            for g in aws_calls.describe_security_groups(self.ec2, Filters=[{"Name": name, "Values": [world]}]):
+                if g.get("VpcId") != self.vpc_id:
+                    found[g["GroupId"]] = {
+                        "id": g["GroupId"],
+                        "name": g["GroupName"],
+                        "vpc_id": g.get("VpcId"),
+                        "ingress": g.get("IpPermissions", []),
+                        "tags": tags_of(g),
+                    }
+        snap["region_security_groups"] = [found[group_id] for group_id in sorted(found)]
 
     def read_bastion(self, snap):
         name = f"{self.prefix}-bastion-key"

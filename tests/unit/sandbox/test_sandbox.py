@@ -717,3 +717,25 @@ def test_a_deleted_alarm_takes_its_tags_with_it(url):
     cloudwatch.delete_alarms(AlarmNames=["nova-test-cpu"])
     cloudwatch.put_metric_alarm(**alarm)
     assert cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"] == []
+
+
+def test_security_groups_are_found_by_an_ipv6_rule_as_on_aws(url):
+    """moto raised NotImplementedError (a 500) for both filters."""
+    ec2 = client(url, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    open_group, closed_group = (ec2.create_security_group(GroupName=n, Description=n, VpcId=vpc)["GroupId"]
+                                for n in ("open", "closed"))
+    ec2.authorize_security_group_ingress(GroupId=open_group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}])
+    ec2.authorize_security_group_ingress(GroupId=closed_group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "Ipv6Ranges": [{"CidrIpv6": "2001:db8::/32"}]}])
+
+    def found(name, value):
+        groups = ec2.describe_security_groups(Filters=[{"Name": name, "Values": [value]}])["SecurityGroups"]
+        return sorted(g["GroupId"] for g in groups if g["VpcId"] == vpc)
+
+    assert found("ip-permission.ipv6-cidr", "::/0") == [open_group]
+    assert found("ip-permission.ipv6-cidr", "2001:db8::/32") == [closed_group]
+    ec2.authorize_security_group_egress(GroupId=closed_group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "Ipv6Ranges": [{"CidrIpv6": "2001:db8::/48"}]}])
+    assert found("egress.ip-permission.ipv6-cidr", "2001:db8::/48") == [closed_group]

@@ -486,6 +486,16 @@ MUTATIONS = [
         "port(s) 22 from ::/1, 8000::/1 together let in about 2^127 public addresses",
     ),
     (
+        # FAILURE_ANALYSIS 'Overly Permissive SSH Access': its validation script looks at every group of the region.
+        "a_group_of_another_vpc_opens_ssh_to_the_world",
+        lambda s: s["region_security_groups"].append(
+            {"id": "sg-elsewhere", "name": "legacy", "vpc_id": "vpc-other",
+             "ingress": [ssh_from_cidr("0.0.0.0/0")], "tags": tagged("legacy")}
+        ),
+        ["NOVA-SG-008"],
+        "tcp/22 from 0.0.0.0/0 opens port(s) 22 to the whole internet",
+    ),
+    (
         "other_sg_rdp_range_from_world",
         lambda s: s["security_groups"].append(
             {

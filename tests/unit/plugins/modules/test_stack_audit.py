@@ -424,6 +424,15 @@ def bastion_group_resized(url, stack):
     return f"Auto Scaling group {P}-bastion-asg"
 
 
+def ssh_open_to_the_world_in_another_vpc(url, stack):
+    ec2 = client(url, "ec2")
+    other = ec2.create_vpc(CidrBlock="172.31.0.0/16")["Vpc"]["VpcId"]
+    group = ec2.create_security_group(GroupName="legacy-ssh", Description="legacy", VpcId=other)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}])
+    return f"{group} in {other}"
+
+
 def bastion_key_pair_deleted(url, stack):
     client(url, "ec2").delete_key_pair(KeyName=f"{P}-bastion-key")
     return f"launch template {P}-bastion-lt"
@@ -454,6 +463,7 @@ def private_subnet_maps_public_ips(url, stack):
         pytest.param(bastion_group_resized, ["NOVA-EC2-004"], id="bastion_group_resized"),
         pytest.param(private_subnet_maps_public_ips, ["NOVA-NET-011"], id="private_subnet_maps_public_ips"),
         pytest.param(bastion_key_pair_deleted, ["NOVA-EC2-006"], id="bastion_key_pair_deleted"),
+        pytest.param(ssh_open_to_the_world_in_another_vpc, ["NOVA-SG-008"], id="ssh_from_world_in_another_vpc"),
     ],
 )
 def test_each_broken_thing_fails_the_audit_naming_it(url, stack, run_module, breakage, failed_checks):
