@@ -297,6 +297,57 @@ def key_name_problems(key_name: Optional[str]) -> List[Dict[str, Any]]:
     return [option_problem("key_name", key_name, what, fix)]
 
 
+# What this collection is built and tested with (galaxy.yml's dependencies, meta/runtime.yml's requires_ansible;
+# tests/unit/plugins/modules/test_preflight.py holds them to those files): below a minimum, a problem; at or above an
+# upper bound, untested (a warning).
+TOOLCHAIN = {
+    "ansible-core": {"min": "2.17.0", "below": None},
+    "amazon.aws": {"min": "10.1.0", "below": "11.0.0"},
+}
+
+
+def version_tuple(version: Optional[str]) -> Tuple[int, ...]:
+    """'10.1.2' -> (10, 1, 2); a pre-release or build suffix is ignored ('2.19.0rc1' -> (2, 19, 0))."""
+    numbers = []
+    for part in str(version or "").split(".")[:3]:
+        digits = ""
+        for char in part:
+            if not char.isdigit():
+                break
+            digits += char
+        if not digits:
+            break
+        numbers.append(int(digits))
+    return tuple(numbers)
+
+
+def evaluate_toolchain(versions: Dict[str, Optional[str]], minimums: Dict[str, str]) -> Dict[str, Any]:
+    """``versions``: what runs the pre-flight ({"python", "ansible-core", "amazon.aws", "boto3", "botocore"});
+    ``minimums``: amazon.aws's own minimum boto3 and botocore. The FAILURE_ANALYSIS pre-deployment checklist's
+    'Python environment and dependencies installed' and 'version compatibility confirmed'."""
+    wanted = {name: dict(spec) for name, spec in TOOLCHAIN.items()}
+    wanted.update({name: {"min": minimum, "below": None} for name, minimum in minimums.items()})
+    detail = ", ".join(f"{name} {versions.get(name) or 'unknown'}" for name in ("python", *wanted))
+    old = [f"{name} {versions.get(name)} (at least {spec['min']})" for name, spec in wanted.items()
+           if versions.get(name) and version_tuple(versions[name]) < version_tuple(spec["min"])]
+    if old:
+        return check(
+            "toolchain", FAIL, f"{', '.join(old)} is older than this collection supports; found {detail}",
+            cause="Modules and options the roles use are missing or behave differently in older releases.",
+            fix="install the pinned versions: `make venv` (requirements.txt with constraints.txt), or run in the "
+            "execution environment (execution-environment.yml); `pip install -U boto3 botocore` for the AWS SDK alone",
+        )
+    new = [f"{name} {versions.get(name)} (tested below {spec['below']})" for name, spec in wanted.items()
+           if spec["below"] and versions.get(name) and version_tuple(versions[name]) >= version_tuple(spec["below"])]
+    if new:
+        return check(
+            "toolchain", WARN, f"{', '.join(new)} is newer than this collection is tested with; found {detail}",
+            cause="A major release may change modules or options the roles use.",
+            fix="run the pinned versions (`make venv`, or the execution environment), or check the roles' runs closely",
+        )
+    return check("toolchain", PASS, f"supported versions: {detail}")
+
+
 def evaluate_credentials(identity: Optional[Dict[str, Any]], error: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     if error is None:
         return check("credentials", PASS, f"authenticated as {identity['Arn']} in account {identity['Account']}")

@@ -13,6 +13,10 @@ description:
   - Reads the account and region and reports B(every) problem that would make the build of the nova stack fail
     half-way, each with its cause and fix, so that a play can stop before the first resource is created.
   - "The checks, in this order:"
+  - C(toolchain) - what runs the module (no AWS call) is what this collection supports, Python reported beside it;
+    ansible-core at least the C(requires_ansible) of C(meta/runtime.yml), amazon.aws within the range of
+    C(galaxy.yml), boto3 and botocore at least amazon.aws's own minimums. Older is a problem; an amazon.aws at or above
+    that range's upper bound is untested, a warning.
   - C(credentials) - C(sts:GetCallerIdentity) works. Missing, invalid or expired credentials are a problem with the
     ways to configure them; all other checks are then skipped.
   - C(availability_zones) - the region has at least O(min_azs) availability zones in state C(available), and with
@@ -531,11 +535,17 @@ region_lists:
     vpc_endpoints: []
 """
 
+import platform
+
 try:
     import botocore
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
+from ansible.module_utils.ansible_release import __version__ as ansible_version
+
+from ansible_collections.amazon.aws.plugins.module_utils import botocore as botocore_utils
+from ansible_collections.amazon.aws.plugins.module_utils.common import AMAZON_AWS_COLLECTION_VERSION
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
@@ -605,6 +615,9 @@ class PreflightGate:
         }
 
     def run(self):
+        self.report["checks"].append(preflight.evaluate_toolchain(toolchain_versions(), {
+            "boto3": botocore_utils.MINIMUM_BOTO3_VERSION, "botocore": botocore_utils.MINIMUM_BOTOCORE_VERSION,
+        }))
         identity, error = attempt(aws_calls.get_caller_identity, aws_calls.connect(self.module, "sts"))
         self.report["checks"].append(preflight.evaluate_credentials(identity, error))
         if error is not None:
@@ -861,6 +874,19 @@ class PreflightGate:
     @staticmethod
     def tags(resource):
         return boto3_tag_list_to_ansible_dict(resource.get("Tags", []))
+
+
+def toolchain_versions():
+    """The versions of what runs this module (the controller, or the execution environment's image)."""
+    import boto3  # pylint: disable=import-outside-toplevel  # AnsibleAWSModule has required it already
+
+    return {
+        "python": platform.python_version(),
+        "ansible-core": ansible_version,
+        "amazon.aws": AMAZON_AWS_COLLECTION_VERSION,
+        "boto3": boto3.__version__,
+        "botocore": botocore.__version__,
+    }
 
 
 def main():

@@ -8,9 +8,12 @@ then the module in-process against an embedded sandbox.
 One file for both because test basenames must be unique across tests/ (there are no __init__.py files).
 """
 
+from pathlib import Path
+
 import boto3
 import botocore.session
 import pytest
+import yaml
 
 from ansible_collections.nova.infra.plugins.module_utils import preflight as logic
 from ansible_collections.nova.infra.plugins.modules import preflight
@@ -330,6 +333,52 @@ def test_public_keys_are_the_same_by_their_key_not_their_comment():
     assert logic.ssh_fingerprint("ssh-rsa " + OUR_KEY.split()[1]) is None
 
 
+def test_the_supported_versions_are_galaxy_ymls_and_runtime_ymls():
+    """The toolchain check's minimums are the collection's declared dependencies, not a copy that drifts."""
+    repo = Path(__file__).resolve().parents[4]
+    galaxy = yaml.safe_load((repo / "galaxy.yml").read_text())
+    runtime = yaml.safe_load((repo / "meta" / "runtime.yml").read_text())
+
+    assert galaxy["dependencies"]["amazon.aws"] == (
+        f">={logic.TOOLCHAIN['amazon.aws']['min']},<{logic.TOOLCHAIN['amazon.aws']['below']}"
+    )
+    assert runtime["requires_ansible"] == f">={logic.TOOLCHAIN['ansible-core']['min']}"
+
+
+MINIMUMS = {"boto3": "1.34.0", "botocore": "1.34.0"}
+SUPPORTED = {"python": "3.11.7", "ansible-core": "2.19.4", "amazon.aws": "10.1.2", "boto3": "1.40.1",
+             "botocore": "1.40.1"}
+
+
+@pytest.mark.parametrize(
+    "changes, status, fragments",
+    [
+        pytest.param({}, "pass", ["supported versions: python 3.11.7, ansible-core 2.19.4, amazon.aws 10.1.2"],
+                     id="supported"),
+        pytest.param({"amazon.aws": "9.5.0"}, "fail", ["amazon.aws 9.5.0 (at least 10.1.0)", "make venv"], id="old_amazon_aws"),
+        pytest.param({"botocore": "1.29.165", "ansible-core": "2.16.3"}, "fail",
+                     ["ansible-core 2.16.3 (at least 2.17.0)", "botocore 1.29.165 (at least 1.34.0)"], id="old_core_and_sdk"),
+        pytest.param({"amazon.aws": "11.0.0"}, "warn", ["amazon.aws 11.0.0 (tested below 11.0.0)"], id="newer_amazon_aws"),
+        pytest.param({"ansible-core": "2.20.0rc1"}, "pass", ["ansible-core 2.20.0rc1"], id="newer_core_has_no_bound"),
+    ],
+)
+def test_the_toolchain_is_checked_against_the_supported_versions(changes, status, fragments):
+    """FAILURE_ANALYSIS pre-deployment checklist: 'Python environment and dependencies installed', 'version
+    compatibility confirmed'."""
+    result = logic.evaluate_toolchain({**SUPPORTED, **changes}, MINIMUMS)
+
+    assert result["status"] == status, result
+    text = result["detail"] + result.get("fix", "")
+    assert all(fragment in text for fragment in fragments), result
+
+
+def test_versions_compare_by_their_numbers():
+    assert logic.version_tuple("10.1.2") > logic.version_tuple("10.1")
+    assert logic.version_tuple("2.19.0rc1") == (2, 19, 0)
+    assert logic.version_tuple("1.100.0") > logic.version_tuple("1.34.0")
+    assert logic.version_tuple(None) == ()
+
+
 def test_no_key_name_is_skipped():
     assert logic.evaluate_key_pair(None, None, False, REGION)["status"] == "skip"
 
@@ -564,6 +613,7 @@ def test_no_credentials_fails_with_the_resolutions(run_module, url, tmp_path, mo
         assert resolution in result["msg"]
     assert "NoCredentialsError" in result["msg"] and "other checks were skipped" in result["msg"]
     assert statuses(result) == {
+        "toolchain": "pass",  # (new check: read on the controller, it needs no credentials)
         "credentials": "fail",
         "availability_zones": "skip",
         "quota_vpcs": "skip",
@@ -609,6 +659,7 @@ def test_clean_account_passes_with_the_full_report_and_writes_nothing(run_module
     assert report["account"] == "123456789012" and report["arn"].startswith("arn:aws:sts::123456789012:")
     assert report["region"] == REGION
     assert [c["name"] for c in report["checks"]] == [
+        "toolchain",  # (new check, first: it needs no AWS call)
         "credentials",
         "availability_zones",
         "quota_vpcs",
