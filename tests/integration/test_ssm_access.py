@@ -244,6 +244,36 @@ def test_back_to_ssh_puts_ssh_back_and_takes_the_profile_off_the_template(playbo
     assert again.changed == 0, again.changed_tasks()
 
 
+def test_a_key_generated_beside_an_existing_key_pair_is_said_not_to_open_the_bastion(playbooks, port, tmp_path):
+    """A new machine (no key in bastion_key_dir) against a stack whose key pair exists: the role keeps the key pair,
+    generates a key that is not in it, and says so (FAILURE_ANALYSIS 'SSH Key Pair Issues'); it does not fail, as an
+    execution environment does this on every job and never logs in with the key."""
+    ec2 = aws(port, "ec2")
+
+    def public_key():
+        return ec2.describe_key_pairs(KeyNames=[f"{PREFIX}-bastion-key"], IncludePublicKey=True)["KeyPairs"][0]["PublicKey"]
+
+    before = public_key()
+    new_machine = tmp_path / "new-machine"
+    run = run_playbook(port, str(playbooks["build"]), *INVENTORY, *_extra(
+        bastion_access="ssh", bastion_private_egress=PRIVATE_EGRESS, bastion_key_dir=str(new_machine)))
+    assert run.failed == 0, run.failure_messages() or run.stderr
+    notes = [result["msg"] for task in run.results["plays"][0]["tasks"]
+             if "Say that the key generated in this run" in task["task"]["name"]
+             for result in task["hosts"].values() if "msg" in result]
+    assert len(notes) == 1, notes
+    assert "does not open the bastion" in notes[0] and "bastion_rotate_key=true" in notes[0]
+    assert str(new_machine / f"{PREFIX}-bastion-key.pub") in notes[0]
+    assert public_key() == before
+    # A run with the machine's own key says nothing.
+    again = run_playbook(port, str(playbooks["build"]), *INVENTORY, *_extra(
+        bastion_access="ssh", bastion_private_egress=PRIVATE_EGRESS, bastion_key_dir=str(playbooks["keys"])))
+    assert again.changed == 0, again.changed_tasks()
+    assert not [task for task in again.results["plays"][0]["tasks"]
+                if "Say that the key generated in this run" in task["task"]["name"]
+                and any("msg" in result for result in task["hosts"].values())]
+
+
 CONNECTION_VARS = """
 - name: Show the connection variables of the Session Manager inventory
   hosts: aws_ec2
