@@ -145,6 +145,12 @@ def configure(url: str, **settings: object) -> dict:
     return _request(f"{url}/_nova/config", "POST", settings)
 
 
+def cut(url: str, action: str | None, nth: int = 1) -> dict:
+    """A test's kill point: after the ``nth`` successful ``action`` (``"ec2:CreateVpc"``), the sandbox refuses every AWS
+    request (503 ServiceUnavailable, never reaching moto) until ``cut(url, None)``."""
+    return _request(f"{url}/_nova/cut", "POST", {"action": action, "nth": nth})
+
+
 def zone(url: str, name: str, state: str) -> dict:
     """Impair an Availability Zone (``state="impaired"``) or restore it (``"available"``): sandbox/zones.py."""
     return _request(f"{url}/_nova/zones", "POST", {"zone": name, "state": state})

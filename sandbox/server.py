@@ -52,6 +52,7 @@ from sandbox.traffic import Settings  # noqa: E402
 from sandbox.traffic import error_response  # noqa: E402
 from sandbox.traffic import identify  # noqa: E402
 from sandbox.traffic import is_ec2_dry_run  # noqa: E402
+from sandbox.traffic import sdk_attempt  # noqa: E402
 
 CONTROL_PREFIX = "/_nova/"
 MOTO_API_PREFIX = "/moto-api"
@@ -69,6 +70,9 @@ class SandboxApp:
         self.faults_injected = 0
         self.by_action: dict[str, int] = {}
         self.dry_runs: dict[str, int] = {}
+        # A test's kill point (POST /_nova/cut): after the nth successful `action`, every AWS request is refused until
+        # the cut is cleared, so a run killed there has made nothing after it, however late the kill lands.
+        self.cut: dict[str, Any] | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -82,9 +86,12 @@ class SandboxApp:
         call = identify(environ)
         with self.lock:
             latency_ms = self.settings.latency_ms
-            fault = self.settings.draw_fault(call.protocol)
+            fault = self.settings.draw_fault(call.protocol, sdk_attempt(environ))
             if call.region in self.settings.down_regions:
                 fault = ("outage", 503, "ServiceUnavailable", f"{call.region} is unavailable (simulated outage)")
+            if self.cut and self.cut["seen"] >= self.cut["nth"]:
+                fault = ("cut", 503, "ServiceUnavailable",
+                         f"the sandbox is cut off after {self.cut['nth']} x {self.cut['action']} (a test's kill point)")
         if latency_ms:
             time.sleep(latency_ms / 1000)  # the point of the latency feature
         if fault:
@@ -123,6 +130,8 @@ class SandboxApp:
     def record(self, call: AwsCall, status: int | None, fault: str | None, dry_run: bool = False) -> None:
         name = f"{call.service}:{call.action}"
         with self.lock:
+            if self.cut and name == self.cut["action"] and status == 200 and fault is None:
+                self.cut["seen"] += 1  # before the answer leaves: the caller's next request already finds the cut
             self.requests += 1
             self.faults_injected += fault is not None
             self.by_action[name] = self.by_action.get(name, 0) + 1
@@ -161,6 +170,17 @@ class SandboxApp:
             self.dry_runs = {}
         return taken
 
+    def set_cut(self, change: dict[str, Any]) -> None:
+        """{"action": "ec2:CreateNatGateway", "nth": 1}: refuse every AWS request after the nth successful one of that
+        action; {"action": null} clears the cut. ValueError on anything else."""
+        action, nth = change.get("action"), change.get("nth", 1)
+        if action is not None and (not isinstance(action, str) or action.count(":") != 1):
+            raise ValueError("action must be service:Action (e.g. ec2:CreateVpc) or null")
+        if not isinstance(nth, int) or isinstance(nth, bool) or nth < 1:
+            raise ValueError("nth must be a whole number >= 1")
+        with self.lock:
+            self.cut = {"action": action, "nth": nth, "seen": 0} if action else None
+
     def control(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         """Serve ``/_nova/*``: health, config, zones, stats. Never faulted, never counted."""
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -192,6 +212,16 @@ class SandboxApp:
                     status, payload = 400, {"error": str(exc)}
             else:
                 payload = zones.public()
+        elif route == "cut" and method in ("GET", "POST"):
+            if method == "POST":
+                try:
+                    length = int(environ.get("CONTENT_LENGTH") or 0)
+                    self.set_cut(json.loads(environ["wsgi.input"].read(length) or b"{}"))
+                except (ValueError, TypeError, AttributeError) as exc:
+                    status, payload = 400, {"error": str(exc)}
+            if payload is None:
+                with self.lock:
+                    payload = dict(self.cut) if self.cut else {"action": None}
         elif route == "stats" and method == "GET":
             payload = self.stats()
         elif route == "stats/reset" and method == "POST":

@@ -273,6 +273,10 @@ class Settings:
     strict: bool = False
     nat_pending_seconds: float = 2.0
     nat_deleting_seconds: float = 2.0
+    # Faults only on an SDK's first N attempts of a call (its amz-sdk-request header); 0: on every attempt. With
+    # 10 attempts a call fails of faults alone when all of them are faulted (0.3^10 at a 30 % rate): rare per call,
+    # yet a test run makes thousands of calls.
+    fault_max_attempt: int = 0
     rng: random.Random = field(default_factory=random.Random, repr=False)
 
     @classmethod
@@ -288,6 +292,7 @@ class Settings:
                 "strict": env.get("NOVA_SANDBOX_STRICT", "0"),
                 "nat_pending_seconds": env.get("NOVA_SANDBOX_NAT_PENDING_SECONDS", "2"),
                 "nat_deleting_seconds": env.get("NOVA_SANDBOX_NAT_DELETING_SECONDS", "2"),
+                "fault_max_attempt": env.get("NOVA_SANDBOX_FAULT_MAX_ATTEMPT", "0"),
             }
         )
         return settings
@@ -295,7 +300,7 @@ class Settings:
     def update(self, changes: dict[str, Any]) -> None:
         """Validate and apply changes; raises ValueError without applying anything on bad input."""
         unknown = set(changes) - {"latency_ms", "fault_rate", "fault_kinds", "seed", "down_regions", "strict",
-                                  "nat_pending_seconds", "nat_deleting_seconds"}
+                                  "nat_pending_seconds", "nat_deleting_seconds", "fault_max_attempt"}
         if unknown:
             raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         latency = int(changes.get("latency_ms", self.latency_ms))
@@ -321,6 +326,9 @@ class Settings:
         deleting = float(changes.get("nat_deleting_seconds", self.nat_deleting_seconds))
         if pending < 0 or deleting < 0:
             raise ValueError("nat_pending_seconds and nat_deleting_seconds must be >= 0")
+        max_attempt = int(changes.get("fault_max_attempt", self.fault_max_attempt))
+        if max_attempt < 0:
+            raise ValueError("fault_max_attempt must be >= 0 (0: faults on every attempt)")
         if latency < 0:
             raise ValueError("latency_ms must be >= 0")
         if not 0.0 <= rate <= 1.0:
@@ -330,6 +338,7 @@ class Settings:
         self.latency_ms, self.fault_rate, self.fault_kinds = latency, rate, list(kinds)
         self.down_regions = list(down)
         self.strict, self.nat_pending_seconds, self.nat_deleting_seconds = strict, pending, deleting
+        self.fault_max_attempt = max_attempt
         if "seed" in changes:
             self.seed = seed
             self.rng.seed(seed)
@@ -344,18 +353,29 @@ class Settings:
             "strict": self.strict,
             "nat_pending_seconds": self.nat_pending_seconds,
             "nat_deleting_seconds": self.nat_deleting_seconds,
+            "fault_max_attempt": self.fault_max_attempt,
         }
 
-    def draw_fault(self, protocol: str) -> tuple[str, int, str, str] | None:
+    def draw_fault(self, protocol: str, attempt: int = 1) -> tuple[str, int, str, str] | None:
         """Decide whether to fail this request: (kind, status, code, message) or None.
 
-        Always consumes the same number of random draws per request, so the
-        fault sequence for a seed does not depend on which kinds are enabled.
+        ``attempt``: which attempt of its call this request is (sdk_attempt). Always consumes the same number of
+        random draws per request, so the fault sequence for a seed does not depend on which kinds are enabled.
         """
         roll, kind_roll, error_roll = self.rng.random(), self.rng.random(), self.rng.random()
-        if roll >= self.fault_rate:
+        if roll >= self.fault_rate or (self.fault_max_attempt and attempt > self.fault_max_attempt):
             return None
         kind = self.fault_kinds[int(kind_roll * len(self.fault_kinds))]
         if kind == "throttle":
             return (kind, *THROTTLE[protocol])
         return (kind, *SERVER_ERRORS[int(error_roll * len(SERVER_ERRORS))])
+
+
+def sdk_attempt(environ: dict[str, Any]) -> int:
+    """Which attempt of its call a request is, from the AWS SDKs' ``amz-sdk-request: attempt=N; max=M`` header
+    (botocore, the AWS CLI); 1 when the client sends none."""
+    for part in str(environ.get("HTTP_AMZ_SDK_REQUEST", "")).split(";"):
+        key, _sep, value = part.strip().partition("=")
+        if key == "attempt" and value.isdigit():
+            return int(value)
+    return 1

@@ -33,8 +33,14 @@ SOURCE = "nova-production-{}-123456789012-us-west-2"
 DR = "nova-production-{}-123456789012-us-east-1"
 
 
+# Faults on the first three attempts of a call only: 30 % of first attempts stay faulted, but no call fails because
+# all ten of its attempts were (0.3^10 a call, and these runs make thousands: docs/sandbox.md).
+FAULT_MAX_ATTEMPT = 3
+
+
 def set_faults(handle, rate: float) -> None:
-    sandboxctl.configure(sandboxctl.endpoint(handle), fault_rate=rate, fault_kinds=FAULT_KINDS, seed=SEED)
+    sandboxctl.configure(sandboxctl.endpoint(handle), fault_rate=rate, fault_kinds=FAULT_KINDS, seed=SEED,
+                         fault_max_attempt=FAULT_MAX_ATTEMPT if rate else 0)
 
 
 def must_pass(run) -> None:
@@ -158,7 +164,11 @@ def kill_after(
 ) -> None:
     """Run `playbook` (with `args`) and SIGKILL its process group right after the nth successful `action` (e.g.
     "ec2:CreateVpc"). The killed run leaves its run lock (nova.infra.run_lock) until it expires; with `break_lock`
-    it is then broken, as the operator who killed it would (docs/production.md#run-lock), so the next run goes on."""
+    it is then broken, as the operator who killed it would (docs/production.md#run-lock), so the next run goes on.
+
+    The sandbox is cut off right after that request (POST /_nova/cut: every later AWS request is refused) until the
+    kill has landed, so the run has made nothing after it however long the kill takes on a loaded machine: the
+    next NAT gateway's CreateNatGateway follows the first by ~40 ms."""
     log = handle.state_dir / "requests.jsonl"
     offset = log.stat().st_size if log.exists() else 0
     workdir = workdir_of(handle.port)
@@ -178,6 +188,8 @@ def kill_after(
     service, name = action.split(":")
     # Own session, so one killpg reaches the forked workers and the module process too, as a kill -9 of the
     # controller's process tree (an OOM kill, a CI runner timing out) would.
+    url = sandboxctl.endpoint(handle)
+    sandboxctl.cut(url, action, nth)
     proc = subprocess.Popen(
         [str(BIN / "ansible-playbook"), playbook, *args],
         cwd=REPO,
@@ -210,6 +222,7 @@ def kill_after(
         if proc.poll() is None:
             _kill_tree(proc.pid)
         proc.wait()
+        sandboxctl.cut(url, None)
         shutil.rmtree(sockets, ignore_errors=True)
     if break_lock:
         break_run_lock(handle.port)

@@ -739,3 +739,43 @@ def test_security_groups_are_found_by_an_ipv6_rule_as_on_aws(url):
     ec2.authorize_security_group_egress(GroupId=closed_group, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "Ipv6Ranges": [{"CidrIpv6": "2001:db8::/48"}]}])
     assert found("egress.ip-permission.ipv6-cidr", "2001:db8::/48") == [closed_group]
+
+
+def test_a_cut_refuses_every_request_after_the_nth_success_until_cleared(url):
+    """A test's kill point (resilience.kill_after): the run killed there has made nothing after it, however late the
+    kill lands."""
+    ec2 = client(url, "ec2")
+    sandboxctl.cut(url, "ec2:CreateVpc", 2)
+    first = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    ec2.describe_vpcs(VpcIds=[first])  # another action does not count
+    ec2.create_vpc(CidrBlock="10.2.0.0/16")
+    for call in (lambda: ec2.create_vpc(CidrBlock="10.3.0.0/16"), ec2.describe_vpcs):
+        with pytest.raises(ClientError) as refused:
+            call()
+        assert refused.value.response["Error"]["Code"] == "ServiceUnavailable"
+    assert sandboxctl.stats(url)["by_action"]["ec2:CreateVpc"] == 3
+    sandboxctl.cut(url, None)
+    cidrs = sorted(v["CidrBlock"] for v in ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"])
+    assert cidrs == ["10.1.0.0/16", "10.2.0.0/16"]
+
+
+@pytest.mark.parametrize("change", [{"action": "CreateVpc"}, {"action": "ec2:CreateVpc", "nth": 0}, {"action": 5}])
+def test_a_bad_cut_is_refused(url, change):
+    with pytest.raises(sandboxctl.SandboxError, match="HTTP 400"):
+        sandboxctl.cut(url, change["action"], change.get("nth", 1))
+
+
+def test_faults_spare_the_attempts_after_fault_max_attempt(url):
+    """At fault_rate 1.0 a call fails after all its attempts; with fault_max_attempt 2 its third attempt goes
+    through (botocore numbers them in its amz-sdk-request header)."""
+    sandboxctl.configure(url, fault_rate=1.0, fault_kinds="throttle", seed=1, fault_max_attempt=2)
+    try:
+        ec2 = client(url, "ec2", attempts=3)
+        assert ec2.describe_vpcs()["Vpcs"] is not None
+        assert sandboxctl.stats(url)["faults_injected"] == 2
+        with pytest.raises(ClientError):
+            client(url, "ec2", attempts=2).describe_vpcs()
+    finally:
+        sandboxctl.configure(url, fault_rate=0.0, fault_max_attempt=0)
+    with pytest.raises(sandboxctl.SandboxError, match="fault_max_attempt"):
+        sandboxctl.configure(url, fault_max_attempt=-1)
