@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
+from conftest import sandboxctl
 
 from ansible_collections.nova.infra.plugins.module_utils.troubleshoot import CATALOGUE
 
@@ -113,9 +112,9 @@ def test_amazon_aws_failures_are_explained(empty_sandbox, port, tmp_path, callba
 
 
 def test_unreachable_endpoint_is_explained(sandbox, port, tmp_path, callback_enabled):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
+    # Below the kernel's ephemeral range (sandboxctl.free_port): a port in it could be the client's own source port,
+    # and a connection to it could then reach itself.
+    closed_port = sandboxctl.free_port()
     playbook = tmp_path / "closed.yml"
     playbook.write_text(CLOSED_ENDPOINT)
     run = run_playbook(port, str(playbook), "-e", f"closed_port={closed_port}")
