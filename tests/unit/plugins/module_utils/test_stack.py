@@ -115,8 +115,8 @@ def _audit_args(playbook: Path, task: dict) -> dict:
     play = yaml.safe_load(playbook.read_text())[0]
     assert play["module_defaults"]["nova.infra.stack_audit"] == "{{ nova_audit_settings }}"
     settings = {}
-    for path in play["vars_files"]:
-        settings.update(yaml.safe_load((playbook.parent / path).read_text())["nova_audit_settings"])
+    for path in play["vars_files"]:  # vars/audit.yml; other files of the play (vars/bastion_key.yml) hold none
+        settings.update(yaml.safe_load((playbook.parent / path).read_text()).get("nova_audit_settings", {}))
     return {**settings, **task["nova.infra.stack_audit"]}
 
 
